@@ -1,0 +1,232 @@
+//! The YAML tree every input is read into: each node keeps its source span and, for scalars,
+//! the exact spelling and quoting, so types (not YAML 1.1 guesses) decide what a value means.
+
+use crate::diagnostic::Span;
+
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub value: Value,
+    pub span: Span,
+    /// An explicit tag, e.g. `!!str`, `!reset` (core-schema tags shortened to `!!name`).
+    pub tag: Option<Box<str>>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Value {
+    Scalar(Scalar),
+    Seq(Vec<Node>),
+    Map(Vec<(Node, Node)>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scalar {
+    pub text: String,
+    pub style: Style,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    Plain,
+    SingleQuoted,
+    DoubleQuoted,
+    Literal,
+    Folded,
+}
+
+impl Node {
+    pub fn scalar(text: impl Into<String>, style: Style, span: Span) -> Node {
+        Node {
+            value: Value::Scalar(Scalar {
+                text: text.into(),
+                style,
+            }),
+            span,
+            tag: None,
+        }
+    }
+
+    pub fn map(entries: Vec<(Node, Node)>, span: Span) -> Node {
+        Node {
+            value: Value::Map(entries),
+            span,
+            tag: None,
+        }
+    }
+
+    /// A plain `null`, `~`, or empty value without a tag that says otherwise.
+    pub fn is_null(&self) -> bool {
+        match &self.value {
+            Value::Scalar(s) => {
+                s.style == Style::Plain
+                    && matches!(s.text.as_str(), "" | "~" | "null" | "Null" | "NULL")
+                    && self.tag.as_deref().is_none_or(|t| t == "!!null")
+            }
+            _ => false,
+        }
+    }
+
+    /// The text of a scalar node.
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::Scalar(s) => Some(&s.text),
+            _ => None,
+        }
+    }
+
+    pub fn as_map(&self) -> Option<&[(Node, Node)]> {
+        match &self.value {
+            Value::Map(entries) => Some(entries),
+            _ => None,
+        }
+    }
+
+    pub fn as_map_mut(&mut self) -> Option<&mut Vec<(Node, Node)>> {
+        match &mut self.value {
+            Value::Map(entries) => Some(entries),
+            _ => None,
+        }
+    }
+
+    pub fn as_seq(&self) -> Option<&[Node]> {
+        match &self.value {
+            Value::Seq(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    /// The value under a scalar key of a mapping.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.get_entry(key).map(|(_, v)| v)
+    }
+
+    /// The key node and value node under a scalar key of a mapping.
+    pub fn get_entry(&self, key: &str) -> Option<(&Node, &Node)> {
+        self.as_map()?
+            .iter()
+            .find(|(k, _)| k.as_str() == Some(key))
+            .map(|(k, v)| (k, v))
+    }
+
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Node> {
+        self.as_map_mut()?
+            .iter_mut()
+            .find(|(k, _)| k.as_str() == Some(key))
+            .map(|(_, v)| v)
+    }
+
+    /// Removes a key from a mapping, returning its value.
+    pub fn remove(&mut self, key: &str) -> Option<Node> {
+        let entries = self.as_map_mut()?;
+        let index = entries.iter().position(|(k, _)| k.as_str() == Some(key))?;
+        Some(entries.remove(index).1)
+    }
+
+    /// A short name for the kind of node, for "expected X, found Y" messages.
+    pub fn describe(&self) -> String {
+        match &self.value {
+            Value::Seq(_) => "a list".to_string(),
+            Value::Map(_) => "a mapping".to_string(),
+            Value::Scalar(_) if self.is_null() => "null".to_string(),
+            Value::Scalar(s) => {
+                let mut text: String = s.text.chars().take(40).collect();
+                if text.len() < s.text.len() {
+                    text.push('…');
+                }
+                format!("`{text}`")
+            }
+        }
+    }
+
+    /// Applies an environment override: mappings merge key by key recursively, scalars and
+    /// lists replace, and an explicit `null` removes the key.
+    pub fn merge_override(&mut self, patch: &Node) {
+        match (&mut self.value, &patch.value) {
+            (Value::Map(base), Value::Map(patch_entries)) => {
+                for (key, value) in patch_entries {
+                    let key_text = key.as_str();
+                    let existing = base.iter().position(|(k, _)| k.as_str() == key_text);
+                    match (existing, value.is_null()) {
+                        (Some(index), true) => {
+                            base.remove(index);
+                        }
+                        (Some(index), false) => base[index].1.merge_override(value),
+                        (None, true) => {}
+                        (None, false) => base.push((key.clone(), value.clone())),
+                    }
+                }
+            }
+            _ => *self = patch.clone(),
+        }
+    }
+
+    /// Calls `f` on every scalar below this node (keys excluded), depth first.
+    pub fn for_each_scalar_mut(&mut self, f: &mut impl FnMut(&mut Scalar, Span)) {
+        let span = self.span;
+        match &mut self.value {
+            Value::Scalar(s) => f(s, span),
+            Value::Seq(items) => items.iter_mut().for_each(|n| n.for_each_scalar_mut(f)),
+            Value::Map(entries) => entries
+                .iter_mut()
+                .for_each(|(_, v)| v.for_each_scalar_mut(f)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::parse_str;
+
+    fn parse(text: &str) -> Node {
+        parse_str("test.yaml", text).unwrap()
+    }
+
+    fn dump(node: &Node) -> String {
+        match &node.value {
+            Value::Scalar(s) => s.text.clone(),
+            Value::Seq(items) => {
+                format!("[{}]", items.iter().map(dump).collect::<Vec<_>>().join(","))
+            }
+            Value::Map(entries) => format!(
+                "{{{}}}",
+                entries
+                    .iter()
+                    .map(|(k, v)| format!("{}:{}", dump(k), dump(v)))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+        }
+    }
+
+    #[test]
+    fn override_merges_maps_and_keeps_untouched_keys() {
+        let mut base = parse("resources: {memory: 1Gi, cpu: 250m, memory_limit: 2Gi}\nname: a\n");
+        base.merge_override(&parse("resources: {memory: 2Gi}\n"));
+        assert_eq!(
+            dump(&base),
+            "{resources:{memory:2Gi,cpu:250m,memory_limit:2Gi},name:a}"
+        );
+    }
+
+    #[test]
+    fn override_replaces_lists_and_scalars() {
+        let mut base = parse("args: [a, b]\nreplicas: 3\n");
+        base.merge_override(&parse("args: [c]\nreplicas: 0\n"));
+        assert_eq!(dump(&base), "{args:[c],replicas:0}");
+    }
+
+    #[test]
+    fn explicit_null_removes_a_key() {
+        let mut base = parse("ingress: {path: /a, hosts: [x]}\nport: 1\n");
+        base.merge_override(&parse("ingress: {hosts: null}\nport: ~\n"));
+        assert_eq!(dump(&base), "{ingress:{path:/a}}");
+    }
+
+    #[test]
+    fn quoted_null_is_a_string_not_a_removal() {
+        let mut base = parse("a: 1\n");
+        base.merge_override(&parse("a: 'null'\n"));
+        assert_eq!(dump(&base), "{a:null}");
+        assert!(!base.get("a").unwrap().is_null());
+    }
+}
