@@ -3,4 +3,5 @@
 //! The pipeline is load → resolve(env) → lower → render → emit; see the README's design notes.
 
 pub mod diagnostic;
+pub mod interpolate;
 pub mod yaml;
