@@ -394,7 +394,14 @@ pub fn did_you_mean<'a>(
 ) -> Option<&'a str> {
     candidates
         .into_iter()
-        .map(|c| (strsim::damerau_levenshtein(given, c), c))
+        .map(|c| {
+            let distance = if c.eq_ignore_ascii_case(given) {
+                1
+            } else {
+                strsim::damerau_levenshtein(given, c)
+            };
+            (distance, c)
+        })
         .filter(|(distance, c)| *distance <= (c.len().max(given.len()) / 3).max(1))
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, c)| c)

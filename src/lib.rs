@@ -2,6 +2,10 @@
 //!
 //! The pipeline is load → resolve(env) → lower → render → emit; see the README's design notes.
 
+pub mod config;
 pub mod diagnostic;
+pub mod dotenv;
 pub mod interpolate;
+pub mod names;
+pub mod resolve;
 pub mod yaml;

@@ -108,6 +108,17 @@ impl de::Error for DeError {
     fn unknown_field(field: &str, expected: &'static [&'static str]) -> DeError {
         unknown_key(field, expected)
     }
+
+    fn invalid_type(unexp: de::Unexpected<'_>, exp: &dyn de::Expected) -> DeError {
+        let found = match unexp {
+            de::Unexpected::Unit | de::Unexpected::Option => "null".to_string(),
+            de::Unexpected::Seq => "a list".to_string(),
+            de::Unexpected::Map => "a mapping".to_string(),
+            de::Unexpected::Str(s) => format!("`{s}`"),
+            other => other.to_string(),
+        };
+        DeError::new("wrong-type", format!("expected {exp}, found {found}"))
+    }
 }
 
 fn unknown_key(key: &str, expected: &[&str]) -> DeError {
@@ -350,9 +361,16 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_, '_> {
         self.deserialize_str(visitor)
     }
 
+    /// Scalars arrive as their exact text. Lists and mappings go to `visit_seq`/`visit_map`, so
+    /// a type that is "a string or a mapping" reads its scalars without any number or boolean
+    /// guessing; a plain `String` still rejects them ("expected a string, found a mapping").
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        let text = self.scalar("a string")?;
-        visitor.visit_str(text).map_err(|e| self.locate(e))
+        match &self.node.value {
+            Value::Seq(_) => self.deserialize_seq(visitor),
+            Value::Map(_) => self.deserialize_map(visitor),
+            _ if self.node.is_null() => visitor.visit_unit().map_err(|e| self.locate(e)),
+            Value::Scalar(s) => visitor.visit_str(&s.text).map_err(|e| self.locate(e)),
+        }
     }
 
     fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {

@@ -1,0 +1,54 @@
+//! `argocd:` — where the generated tree lives in git and how Argo CD syncs it.
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use super::value::BoolOr;
+use crate::yaml::Spanned;
+
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ArgoCd {
+    /// Git repository holding apps.yaml and the generated tree (overridable with `--repo-url`).
+    pub repo_url: Option<Spanned<String>>,
+    /// Branch, tag or commit; default `HEAD`.
+    pub target_revision: Option<String>,
+    /// Path of the generated tree in the repository; default `argocd-state`.
+    pub path: Option<String>,
+    /// Path of apps.yaml's directory in the repository (for `$values` refs); default `.`.
+    pub source_path: Option<String>,
+    /// AppProject name; default `k3s-<env>`.
+    pub project: Option<Spanned<String>>,
+    /// Namespace Argo CD runs in; default `argocd`.
+    pub namespace: Option<String>,
+    pub destination: Option<Destination>,
+    pub sync_policy: Option<SyncPolicy>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Destination {
+    /// API server URL; default `https://kubernetes.default.svc`.
+    pub server: Option<String>,
+    /// Cluster name registered in Argo CD (instead of `server`).
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SyncPolicy {
+    /// Automated sync; default `{prune: true, self_heal: true}`.
+    pub automated: Option<BoolOr<Automated>>,
+    /// Default `[CreateNamespace=true]`.
+    pub sync_options: Option<Vec<String>>,
+    /// Retries of a failed sync; default 5.
+    pub retry_limit: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Automated {
+    pub prune: Option<bool>,
+    pub self_heal: Option<bool>,
+    pub allow_empty: Option<bool>,
+}

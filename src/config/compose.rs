@@ -1,0 +1,106 @@
+//! `compose:` entries — Docker Compose projects, with settings for all services (`defaults`)
+//! and per service (`services.<name>`) layered over what the compose file says.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use super::availability::{AntiAffinity, DisruptionBudget, Strategy};
+use super::dependency::Dependency;
+use super::environment::Environment;
+use super::ingress::Ingress;
+use super::probes::Probes;
+use super::resources::Resources;
+use super::scaling::Scaling;
+use super::security::{NetworkPolicy, Peer, Security, Visibility};
+use super::service::ServiceSettings;
+use super::value::{BoolOr, OneOrMany};
+use super::volumes::Volume;
+use super::workload_kind::{JobSettings, WorkloadKind};
+use crate::yaml::Spanned;
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ComposeEntry {
+    pub name: Spanned<String>,
+    /// Directory of the compose project, relative to apps.yaml.
+    pub path: Spanned<String>,
+    /// Compose file(s) relative to `path`, merged in order; default `compose.yaml`,
+    /// `docker-compose.yml` … and its `.override` file.
+    pub compose_file: Option<Spanned<OneOrMany<String>>>,
+    pub namespace: Option<Spanned<String>>,
+    pub enabled: Option<bool>,
+    /// Compose profiles to activate.
+    #[serde(default)]
+    pub profiles: Vec<String>,
+    /// Extra variables for `${VAR}` in the compose files.
+    #[serde(default)]
+    pub variables: BTreeMap<String, String>,
+    /// Settings for every service; `services.<name>` wins over these.
+    pub defaults: Option<ComposeService>,
+    #[serde(default)]
+    pub services: BTreeMap<String, ComposeService>,
+    pub network: Option<ComposeNetwork>,
+    /// Entry-wide security (visibility, profile…), like `defaults.security`.
+    pub security: Option<Security>,
+    pub visibility: Option<Spanned<Visibility>>,
+    pub network_policy: Option<Spanned<BoolOr<NetworkPolicy>>>,
+    #[serde(default)]
+    pub depends_on: Vec<Dependency>,
+}
+
+/// apps.yaml settings for one compose service; each replaces what conversion would decide.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ComposeService {
+    /// Leave this service out.
+    pub enabled: Option<bool>,
+    pub kind: Option<Spanned<WorkloadKind>>,
+    pub job: Option<JobSettings>,
+    /// Replace the compose `image`.
+    pub image: Option<Spanned<String>>,
+    pub replicas: Option<Spanned<u32>>,
+    pub resources: Option<Resources>,
+    pub scaling: Option<Scaling>,
+    pub probes: Option<Probes>,
+    pub ingress: Option<Ingress>,
+    pub service: Option<ServiceSettings>,
+    pub security: Option<Security>,
+    pub visibility: Option<Spanned<Visibility>>,
+    pub network_policy: Option<Spanned<BoolOr<NetworkPolicy>>>,
+    /// Added to (and winning over) the compose `environment`.
+    #[serde(default)]
+    pub environment: Environment,
+    /// Volumes by compose volume name or mount path: size, storage class, or a replacement.
+    #[serde(default)]
+    pub volumes: Vec<Volume>,
+    /// Permit absolute host-path bind mounts as `hostPath` volumes.
+    pub allow_host_path: Option<bool>,
+    /// Ports to expose when the compose file declares none (`expose:` equivalent).
+    #[serde(default)]
+    pub expose: Vec<u16>,
+    pub pod_disruption_budget: Option<DisruptionBudget>,
+    pub anti_affinity: Option<AntiAffinity>,
+    pub strategy: Option<Strategy>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ComposeNetworkPolicy {
+    /// No NetworkPolicy objects.
+    None,
+    /// Services may talk to anything in the namespace.
+    Permissive,
+    /// Services may talk only to services sharing a compose network.
+    Strict,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ComposeNetwork {
+    pub policy: Option<ComposeNetworkPolicy>,
+    /// Sources outside the project allowed in.
+    #[serde(default)]
+    pub allow_external: Vec<Peer>,
+}

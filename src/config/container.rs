@@ -1,0 +1,41 @@
+//! `container:` — command, arguments, working directory and ports of the main container.
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use crate::yaml::Spanned;
+
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Container {
+    /// Replaces the image's ENTRYPOINT.
+    #[serde(default)]
+    pub command: Vec<String>,
+    /// Replaces the image's CMD.
+    #[serde(default)]
+    pub args: Vec<String>,
+    pub working_dir: Option<String>,
+    #[serde(default)]
+    pub ports: Vec<Port>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Protocol {
+    Tcp,
+    Udp,
+    Sctp,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Port {
+    /// Port name (≤ 15 characters, lowercase); default `http` for the first, `port-N` after.
+    pub name: Option<Spanned<String>>,
+    pub container_port: Spanned<u16>,
+    /// Port on the Service; default: the container port.
+    pub service_port: Option<Spanned<u16>>,
+    /// Fixed node port when the Service is a NodePort (30000-32767).
+    pub node_port: Option<Spanned<u16>>,
+    pub protocol: Option<Protocol>,
+}

@@ -1,0 +1,30 @@
+//! `helm:` entries — third-party charts, deployed as Argo CD Applications with a Helm source.
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use super::dependency::Dependency;
+use super::value::OneOrMany;
+use crate::yaml::Spanned;
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HelmEntry {
+    pub name: Spanned<String>,
+    /// `repo/chart` with `repo` from `repositories`, or a chart name with `repo:`.
+    pub chart: Spanned<String>,
+    pub version: Spanned<String>,
+    /// Repository URL (https:// or oci://), overriding the `repositories` lookup.
+    pub repo: Option<Spanned<String>>,
+    pub namespace: Option<Spanned<String>>,
+    pub enabled: Option<bool>,
+    /// Values file(s) relative to apps.yaml. An environment's own `values` are added after
+    /// the base ones, so they win.
+    pub values: Option<Spanned<OneOrMany<String>>>,
+    /// Helm release name; default the entry name.
+    pub release_name: Option<String>,
+    /// Create the target namespace on sync (default true).
+    pub create_namespace: Option<bool>,
+    #[serde(default)]
+    pub depends_on: Vec<Dependency>,
+}

@@ -1,0 +1,67 @@
+//! `probes:` — startup, readiness and liveness checks (http, tcp, exec or grpc).
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use crate::yaml::Spanned;
+
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Probes {
+    pub startup: Option<Probe>,
+    pub readiness: Option<Probe>,
+    pub liveness: Option<Probe>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ProbeType {
+    Http,
+    Tcp,
+    Exec,
+    Grpc,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Probe {
+    /// Default: `exec` when `command` is given, `http` when `path` is, else `tcp`.
+    #[serde(rename = "type")]
+    pub kind: Option<Spanned<ProbeType>>,
+    pub path: Option<Spanned<String>>,
+    /// Port number or container port name; default: the first container port.
+    pub port: Option<Spanned<PortRef>>,
+    #[serde(default)]
+    pub command: Vec<String>,
+    /// gRPC health service name.
+    pub service: Option<String>,
+    /// `HTTP` or `HTTPS` for http probes.
+    pub scheme: Option<String>,
+    pub initial_delay: Option<u32>,
+    pub period: Option<u32>,
+    pub timeout: Option<u32>,
+    pub success_threshold: Option<u32>,
+    pub failure_threshold: Option<u32>,
+}
+
+/// A port given by number or by the name of a container port.
+#[derive(Debug, Clone, PartialEq, Eq, JsonSchema)]
+#[schemars(untagged)]
+pub enum PortRef {
+    Number(u16),
+    Name(String),
+}
+
+impl<'de> Deserialize<'de> for PortRef {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<PortRef, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        match text.parse::<u16>() {
+            Ok(0) => Err(serde::de::Error::custom("port 0 is not a valid port")),
+            Ok(n) => Ok(PortRef::Number(n)),
+            Err(_) if text.bytes().all(|b| b.is_ascii_digit()) => Err(serde::de::Error::custom(
+                format!("port {text} is out of range 1-65535"),
+            )),
+            Err(_) => Ok(PortRef::Name(text)),
+        }
+    }
+}

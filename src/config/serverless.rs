@@ -1,0 +1,64 @@
+//! `serverless:` entries — projects of Python functions discovered from their decorators; these
+//! fields are the defaults every function of the project starts from.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use super::build::Build;
+use super::dependency::{Dependency, SyncRule};
+use super::environment::{EnvFrom, EnvRef, Environment};
+use super::ingress::Ingress;
+use super::resources::Resources;
+use super::scaling::{QueueConnection, Scaling};
+use super::secrets::SecretMount;
+use super::security::{NetworkPolicy, Security, Visibility};
+use super::value::BoolOr;
+use crate::yaml::Spanned;
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServerlessEntry {
+    pub name: Spanned<String>,
+    /// Directory holding `functions/` (or `functions.py`), relative to apps.yaml.
+    pub path: Spanned<String>,
+    pub namespace: Option<Spanned<String>>,
+    pub enabled: Option<bool>,
+    pub build: Option<Build>,
+    pub resources: Option<Resources>,
+    pub scaling: Option<Scaling>,
+    pub security: Option<Security>,
+    /// Shorthand for `security.visibility`.
+    pub visibility: Option<Spanned<Visibility>>,
+    /// Shorthand for `security.network_policy`.
+    pub network_policy: Option<Spanned<BoolOr<NetworkPolicy>>>,
+    /// Ingress defaults for HTTP functions (hosts, TLS, timeouts, CORS…); the path comes from
+    /// each function's `@http_trigger`.
+    pub ingress: Option<Ingress>,
+    #[serde(default)]
+    pub environment: Environment,
+    #[serde(default)]
+    pub env_from: Vec<EnvFrom>,
+    #[serde(default)]
+    pub env_refs: Vec<EnvRef>,
+    #[serde(default)]
+    pub secrets: Vec<SecretMount>,
+    /// Where queue-triggered functions read their queue; default `defaults.queue`.
+    pub queue: Option<QueueConnection>,
+    /// Default timeout of a function run, in seconds.
+    pub timeout: Option<Spanned<u32>>,
+    #[serde(default)]
+    pub depends_on: Vec<Dependency>,
+    #[serde(default)]
+    pub image_pull_secrets: Vec<String>,
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// First local port Tilt forwards; function N gets `port_base + N` (dev).
+    pub port_base: Option<u16>,
+    pub live_update: Option<bool>,
+    #[serde(default)]
+    pub sync: Vec<SyncRule>,
+    #[serde(default)]
+    pub ingress_annotations: BTreeMap<String, String>,
+}

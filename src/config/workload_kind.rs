@@ -1,0 +1,44 @@
+//! `kind:` and `job:` — whether an entry runs as a Deployment, StatefulSet, CronJob or Job,
+//! and the settings of the latter two.
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use crate::yaml::Spanned;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum WorkloadKind {
+    Deployment,
+    Statefulset,
+    Cronjob,
+    Job,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+pub enum ConcurrencyPolicy {
+    Forbid,
+    Allow,
+    Replace,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JobSettings {
+    /// CronJob schedule (cron syntax); required for `kind: cronjob`.
+    pub schedule: Option<Spanned<String>>,
+    /// IANA time zone of the schedule, e.g. `UTC`, `Europe/Paris`.
+    pub timezone: Option<String>,
+    /// Default `Forbid`.
+    pub concurrency_policy: Option<ConcurrencyPolicy>,
+    pub starting_deadline_seconds: Option<i64>,
+    /// Kill a run after this many seconds.
+    pub active_deadline_seconds: Option<i64>,
+    /// Retries before a run is marked failed; default 2.
+    pub backoff_limit: Option<i32>,
+    pub successful_jobs_history_limit: Option<i32>,
+    pub failed_jobs_history_limit: Option<i32>,
+    pub suspend: Option<bool>,
+    /// Delete finished Jobs after this many seconds.
+    pub ttl_seconds_after_finished: Option<i32>,
+}
