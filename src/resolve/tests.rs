@@ -218,9 +218,7 @@ fn enabled_false_removes_the_entry_from_that_environment_only() {
 #[test]
 fn variables_follow_the_documented_precedence() {
     let fixture = project_with_files(
-        &format!(
-            "version: \"2\"\nenvironments:\n  gcp:\n    domain: ${{DOMAIN}}\n    variables: {{A: from-variables, B: from-variables, C: from-variables}}\n    env_files: [base.env, more.env]\napps:\n  - name: web\n    image: nginx\n    environment: {{A: '${{A}}', B: '${{B}}', C: '${{C}}', D: '${{D}}', E: '${{E}}', F: '${{F:-fallback}}', G: '$${{literal}}'}}\n"
-        ),
+        "version: \"2\"\nenvironments:\n  gcp:\n    domain: ${DOMAIN}\n    variables: {A: from-variables, B: from-variables, C: from-variables}\n    env_files: [base.env, more.env]\napps:\n  - name: web\n    image: nginx\n    environment: {A: '${A}', B: '${B}', C: '${C}', D: '${D}', E: '${E}', F: '${F:-fallback}', G: '$${literal}'}\n",
         &[
             (
                 "base.env",
