@@ -8,4 +8,5 @@ pub mod dotenv;
 pub mod interpolate;
 pub mod names;
 pub mod resolve;
+pub mod workload;
 pub mod yaml;
