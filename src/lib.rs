@@ -1,12 +1,16 @@
 //! k3s: one `apps.yaml` (schema v2) to every Kubernetes manifest of an environment.
 //!
-//! The pipeline is load → resolve(env) → lower → render → emit; see the README's design notes.
+//! The pipeline is load (`config`) → resolve(env) (`resolve`) → lower → render → emit; the
+//! `cli` module is a thin shell over it. See the README's design notes.
 
+pub mod cli;
 pub mod config;
 pub mod diagnostic;
 pub mod dotenv;
 pub mod interpolate;
 pub mod names;
+pub mod pipeline;
 pub mod resolve;
+pub mod schema;
 pub mod workload;
 pub mod yaml;

@@ -1,3 +1,5 @@
-fn main() {
-    std::process::exit(0);
+//! The `k3s` binary: parse arguments, run the library, exit with its code.
+
+fn main() -> std::process::ExitCode {
+    k3s::cli::main()
 }

@@ -1,0 +1,196 @@
+//! Command-line interface: clap definitions and one file per command. Orchestration only:
+//! commands call the pipeline and print; they hold no apps.yaml logic of their own.
+
+mod completions;
+mod list;
+mod schema;
+mod validate;
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::config::{FILE_NAME, Project, find_apps_yaml};
+use crate::diagnostic::Diagnostics;
+use crate::resolve::Inputs;
+
+/// Exit codes (also in the README): success, invalid input or drift, usage or I/O error.
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_INVALID: u8 = 1;
+pub const EXIT_USAGE: u8 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "k3s",
+    version,
+    about = "Every Kubernetes manifest of an environment from one apps.yaml (schema v2)",
+    long_about = "Every Kubernetes manifest of an environment from one apps.yaml (schema v2), \
+                  as an Argo CD GitOps tree.\n\nExit codes: 0 success, 1 invalid input or drift \
+                  found, 2 usage or I/O error."
+)]
+pub struct Cli {
+    /// apps.yaml to read [default: apps.yaml in the current directory or the nearest parent]
+    #[arg(short = 'f', long = "file", global = true, value_name = "PATH")]
+    pub file: Option<PathBuf>,
+
+    /// Set a variable for `${VAR}` (wins over the environment and apps.yaml); repeatable
+    #[arg(long = "set", global = true, value_name = "VAR=VALUE", value_parser = parse_key_value)]
+    pub set: Vec<(String, String)>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check apps.yaml and everything it generates, for every environment (or those named)
+    Validate(validate::Args),
+    /// List the entries of apps.yaml with their section, namespace and state per environment
+    List(list::Args),
+    /// Print the JSON Schema of apps.yaml
+    Schema,
+    /// Print shell completions
+    Completions(completions::Args),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Format {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ListFormat {
+    #[default]
+    Table,
+    Json,
+}
+
+fn parse_key_value(text: &str) -> Result<(String, String), String> {
+    text.split_once('=')
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .filter(|(k, _)| !k.is_empty())
+        .ok_or_else(|| format!("expected VAR=VALUE, got `{text}`"))
+}
+
+/// Runs the command line of this process.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    ExitCode::from(run(cli))
+}
+
+/// Runs parsed arguments; returns the exit code.
+pub fn run(cli: Cli) -> u8 {
+    let context = Context {
+        file: cli.file.clone(),
+        inputs: Inputs::from_process(cli.set.iter().cloned().collect::<BTreeMap<_, _>>()),
+    };
+    let result = match cli.command {
+        Command::Validate(args) => validate::run(&context, &args),
+        Command::List(args) => list::run(&context, &args),
+        Command::Schema => schema::run(),
+        Command::Completions(args) => completions::run(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(Failure::Invalid(diagnostics)) => {
+            print_diagnostics(&diagnostics);
+            EXIT_INVALID
+        }
+        Err(Failure::Usage(message)) => {
+            eprintln!("error: {message}");
+            EXIT_USAGE
+        }
+        Err(Failure::Io(error)) => {
+            eprintln!("error: {error:#}");
+            EXIT_USAGE
+        }
+    }
+}
+
+/// How a command failed, which decides the exit code.
+pub enum Failure {
+    /// apps.yaml (or a file it names) is wrong: exit 1.
+    Invalid(Diagnostics),
+    /// The command line is wrong: exit 2.
+    Usage(String),
+    /// Reading or writing failed: exit 2.
+    Io(anyhow::Error),
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(error: anyhow::Error) -> Failure {
+        Failure::Io(error)
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(error: std::io::Error) -> Failure {
+        Failure::Io(error.into())
+    }
+}
+
+pub type CommandResult = Result<u8, Failure>;
+
+/// What every command needs: where apps.yaml is and the variables given from outside.
+pub struct Context {
+    pub file: Option<PathBuf>,
+    pub inputs: Inputs,
+}
+
+impl Context {
+    /// Loads apps.yaml. Problems that stop everything (unreadable, not YAML) fail here; other
+    /// problems are returned with the project so a command can report them with its own.
+    pub fn load(&self) -> Result<(Project, Diagnostics), Failure> {
+        let path = match &self.file {
+            Some(path) => path.clone(),
+            None => {
+                let cwd = std::env::current_dir()?;
+                find_apps_yaml(&cwd).ok_or_else(|| {
+                    Failure::Usage(format!(
+                        "no {FILE_NAME} in {} or any parent directory (use -f PATH)",
+                        cwd.display()
+                    ))
+                })?
+            }
+        };
+        if !path.is_file() {
+            return Err(Failure::Usage(format!("{} does not exist", path.display())));
+        }
+        crate::config::load(&path).map_err(|d| {
+            if d.items.iter().any(|i| i.code == "io") {
+                Failure::Io(anyhow::anyhow!(d.render().trim_end().to_string()))
+            } else {
+                Failure::Invalid(d)
+            }
+        })
+    }
+}
+
+/// Prints diagnostics to stderr, errors first, with a count.
+pub fn print_diagnostics(diagnostics: &Diagnostics) {
+    let sorted = diagnostics.clone().sorted();
+    let mut stderr = std::io::stderr().lock();
+    let _ = stderr.write_all(sorted.render().as_bytes());
+    let errors = sorted.error_count();
+    let warnings = sorted.items.len() - errors;
+    if errors > 0 {
+        let _ = writeln!(
+            stderr,
+            "{errors} error{}{}",
+            if errors == 1 { "" } else { "s" },
+            if warnings > 0 {
+                format!(
+                    ", {warnings} warning{}",
+                    if warnings == 1 { "" } else { "s" }
+                )
+            } else {
+                String::new()
+            }
+        );
+    }
+}

@@ -1,0 +1,8 @@
+//! `k3s schema`: print the JSON Schema of apps.yaml.
+
+use super::{CommandResult, EXIT_OK};
+
+pub fn run() -> CommandResult {
+    print!("{}", crate::schema::apps_schema_json());
+    Ok(EXIT_OK)
+}
