@@ -1,0 +1,97 @@
+//! What lowering needs to know about the environment being generated: ingress controller,
+//! domain and TLS, where the KEDA interceptor runs, image tags, and paths.
+
+use std::path::PathBuf;
+
+use crate::config::{HttpScalerApi as ConfigHttpApi, IngressController};
+use crate::images::ImageTags;
+use crate::resolve::Resolved;
+use crate::workload::{HttpScalerApi, InterceptorAlias, Tls};
+
+pub struct LowerContext<'a> {
+    pub resolved: &'a Resolved,
+    pub images: &'a ImageTags,
+}
+
+impl LowerContext<'_> {
+    pub fn env(&self) -> &str {
+        &self.resolved.env
+    }
+
+    /// A path of apps.yaml, relative to its directory.
+    pub fn path(&self, relative: &str) -> PathBuf {
+        self.resolved.dir.join(relative)
+    }
+
+    pub fn ingress(&self) -> IngressController {
+        self.resolved.ingress
+    }
+
+    /// Namespace of the ingress controller pods, which NetworkPolicies must let in.
+    pub fn ingress_namespace(&self) -> String {
+        if let Some(namespace) = &self.resolved.settings.ingress_namespace {
+            return namespace.clone();
+        }
+        match self.resolved.ingress {
+            IngressController::Haproxy => "haproxy-controller".to_string(),
+            _ => "kube-system".to_string(),
+        }
+    }
+
+    /// Host names of routes that name none: the environment's domain.
+    pub fn default_hosts(&self) -> Vec<String> {
+        self.resolved
+            .settings
+            .domain
+            .as_ref()
+            .map(|d| vec![d.value.clone()])
+            .unwrap_or_default()
+    }
+
+    /// TLS for routes that say nothing: the environment's `tls`, `tls_secret`, `cert_resolver`.
+    pub fn default_tls(&self) -> Option<Tls> {
+        let settings = &self.resolved.settings;
+        settings.tls.unwrap_or(false).then(|| Tls {
+            secret: settings.tls_secret.clone(),
+            cert_resolver: settings.cert_resolver.clone(),
+            hosts: Vec::new(),
+        })
+    }
+
+    pub fn interceptor_namespace(&self) -> String {
+        self.keda()
+            .and_then(|k| k.interceptor_namespace.clone())
+            .unwrap_or_else(|| "keda".to_string())
+    }
+
+    /// The KEDA HTTP interceptor proxy, as an ExternalName target.
+    pub fn interceptor(&self) -> InterceptorAlias {
+        let service = self
+            .keda()
+            .and_then(|k| k.interceptor_service.clone())
+            .unwrap_or_else(|| "keda-add-ons-http-interceptor-proxy".to_string());
+        InterceptorAlias {
+            external_name: format!(
+                "{service}.{}.svc.cluster.local",
+                self.interceptor_namespace()
+            ),
+            port: self.keda().and_then(|k| k.interceptor_port).unwrap_or(8080),
+        }
+    }
+
+    pub fn http_scaler_api(&self) -> HttpScalerApi {
+        match self.keda().and_then(|k| k.http_api) {
+            Some(ConfigHttpApi::V1beta1) => HttpScalerApi::V1beta1,
+            _ => HttpScalerApi::V1alpha1,
+        }
+    }
+
+    fn keda(&self) -> Option<&crate::config::Keda> {
+        self.resolved.defaults.keda.as_ref()
+    }
+
+    /// Image pull policy of built images in this environment.
+    pub fn image_pull_policy(&self) -> Option<String> {
+        self.resolved.settings.image_pull_policy.clone()
+    }
+}

@@ -1,0 +1,102 @@
+//! Lowering: each front-end (apps, serverless functions, compose services) becomes the same
+//! `Workload` model. This is where the kinds differ, and the only place; renderers never know
+//! which front-end a workload came from.
+
+mod app;
+mod availability;
+mod context;
+mod env;
+mod network;
+mod ports;
+mod probes;
+mod resources;
+mod route;
+mod scaling;
+mod security;
+mod volumes;
+mod workload_kind;
+
+pub use context::LowerContext;
+pub use env::looks_secret;
+
+use crate::config::Section;
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::names::check_dns_label;
+use crate::workload::{LoweredEntry, Workload};
+
+/// One entry's lowering, with the section and name it came from.
+#[derive(Debug)]
+pub struct Lowered {
+    pub section: Section,
+    pub name: String,
+    pub namespace: String,
+    pub entry: LoweredEntry,
+}
+
+/// Lowers every enabled entry of the resolved environment.
+/// Warnings come back with the result.
+pub fn lower_environment(
+    cx: &LowerContext<'_>,
+) -> Result<(Vec<Lowered>, Diagnostics), Diagnostics> {
+    let mut d = Diagnostics::new();
+    let mut out = Vec::new();
+    for entry in &cx.resolved.apps {
+        let lowered = app::lower_app(entry, cx, &mut d);
+        out.push(Lowered {
+            section: Section::Apps,
+            name: entry.name.value.clone(),
+            namespace: entry.namespace.clone(),
+            entry: lowered,
+        });
+    }
+    for lowered in &out {
+        for workload in &lowered.entry.workloads {
+            check_object_names(workload, &mut d);
+        }
+    }
+    if d.has_errors() { Err(d) } else { Ok((out, d)) }
+}
+
+/// Every name a workload's objects will carry is a DNS label of at most 63 characters; a name
+/// that would be longer is reported at the entry that causes it, never shortened.
+fn check_object_names(w: &Workload, d: &mut Diagnostics) {
+    let mut names: Vec<(&str, String)> = vec![("workload", w.name.clone())];
+    names.extend(w.services.iter().map(|s| ("Service", s.name.clone())));
+    names.extend(
+        w.routes
+            .iter()
+            .map(|r| ("ExternalName Service", r.backend.service.clone())),
+    );
+    names.extend(
+        w.claims
+            .iter()
+            .map(|c| ("PersistentVolumeClaim", c.name.clone())),
+    );
+    names.extend(w.config_maps.iter().map(|c| ("ConfigMap", c.name.clone())));
+    names.extend(w.secrets.iter().map(|s| ("Secret", s.name.clone())));
+    if let Some(sa) = &w.service_account {
+        names.push(("ServiceAccount", sa.name.clone()));
+    }
+    for (kind, name) in names {
+        if let Err(problem) = check_dns_label(&name, 63) {
+            d.push(
+                Diagnostic::error("name-too-long", format!("{kind} name `{name}` {problem}"))
+                    .at(w.name_span)
+                    .field(w.field.clone())
+                    .help("shorten the entry (or function, or service) name"),
+            );
+        }
+    }
+}
+
+/// Checks a Kubernetes CronJob schedule.
+pub(crate) fn check_cron(expression: &str) -> Result<(), String> {
+    let fields = expression.split_whitespace().count();
+    if expression.starts_with('@') || fields == 5 {
+        Ok(())
+    } else {
+        Err(format!(
+            "cron expression `{expression}` must have 5 fields (minute hour day month weekday)"
+        ))
+    }
+}

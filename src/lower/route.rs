@@ -1,0 +1,332 @@
+//! `ingress:` (and gateway routes) to `Route`s: path and hosts, rewrite, TLS, limits, and the
+//! backend. Traffic goes through the KEDA interceptor only for keda-http targets (DESIGN rule 8),
+//! and the scaler then matches exactly the host and path the interceptor receives.
+
+use std::collections::BTreeMap;
+
+use super::context::LowerContext;
+use crate::config::{
+    Auth as AuthSettings, AuthType, Cors as CorsSettings, IngressController, IngressTls, PathType,
+    RateLimit as RateLimitSettings, Timeouts as TimeoutSettings,
+};
+use crate::diagnostic::{Diagnostic, Diagnostics, Span};
+use crate::workload::{
+    Auth, Backend, Cors, PortTarget, RateLimit, Rewrite, Route, Scaling, Timeouts, Tls,
+};
+use crate::yaml::Spanned;
+
+/// What a route is made of, whichever front-end (or the gateway) it comes from.
+pub struct RouteSpec<'a> {
+    pub name: String,
+    pub path: Option<&'a Spanned<String>>,
+    pub default_path: &'a str,
+    pub path_type: Option<PathType>,
+    pub strip_prefix: bool,
+    pub rewrite_target: Option<&'a Spanned<String>>,
+    pub hosts: Vec<String>,
+    pub tls: Option<&'a IngressTls>,
+    pub timeouts: Option<&'a TimeoutSettings>,
+    pub rate_limit: Option<&'a RateLimitSettings>,
+    pub cors: Option<&'a CorsSettings>,
+    pub auth: Option<&'a AuthSettings>,
+    pub methods: Vec<String>,
+    pub annotations: BTreeMap<String, String>,
+    pub entry_points: Vec<String>,
+    pub class: Option<String>,
+    /// The Service and port traffic is for.
+    pub service: String,
+    pub port: u16,
+    /// The target scales with keda-http: route through the interceptor.
+    pub keda_http: bool,
+    pub field: &'a str,
+    pub span: Span,
+}
+
+pub fn lower_route(
+    spec: RouteSpec<'_>,
+    cx: &LowerContext<'_>,
+    d: &mut Diagnostics,
+) -> Option<Route> {
+    if cx.ingress() == IngressController::None {
+        return None;
+    }
+    let path = spec
+        .path
+        .map_or_else(|| spec.default_path.to_string(), |p| p.value.clone());
+    let path_span = spec.path.map_or(spec.span, |p| p.span);
+    if !path.starts_with('/') {
+        d.push(
+            Diagnostic::error("bad-path", format!("route path `{path}` must start with /"))
+                .at(path_span)
+                .field(format!("{}.path", spec.field)),
+        );
+        return None;
+    }
+    let rewrite = lower_rewrite(&spec, &path, d);
+    let hosts = if spec.hosts.is_empty() {
+        cx.default_hosts()
+    } else {
+        spec.hosts.clone()
+    };
+    let tls = lower_tls(spec.tls, cx, &hosts);
+    check_controller_support(&spec, cx.ingress(), d);
+    let backend = if spec.keda_http {
+        Backend {
+            service: format!("{}-interceptor", spec.name),
+            port: PortTarget::Number(cx.interceptor().port),
+            interceptor: Some(cx.interceptor()),
+        }
+    } else {
+        Backend {
+            service: spec.service.clone(),
+            port: PortTarget::Number(spec.port),
+            interceptor: None,
+        }
+    };
+    let mut entry_points = spec.entry_points.clone();
+    if entry_points.is_empty() {
+        entry_points.push(if tls.is_some() { "websecure" } else { "web" }.to_string());
+    }
+    Some(Route {
+        name: spec.name.clone(),
+        hosts,
+        path,
+        path_type: spec.path_type.unwrap_or(PathType::Prefix),
+        rewrite,
+        backend,
+        tls,
+        methods: spec
+            .methods
+            .iter()
+            .map(|m| m.to_ascii_uppercase())
+            .collect(),
+        timeouts: lower_timeouts(spec.timeouts),
+        rate_limit: spec.rate_limit.map(|r| RateLimit {
+            requests_per_second: r.requests_per_second.value,
+            burst: r.burst.unwrap_or(r.requests_per_second.value),
+        }),
+        cors: spec
+            .cors
+            .filter(|c| c.enabled != Some(false))
+            .map(|c| Cors {
+                allow_origins: c.allow_origins.clone(),
+                allow_methods: c.allow_methods.clone(),
+                allow_headers: c.allow_headers.clone(),
+                allow_credentials: c.allow_credentials.unwrap_or(false),
+                max_age: c.max_age,
+            }),
+        auth: spec.auth.and_then(|a| lower_auth(a, spec.field, d)),
+        annotations: spec.annotations,
+        entry_points,
+        class: spec.class,
+    })
+}
+
+/// `strip_prefix: true` and `rewrite_target: /` mean the same; any other target replaces the
+/// prefix. Asking for both a strip and a different target is contradictory.
+fn lower_rewrite(spec: &RouteSpec<'_>, path: &str, d: &mut Diagnostics) -> Rewrite {
+    match (spec.strip_prefix, spec.rewrite_target) {
+        (false, None) => Rewrite::None,
+        (true, None) => strip(path),
+        (strip_prefix, Some(target)) => {
+            if !target.value.starts_with('/') {
+                d.push(
+                    Diagnostic::error(
+                        "bad-path",
+                        format!("rewrite target `{}` must start with /", target.value),
+                    )
+                    .at(target.span)
+                    .field(format!("{}.rewrite_target", spec.field)),
+                );
+                return Rewrite::None;
+            }
+            if target.value == "/" {
+                strip(path)
+            } else if strip_prefix {
+                d.push(
+                    Diagnostic::error(
+                        "conflicting-keys",
+                        format!(
+                            "strip_prefix removes `{path}` but rewrite_target replaces it with `{}`",
+                            target.value
+                        ),
+                    )
+                    .at(target.span)
+                    .field(format!("{}.rewrite_target", spec.field))
+                    .help("keep one of them"),
+                );
+                Rewrite::None
+            } else if target.value == path {
+                Rewrite::None
+            } else {
+                Rewrite::ReplacePrefix(target.value.clone())
+            }
+        }
+    }
+}
+
+fn strip(path: &str) -> Rewrite {
+    if path == "/" {
+        Rewrite::None
+    } else {
+        Rewrite::StripPrefix
+    }
+}
+
+fn lower_tls(tls: Option<&IngressTls>, cx: &LowerContext<'_>, hosts: &[String]) -> Option<Tls> {
+    let default = cx.default_tls();
+    let enabled = tls.and_then(|t| t.enabled).unwrap_or(
+        default.is_some() || tls.is_some_and(|t| t.secret.is_some() || t.cert_resolver.is_some()),
+    );
+    if !enabled {
+        return None;
+    }
+    let secret = tls
+        .and_then(|t| t.secret.clone())
+        .or_else(|| default.as_ref().and_then(|t| t.secret.clone()));
+    let cert_resolver = tls
+        .and_then(|t| t.cert_resolver.clone())
+        .or_else(|| default.as_ref().and_then(|t| t.cert_resolver.clone()));
+    let tls_hosts = tls
+        .map(|t| t.hosts.clone())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| hosts.to_vec());
+    Some(Tls {
+        secret,
+        cert_resolver,
+        hosts: tls_hosts,
+    })
+}
+
+fn lower_timeouts(timeouts: Option<&TimeoutSettings>) -> Timeouts {
+    let text =
+        |t: &Option<Spanned<crate::config::Duration>>| t.as_ref().map(|d| d.as_str().to_string());
+    timeouts.map_or_else(Timeouts::default, |t| Timeouts {
+        connect: text(&t.connect),
+        server: text(&t.server),
+        client: text(&t.client),
+        queue: text(&t.queue),
+    })
+}
+
+fn lower_auth(auth: &AuthSettings, field: &str, d: &mut Diagnostics) -> Option<Auth> {
+    match auth.kind.value {
+        AuthType::Basic => match &auth.secret {
+            Some(secret) => Some(Auth::Basic {
+                secret: secret.value.clone(),
+                realm: auth.realm.clone(),
+            }),
+            None => {
+                d.push(
+                    Diagnostic::error(
+                        "missing-key",
+                        "basic auth needs `secret` (a Secret with htpasswd `users`)",
+                    )
+                    .at(auth.kind.span)
+                    .field(format!("{field}.auth")),
+                );
+                None
+            }
+        },
+        AuthType::Forward => match &auth.address {
+            Some(address) => Some(Auth::Forward {
+                address: address.value.clone(),
+                response_headers: auth.response_headers.clone(),
+            }),
+            None => {
+                d.push(
+                    Diagnostic::error("missing-key", "forward auth needs `address`")
+                        .at(auth.kind.span)
+                        .field(format!("{field}.auth")),
+                );
+                None
+            }
+        },
+    }
+}
+
+/// Features an ingress controller cannot express per route are errors, never silently lost.
+fn check_controller_support(
+    spec: &RouteSpec<'_>,
+    controller: IngressController,
+    d: &mut Diagnostics,
+) {
+    let unsupported: Vec<(&str, Option<Span>)> = match controller {
+        IngressController::Haproxy => vec![
+            (
+                "`timeouts.client` (HAProxy Ingress sets the client timeout globally, in its ConfigMap)",
+                spec.timeouts
+                    .and_then(|t| t.client.as_ref())
+                    .map(|c| c.span),
+            ),
+            (
+                "`methods` (HAProxy Ingress cannot restrict methods per path)",
+                (!spec.methods.is_empty()).then_some(spec.span),
+            ),
+        ],
+        IngressController::Traefik => vec![(
+            "`timeouts` (Traefik sets timeouts per entry point or ServersTransport, not per route)",
+            spec.timeouts
+                .and_then(|t| {
+                    t.connect
+                        .as_ref()
+                        .or(t.server.as_ref())
+                        .or(t.client.as_ref())
+                        .or(t.queue.as_ref())
+                })
+                .map(|t| t.span),
+        )],
+        IngressController::None => Vec::new(),
+    };
+    for (what, span) in unsupported {
+        if let Some(span) = span {
+            d.push(
+                Diagnostic::error(
+                    "unsupported-by-controller",
+                    format!("{what} cannot be expressed for this environment's ingress controller"),
+                )
+                .at(span)
+                .field(spec.field.to_string())
+                .help("drop it for this environment (an environment block can set it to null)"),
+            );
+        }
+    }
+}
+
+/// Completes keda-http scaling from the route: the interceptor sees the route's hosts and the
+/// path *after* rewriting, so that is what the scaler must match.
+pub fn attach_http_scaling(
+    scaling: &mut Scaling,
+    route: Option<&Route>,
+    service: &str,
+    port: u16,
+    namespace: &str,
+) {
+    let Scaling::Http {
+        hosts,
+        path_prefixes,
+        service: target_service,
+        port: target_port,
+        ..
+    } = scaling
+    else {
+        return;
+    };
+    *target_service = service.to_string();
+    *target_port = port;
+    match route {
+        Some(route) => {
+            *hosts = route.hosts.clone();
+            *path_prefixes = vec![match &route.rewrite {
+                Rewrite::None => route.path.clone(),
+                Rewrite::StripPrefix => "/".to_string(),
+                Rewrite::ReplacePrefix(target) => target.clone(),
+            }];
+        }
+        // No ingress: in-cluster clients reach the interceptor with the Service's own name.
+        None => {
+            *hosts = vec![format!("{service}.{namespace}.svc.cluster.local")];
+            *path_prefixes = vec!["/".to_string()];
+        }
+    }
+}

@@ -1,0 +1,245 @@
+//! `scaling:` to who owns the replica count (DESIGN rule 9) and the scaler settings. With an
+//! autoscaler, `replicas` raises the minimum; without one, it is the count.
+
+use crate::config::{QueueConnection, QueueType, Scaling as ScalingSettings, ScalingType};
+use crate::diagnostic::{Diagnostic, Diagnostics, Span};
+use crate::workload::{CronWindow, HttpScalerApi, QueueTrigger, Replicas, Scaling};
+use crate::yaml::Spanned;
+
+pub const DEFAULT_MAX: u32 = 10;
+pub const DEFAULT_PENDING_REQUESTS: u32 = 100;
+pub const DEFAULT_QUEUE_LENGTH: u32 = 5;
+
+pub struct ScalingInput<'a> {
+    pub settings: Option<&'a ScalingSettings>,
+    /// The type when `scaling.type` is not given.
+    pub default_type: ScalingType,
+    pub replicas: Option<&'a Spanned<u32>>,
+    /// Where queues live when `scaling.queue` does not say (entry, then `defaults.queue`).
+    pub queue_defaults: Vec<&'a QueueConnection>,
+    pub namespace: &'a str,
+    pub http_api: HttpScalerApi,
+    pub field: &'a str,
+    pub span: Span,
+}
+
+pub struct LoweredScaling {
+    pub scaling: Scaling,
+    pub replicas: Replicas,
+    /// The fewest replicas that will run (for the disruption budget check).
+    pub min_replicas: u32,
+}
+
+pub fn lower_scaling(input: &ScalingInput<'_>, d: &mut Diagnostics) -> LoweredScaling {
+    let empty = ScalingSettings::default();
+    let s = input.settings.unwrap_or(&empty);
+    let kind = s.kind.as_ref().map_or(input.default_type, |k| k.value);
+    let kind_span = s.kind.as_ref().map_or(input.span, |k| k.span);
+    let replicas = input.replicas.map(|r| r.value);
+    if kind == ScalingType::None {
+        let count = replicas
+            .or(s.min_instances.as_ref().map(|m| m.value))
+            .unwrap_or(1);
+        return LoweredScaling {
+            scaling: Scaling::None,
+            replicas: Replicas::Fixed(count),
+            min_replicas: count,
+        };
+    }
+    let default_min = match kind {
+        ScalingType::Hpa => 1,
+        _ => 0,
+    };
+    let mut min = s.min_instances.as_ref().map_or(default_min, |m| m.value);
+    if let Some(r) = replicas {
+        min = min.max(r);
+    }
+    let max = s
+        .max_instances
+        .as_ref()
+        .map_or(DEFAULT_MAX.max(min), |m| m.value);
+    if min > max {
+        d.push(
+            Diagnostic::error(
+                "bad-scaling",
+                format!("min_instances ({min}) is larger than max_instances ({max})"),
+            )
+            .at(s.max_instances.as_ref().map_or(kind_span, |m| m.span))
+            .field(format!("{}.scaling", input.field)),
+        );
+    }
+    if max == 0 {
+        d.push(
+            Diagnostic::error("bad-scaling", "max_instances must be at least 1")
+                .at(s.max_instances.as_ref().map_or(kind_span, |m| m.span))
+                .field(format!("{}.scaling.max_instances", input.field)),
+        );
+    }
+    let scaling = match kind {
+        ScalingType::Hpa => lower_hpa(s, min, max, kind_span, input.field, d),
+        ScalingType::KedaHttp => Scaling::Http {
+            min,
+            max,
+            target_pending_requests: s
+                .target_pending_requests
+                .unwrap_or(DEFAULT_PENDING_REQUESTS),
+            scaledown_period: s.cooldown_period,
+            hosts: Vec::new(),
+            path_prefixes: Vec::new(),
+            service: String::new(),
+            port: 0,
+            api: input.http_api,
+        },
+        ScalingType::KedaQueue => match lower_queue(s, input, kind_span, d) {
+            Some(queue) => Scaling::Queue {
+                min,
+                max,
+                queue,
+                cooldown_period: s.cooldown_period,
+                polling_interval: s.polling_interval,
+            },
+            None => Scaling::None,
+        },
+        ScalingType::KedaCron => lower_cron(s, min, max, kind_span, input.field, d),
+        ScalingType::None => unreachable!("handled above"),
+    };
+    LoweredScaling {
+        scaling,
+        replicas: Replicas::Autoscaled,
+        min_replicas: min,
+    }
+}
+
+fn lower_hpa(
+    s: &ScalingSettings,
+    min: u32,
+    max: u32,
+    span: Span,
+    field: &str,
+    d: &mut Diagnostics,
+) -> Scaling {
+    if min == 0 {
+        d.push(
+            Diagnostic::error(
+                "bad-scaling",
+                "an HPA cannot scale to zero (min_instances: 0)",
+            )
+            .at(s.min_instances.as_ref().map_or(span, |m| m.span))
+            .field(format!("{field}.scaling.min_instances"))
+            .help("use `type: keda-http` or `keda-queue` to scale to zero, or min_instances: 1"),
+        );
+    }
+    for percent in [&s.target_cpu_percent, &s.target_memory_percent]
+        .into_iter()
+        .flatten()
+    {
+        if percent.value == 0 {
+            d.push(
+                Diagnostic::error("bad-scaling", "a utilization target must be above 0%")
+                    .at(percent.span)
+                    .field(format!("{field}.scaling")),
+            );
+        }
+    }
+    let cpu = s.target_cpu_percent.as_ref().map(|p| p.value);
+    let memory = s.target_memory_percent.as_ref().map(|p| p.value);
+    Scaling::Hpa {
+        min,
+        max,
+        // With no target given, scale on CPU at 80% like `kubectl autoscale`.
+        cpu_percent: if cpu.is_none() && memory.is_none() {
+            Some(80)
+        } else {
+            cpu
+        },
+        memory_percent: memory,
+        scale_up_stabilization: s.scale_up_stabilization,
+        scale_down_stabilization: s.scale_down_stabilization.or(s.cooldown_period),
+    }
+}
+
+fn lower_queue(
+    s: &ScalingSettings,
+    input: &ScalingInput<'_>,
+    span: Span,
+    d: &mut Diagnostics,
+) -> Option<QueueTrigger> {
+    let Some(name) = &s.queue_name else {
+        d.push(
+            Diagnostic::error("missing-key", "`type: keda-queue` needs `queue_name`")
+                .at(span)
+                .field(format!("{}.scaling", input.field)),
+        );
+        return None;
+    };
+    let stream = s.queue_type == Some(QueueType::Stream);
+    if stream && s.consumer_group.is_none() {
+        d.push(
+            Diagnostic::error(
+                "missing-key",
+                "a stream queue (`queue_type: stream`) needs `consumer_group`",
+            )
+            .at(name.span)
+            .field(format!("{}.scaling.consumer_group", input.field)),
+        );
+    }
+    let connections: Vec<&QueueConnection> = s
+        .queue
+        .iter()
+        .chain(input.queue_defaults.iter().copied())
+        .collect();
+    let address = connections
+        .iter()
+        .find_map(|c| c.address.as_ref().map(|a| a.value.clone()))
+        .unwrap_or_else(|| format!("valkey.{}.svc.cluster.local:6379", input.namespace));
+    let password = connections
+        .iter()
+        .find_map(|c| c.password_secret.as_ref())
+        .map(|p| (p.name.value.clone(), p.key.value.clone()));
+    Some(QueueTrigger {
+        stream,
+        name: name.value.clone(),
+        target: s.queue_length.unwrap_or(DEFAULT_QUEUE_LENGTH),
+        consumer_group: s.consumer_group.clone(),
+        address,
+        database: connections.iter().find_map(|c| c.database),
+        tls: connections.iter().find_map(|c| c.tls).unwrap_or(false),
+        password,
+    })
+}
+
+fn lower_cron(
+    s: &ScalingSettings,
+    min: u32,
+    max: u32,
+    span: Span,
+    field: &str,
+    d: &mut Diagnostics,
+) -> Scaling {
+    if s.schedules.is_empty() {
+        d.push(
+            Diagnostic::error("missing-key", "`type: keda-cron` needs `schedules`")
+                .at(span)
+                .field(format!("{field}.scaling")),
+        );
+    }
+    let mut windows = Vec::new();
+    for (index, window) in s.schedules.iter().enumerate() {
+        for (which, expr) in [("start", &window.start), ("end", &window.end)] {
+            if let Err(problem) = crate::lower::check_cron(&expr.value) {
+                d.push(
+                    Diagnostic::error("bad-cron", problem)
+                        .at(expr.span)
+                        .field(format!("{field}.scaling.schedules[{index}].{which}")),
+                );
+            }
+        }
+        windows.push(CronWindow {
+            timezone: window.timezone.clone().unwrap_or_else(|| "UTC".to_string()),
+            start: window.start.value.clone(),
+            end: window.end.value.clone(),
+            desired_replicas: window.desired_replicas,
+        });
+    }
+    Scaling::Cron { min, max, windows }
+}
