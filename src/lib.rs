@@ -2,6 +2,7 @@
 //!
 //! The pipeline is load → resolve(env) → lower → render → emit; see the README's design notes.
 
+pub mod cron;
 pub mod diagnostic;
 pub mod interpolate;
 pub mod yaml;
