@@ -5,4 +5,5 @@
 pub mod cron;
 pub mod diagnostic;
 pub mod interpolate;
+pub mod sources;
 pub mod yaml;
