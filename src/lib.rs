@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod cron;
 pub mod diagnostic;
 pub mod dotenv;
 pub mod images;
@@ -14,5 +15,6 @@ pub mod names;
 pub mod pipeline;
 pub mod resolve;
 pub mod schema;
+pub mod sources;
 pub mod workload;
 pub mod yaml;
