@@ -24,9 +24,11 @@ pub fn run(context: &Context, args: &Args) -> CommandResult {
         Err(failure) => return Err(failure),
     };
     let environments = selected_environments(&project, &args.env);
+    let images = crate::images::ImageTags::new();
     for env in &environments {
-        if let Err(d) = plan_environment(&project, env, &context.inputs) {
-            diagnostics.extend(d);
+        match plan_environment(&project, env, &context.inputs, &images) {
+            Ok(plan) => diagnostics.extend(plan.warnings),
+            Err(d) => diagnostics.extend(d),
         }
     }
     let diagnostics = diagnostics.sorted();

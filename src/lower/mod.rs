@@ -91,12 +91,5 @@ fn check_object_names(w: &Workload, d: &mut Diagnostics) {
 
 /// Checks a Kubernetes CronJob schedule.
 pub(crate) fn check_cron(expression: &str) -> Result<(), String> {
-    let fields = expression.split_whitespace().count();
-    if expression.starts_with('@') || fields == 5 {
-        Ok(())
-    } else {
-        Err(format!(
-            "cron expression `{expression}` must have 5 fields (minute hour day month weekday)"
-        ))
-    }
+    crate::cron::validate_cron(expression)
 }
