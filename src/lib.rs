@@ -8,6 +8,7 @@ pub mod config;
 pub mod cron;
 pub mod diagnostic;
 pub mod dotenv;
+pub mod emit;
 pub mod images;
 pub mod interpolate;
 pub mod lower;

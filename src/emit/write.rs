@@ -1,0 +1,216 @@
+//! Writing one environment directory atomically: the new directory is built beside the old one
+//! (hand-written files copied in, generated files written, stale generated files left out),
+//! then swapped in with two renames. An unchanged tree is not touched at all.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use super::tree::{GENERATED_MARKER, Tree};
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct WriteOutcome {
+    pub written: Vec<PathBuf>,
+    pub pruned: Vec<PathBuf>,
+    pub unchanged: bool,
+}
+
+/// Replaces the generated files of `root/<env>` with `tree`.
+pub fn write_environment(root: &Path, env: &str, tree: &Tree) -> io::Result<WriteOutcome> {
+    let target = root.join(env);
+    let existing = read_generated(&target)?;
+    let mut outcome = WriteOutcome::default();
+    outcome.pruned = existing
+        .iter()
+        .filter(|(path, _)| !tree.files.contains_key(path))
+        .map(|(path, _)| path.clone())
+        .collect();
+    outcome.written = tree
+        .files
+        .iter()
+        .filter(|(path, text)| {
+            existing.iter().find(|(p, _)| p == *path).map(|(_, t)| t) != Some(text)
+        })
+        .map(|(path, _)| path.clone())
+        .collect();
+    if outcome.pruned.is_empty() && outcome.written.is_empty() {
+        outcome.unchanged = true;
+        return Ok(outcome);
+    }
+    fs::create_dir_all(root)?;
+    let staging = root.join(format!(".{env}.k3s-new-{}", std::process::id()));
+    let backup = root.join(format!(".{env}.k3s-old-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&staging);
+    let built = build_staging(&target, &staging, tree);
+    if let Err(e) = built {
+        let _ = fs::remove_dir_all(&staging);
+        return Err(e);
+    }
+    swap(&target, &staging, &backup)?;
+    Ok(outcome)
+}
+
+/// The new directory: everything hand-written from the old one, plus the generated files.
+fn build_staging(target: &Path, staging: &Path, tree: &Tree) -> io::Result<()> {
+    fs::create_dir_all(staging)?;
+    if target.is_dir() {
+        copy_hand_written(target, staging, Path::new(""))?;
+    }
+    for (path, text) in &tree.files {
+        let destination = staging.join(path);
+        if let Some(parent) = destination.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        fs::write(destination, text)?;
+    }
+    Ok(())
+}
+
+fn swap(target: &Path, staging: &Path, backup: &Path) -> io::Result<()> {
+    if target.exists() {
+        let _ = fs::remove_dir_all(backup);
+        fs::rename(target, backup)?;
+        if let Err(e) = fs::rename(staging, target) {
+            // Put the previous tree back before reporting.
+            let _ = fs::rename(backup, target);
+            let _ = fs::remove_dir_all(staging);
+            return Err(e);
+        }
+        fs::remove_dir_all(backup)?;
+    } else {
+        fs::rename(staging, target)?;
+    }
+    Ok(())
+}
+
+fn copy_hand_written(from: &Path, to: &Path, relative: &Path) -> io::Result<()> {
+    for entry in fs::read_dir(from.join(relative))? {
+        let entry = entry?;
+        let path = relative.join(entry.file_name());
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            fs::create_dir_all(to.join(&path))?;
+            copy_hand_written(from, to, &path)?;
+        } else if kind.is_symlink() {
+            let link = fs::read_link(entry.path())?;
+            symlink(&link, &to.join(&path))?;
+        } else if !is_generated(&entry.path()) {
+            fs::copy(entry.path(), to.join(&path))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn symlink(link: &Path, at: &Path) -> io::Result<()> {
+    std::os::unix::fs::symlink(link, at)
+}
+
+#[cfg(not(unix))]
+fn symlink(link: &Path, at: &Path) -> io::Result<()> {
+    fs::copy(link, at).map(|_| ())
+}
+
+/// Whether a file starts with the generated-file header.
+pub fn is_generated(path: &Path) -> bool {
+    let Ok(bytes) = fs::read(path) else {
+        return false;
+    };
+    let head = &bytes[..bytes.len().min(256)];
+    String::from_utf8_lossy(head)
+        .lines()
+        .next()
+        .is_some_and(|line| line.starts_with('#') && line.contains(GENERATED_MARKER))
+}
+
+/// The generated files now under `dir`, by relative path, with their contents.
+pub fn read_generated(dir: &Path) -> io::Result<Vec<(PathBuf, String)>> {
+    let mut out = Vec::new();
+    if dir.is_dir() {
+        collect(dir, Path::new(""), &mut out)?;
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn collect(root: &Path, relative: &Path, out: &mut Vec<(PathBuf, String)>) -> io::Result<()> {
+    for entry in fs::read_dir(root.join(relative))? {
+        let entry = entry?;
+        let path = relative.join(entry.file_name());
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            collect(root, &path, out)?;
+        } else if kind.is_file() && is_generated(&entry.path()) {
+            out.push((path, fs::read_to_string(entry.path())?));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::emit::header;
+
+    fn tree(files: &[(&str, &str)]) -> Tree {
+        let mut tree = Tree::new();
+        for (path, body) in files {
+            tree.insert(*path, format!("{}{body}", header("dev")));
+        }
+        tree
+    }
+
+    #[test]
+    fn writes_then_is_a_no_op() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = tree(&[("apps/web/manifests.yaml", "a: 1\n")]);
+        let first = write_environment(dir.path(), "dev", &t).unwrap();
+        assert_eq!(first.written, [PathBuf::from("apps/web/manifests.yaml")]);
+        let second = write_environment(dir.path(), "dev", &t).unwrap();
+        assert!(second.unchanged);
+    }
+
+    #[test]
+    fn prunes_stale_generated_files_and_keeps_hand_written_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        write_environment(
+            dir.path(),
+            "dev",
+            &tree(&[
+                ("apps/web/manifests.yaml", "a: 1\n"),
+                ("apps/old/manifests.yaml", "b\n"),
+            ]),
+        )
+        .unwrap();
+        let notes = dir.path().join("dev/apps/old/NOTES.md");
+        fs::write(&notes, "kept\n").unwrap();
+        let outcome = write_environment(
+            dir.path(),
+            "dev",
+            &tree(&[("apps/web/manifests.yaml", "a: 1\n")]),
+        )
+        .unwrap();
+        assert_eq!(outcome.pruned, [PathBuf::from("apps/old/manifests.yaml")]);
+        assert!(!dir.path().join("dev/apps/old/manifests.yaml").exists());
+        assert_eq!(fs::read_to_string(&notes).unwrap(), "kept\n");
+        assert!(dir.path().join("dev/apps/web/manifests.yaml").exists());
+        let leftovers: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(leftovers, ["dev"]);
+    }
+
+    #[test]
+    fn a_hand_written_file_at_a_generated_path_is_not_ours() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("dev")).unwrap();
+        fs::write(dir.path().join("dev/README.md"), "mine\n").unwrap();
+        assert!(!is_generated(&dir.path().join("dev/README.md")));
+        write_environment(dir.path(), "dev", &tree(&[("x.yaml", "x\n")])).unwrap();
+        assert_eq!(
+            fs::read_to_string(dir.path().join("dev/README.md")).unwrap(),
+            "mine\n"
+        );
+    }
+}
