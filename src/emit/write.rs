@@ -19,13 +19,12 @@ pub struct WriteOutcome {
 pub fn write_environment(root: &Path, env: &str, tree: &Tree) -> io::Result<WriteOutcome> {
     let target = root.join(env);
     let existing = read_generated(&target)?;
-    let mut outcome = WriteOutcome::default();
-    outcome.pruned = existing
+    let pruned: Vec<PathBuf> = existing
         .iter()
         .filter(|(path, _)| !tree.files.contains_key(path))
         .map(|(path, _)| path.clone())
         .collect();
-    outcome.written = tree
+    let written: Vec<PathBuf> = tree
         .files
         .iter()
         .filter(|(path, text)| {
@@ -33,8 +32,12 @@ pub fn write_environment(root: &Path, env: &str, tree: &Tree) -> io::Result<Writ
         })
         .map(|(path, _)| path.clone())
         .collect();
-    if outcome.pruned.is_empty() && outcome.written.is_empty() {
-        outcome.unchanged = true;
+    let outcome = WriteOutcome {
+        unchanged: pruned.is_empty() && written.is_empty(),
+        written,
+        pruned,
+    };
+    if outcome.unchanged {
         return Ok(outcome);
     }
     fs::create_dir_all(root)?;
