@@ -9,3 +9,4 @@
 // express them, so renderers must respect them.
 
 pub mod keda;
+pub mod keda_http;
