@@ -10,3 +10,4 @@
 
 pub mod keda;
 pub mod keda_http;
+pub mod traefik;
