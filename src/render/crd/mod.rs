@@ -8,6 +8,7 @@
 // admission webhook enforces, are documented on the fields they constrain: the types cannot
 // express them, so renderers must respect them.
 
+pub mod argocd;
 pub mod external_secrets;
 pub mod keda;
 pub mod keda_http;
