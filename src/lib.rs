@@ -14,6 +14,7 @@ pub mod interpolate;
 pub mod lower;
 pub mod names;
 pub mod pipeline;
+pub mod render;
 pub mod resolve;
 pub mod schema;
 pub mod sources;
