@@ -284,25 +284,36 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+/// Widest source excerpt shown; longer lines are cut around the column.
+const SNIPPET_WIDTH: usize = 100;
+
 fn render_snippet(out: &mut String, span: Span) {
     let source = span.source();
     let (line, col) = source.line_col(span.start as usize);
-    let text = source.line_text(line);
+    let text: Vec<char> = source.line_text(line).chars().collect();
     let (end_line, end_col) = source.line_col(span.end as usize);
     let width = if end_line == line && end_col > col {
         end_col - col
     } else {
-        text.chars().count().saturating_sub(col - 1).max(1)
+        text.len().saturating_sub(col - 1).max(1)
     };
+    // Long lines (minified YAML) are shown as a window around the column.
+    let start = (col - 1).saturating_sub(SNIPPET_WIDTH / 2).min(text.len());
+    let end = (start + SNIPPET_WIDTH).min(text.len());
+    let shown: String = text[start..end].iter().collect();
+    let prefix = if start > 0 { "…" } else { "" };
+    let suffix = if end < text.len() { "…" } else { "" };
+    let caret_at = col - 1 - start + prefix.chars().count();
+    let caret_width = width.min(SNIPPET_WIDTH.saturating_sub(caret_at).max(1));
     let gutter = line.to_string().len();
     let _ = writeln!(out, "{:>gutter$} |", "");
-    let _ = writeln!(out, "{line} | {text}");
+    let _ = writeln!(out, "{line} | {prefix}{shown}{suffix}");
     let _ = writeln!(
         out,
         "{:>gutter$} | {}{}",
         "",
-        " ".repeat(col - 1),
-        "^".repeat(width)
+        " ".repeat(caret_at),
+        "^".repeat(caret_width)
     );
 }
 

@@ -395,9 +395,9 @@ fn read_entry(
 }
 
 /// Separates the keys named after declared environments from the base fields. A key that is
-/// neither a field of `T` nor a declared environment, holds a mapping, and does not look like a
-/// misspelt field is reported as an undeclared environment and dropped; other unknown keys
-/// stay in the base, for the typed read to report with a did-you-mean.
+/// neither a field of `T` nor a declared environment and holds a mapping is reported as an
+/// undeclared environment (or misspelt field) and dropped; other unknown keys stay in the base,
+/// for the typed read to report with a did-you-mean.
 fn split_block<T: DeserializeOwned>(
     node: &Node,
     field: &str,
@@ -428,18 +428,20 @@ fn split_block<T: DeserializeOwned>(
                 continue;
             }
             overrides.insert(name.to_string(), value.clone());
-        } else if !fields.contains(&name)
-            && value.as_map().is_some()
-            && did_you_mean(name, fields.iter().copied()).is_none()
-        {
+        } else if !fields.contains(&name) && value.as_map().is_some() {
+            // A mapping under an unknown key is most likely an environment block for an
+            // environment that was never declared, or a misspelt field: say both.
             let mut diagnostic = Diagnostic::error(
                 "undeclared-environment",
-                format!("`{name}` is not a declared environment"),
+                format!("`{name}` is not a declared environment (nor a field of this entry)"),
             )
             .at(key.span)
             .field(format!("{field}.{name}"));
             if let Some(s) = did_you_mean(name, env_names.iter().map(String::as_str)) {
-                diagnostic = diagnostic.help(format!("did you mean `{s}`?"));
+                diagnostic = diagnostic.help(format!("did you mean environment `{s}`?"));
+            }
+            if let Some(s) = did_you_mean(name, fields.iter().copied()) {
+                diagnostic = diagnostic.help(format!("did you mean the field `{s}`?"));
             }
             diagnostic = diagnostic.help(format!(
                 "declared environments: {}; declare it under `environments:` to use it here",

@@ -81,8 +81,16 @@ impl<'a> Builder<'a> {
         while let Some(event) = parser.next_event() {
             let (event, span) = event.map_err(|e| {
                 let offset = self.byte_offset(e.marker());
-                Diagnostic::error("yaml-syntax", format!("invalid YAML: {}", e.kind()))
-                    .at(Span::new(self.file, offset, offset + 1))
+                let message = e.kind().to_string();
+                let diagnostic = if message.contains("recursion limit") {
+                    Diagnostic::error(
+                        "yaml-too-deep",
+                        format!("YAML nested more than {MAX_DEPTH} levels deep; refusing to read further"),
+                    )
+                } else {
+                    Diagnostic::error("yaml-syntax", format!("invalid YAML: {message}"))
+                };
+                diagnostic.at(Span::new(self.file, offset, offset + 1))
             })?;
             self.event(event, span)?;
         }

@@ -1,0 +1,274 @@
+//! Each class of bad input: the message names file, line, column and field; the exit code is 1.
+
+use crate::support::{ENVS, Project};
+
+#[test]
+fn malformed_yaml() {
+    Project::with_apps_yaml("version: \"2\"\nenvironments:\n  local: {\napps: []\n")
+        .run(&["validate"])
+        .code(1)
+        .stderr_contains("apps.yaml:3:10: error: invalid YAML: unclosed bracket");
+}
+
+#[test]
+fn unknown_key_with_suggestion() {
+    Project::with_apps_yaml(&format!(
+        "{ENVS}apps:\n  - name: web\n    image: nginx\n    replics: 2\n"
+    ))
+    .run(&["validate"])
+    .code(1)
+    .error_at("apps.yaml:8:5", "apps.web.replics", "unknown key `replics`")
+    .stderr_contains("did you mean `replicas`?");
+}
+
+#[test]
+fn unknown_top_level_key() {
+    Project::with_apps_yaml(&format!("{ENVS}aps: []\n"))
+        .run(&["validate"])
+        .code(1)
+        .stderr_contains("apps.yaml:5:1: error: unknown top-level key `aps`")
+        .stderr_contains("did you mean `apps`?");
+}
+
+#[test]
+fn wrong_type() {
+    Project::with_apps_yaml(&format!(
+        "{ENVS}apps:\n  - name: web\n    image: nginx\n    replicas: many\n"
+    ))
+    .run(&["validate"])
+    .code(1)
+    .error_at(
+        "apps.yaml:8:15",
+        "apps.web.replicas",
+        "expected an integer, found `many`",
+    );
+}
+
+#[test]
+fn bad_enum_value() {
+    Project::with_apps_yaml(&format!(
+        "{ENVS}apps:\n  - name: web\n    image: nginx\n    scaling:\n      type: keda-htpp\n"
+    ))
+    .run(&["validate"])
+    .code(1)
+    .error_at(
+        "apps.yaml:9:13",
+        "apps.web.scaling.type",
+        "unknown value `keda-htpp`",
+    )
+    .stderr_contains("did you mean `keda-http`?");
+}
+
+#[test]
+fn bad_quantity() {
+    Project::with_apps_yaml(&format!(
+        "{ENVS}apps:\n  - name: web\n    image: nginx\n    resources:\n      memory: 512mb\n"
+    ))
+    .run(&["validate"])
+    .code(1)
+    .error_at(
+        "apps.yaml:9:15",
+        "apps.web.resources.memory",
+        "invalid quantity `512mb`",
+    );
+}
+
+#[test]
+fn bad_cron_expression() {
+    Project::with_apps_yaml(&format!(
+        "{ENVS}apps:\n  - name: backup\n    image: postgres:16\n    kind: cronjob\n    job:\n      schedule: \"0 24 * * *\"\n"
+    ))
+    .run(&["validate"])
+    .code(1)
+    .error_at("apps.yaml:10:17", "apps.backup.job.schedule", "24");
+}
+
+#[test]
+fn undeclared_environment_block() {
+    Project::with_apps_yaml(&format!(
+        "{ENVS}apps:\n  - name: web\n    image: nginx\n    staging:\n      replicas: 2\n"
+    ))
+    .run(&["validate"])
+    .code(1)
+    .error_at(
+        "apps.yaml:8:5",
+        "apps.web.staging",
+        "`staging` is not a declared environment",
+    );
+}
+
+#[test]
+fn undeclared_environment_on_the_command_line() {
+    Project::with_apps_yaml(ENVS)
+        .run(&["validate", "--env", "gpc"])
+        .code(1)
+        .stderr_contains("environment `gpc` is not declared")
+        .stderr_contains("did you mean `gcp`?");
+}
+
+#[test]
+fn unset_variable() {
+    Project::with_apps_yaml(&format!(
+        "{ENVS}apps:\n  - name: web\n    image: \"nginx:${{NGINX_TAG}}\"\n"
+    ))
+    .run(&["validate", "--env", "local"])
+    .code(1)
+    .error_at(
+        "apps.yaml:7:12",
+        "apps.web.image",
+        "variable `NGINX_TAG` is not set",
+    );
+}
+
+#[test]
+fn a_variable_from_set_or_the_environment_is_used() {
+    let project = Project::with_apps_yaml(&format!(
+        "{ENVS}apps:\n  - name: web\n    image: \"nginx:${{NGINX_TAG}}\"\n"
+    ));
+    project
+        .run(&["validate", "--set", "NGINX_TAG=1.27"])
+        .code(0);
+    project
+        .run_with_env(&["validate"], &[("NGINX_TAG", "1.27")])
+        .code(0);
+}
+
+#[test]
+fn duplicate_names_across_sections() {
+    Project::with_apps_yaml(&format!(
+        "{ENVS}apps:\n  - name: web\n    image: nginx\ncompose:\n  - name: web\n    path: .\n"
+    ))
+    .run(&["validate"])
+    .code(1)
+    .error_at(
+        "apps.yaml:9:11",
+        "compose.web.name",
+        "used twice (in `apps` and `compose`)",
+    );
+}
+
+#[test]
+fn too_long_name() {
+    let name = "a".repeat(64);
+    Project::with_apps_yaml(&format!(
+        "{ENVS}apps:\n  - name: {name}\n    image: nginx\n"
+    ))
+    .run(&["validate"])
+    .code(1)
+    .error_at(
+        "apps.yaml:6:11",
+        &format!("apps.{name}.name"),
+        "is 64 characters long; at most 63",
+    );
+}
+
+#[test]
+fn too_long_cronjob_name() {
+    let name = "b".repeat(53);
+    Project::with_apps_yaml(&format!(
+        "{ENVS}apps:\n  - name: {name}\n    image: busybox\n    kind: cronjob\n    job: {{schedule: \"@daily\"}}\n"
+    ))
+    .run(&["validate"])
+    .code(1)
+    .stderr_contains("is 53 characters long; at most 52");
+}
+
+#[test]
+fn missing_path() {
+    Project::with_apps_yaml(&format!(
+        "{ENVS}apps:\n  - name: web\n    path: services/web\n"
+    ))
+    .run(&["validate"])
+    .code(1)
+    .error_at(
+        "apps.yaml:7:11",
+        "apps.web.path",
+        "directory `services/web` does not exist",
+    );
+}
+
+#[test]
+fn missing_env_file() {
+    Project::with_apps_yaml(
+        "version: \"2\"\nenvironments:\n  local:\n    env_files: [local.env]\n",
+    )
+    .run(&["validate"])
+    .code(1)
+    .stderr_contains("apps.yaml:4:17: error: cannot read env file");
+}
+
+#[test]
+fn missing_file_argument_is_a_usage_error() {
+    Project::new()
+        .run(&["-f", "nope.yaml", "validate"])
+        .code(2)
+        .stderr_contains("nope.yaml does not exist");
+}
+
+#[test]
+fn no_apps_yaml_anywhere_is_a_usage_error() {
+    Project::new()
+        .run(&["validate"])
+        .code(2)
+        .stderr_contains("no apps.yaml");
+}
+
+#[test]
+fn every_problem_is_reported_in_one_run() {
+    let run = Project::with_apps_yaml(&format!(
+        "{ENVS}apps:\n  - name: web\n    image: nginx\n    replics: 2\n  - name: api\n    image: nginx\n    resources: {{cpu: lots}}\n"
+    ))
+    .run(&["validate"]);
+    run.code(1)
+        .error_at("apps.yaml:8:5", "apps.web.replics", "unknown key")
+        .error_at(
+            "apps.yaml:11:22",
+            "apps.api.resources.cpu",
+            "invalid quantity",
+        )
+        .stderr_contains("2 errors");
+}
+
+#[test]
+fn alias_bombs_are_refused_quickly() {
+    let mut text = String::from(ENVS);
+    text.push_str("x-a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..15 {
+        let refs = vec![format!("*a{}", i - 1); 10].join(", ");
+        text.push_str(&format!("x-a{i}: &a{i} [{refs}]\n"));
+    }
+    Project::with_apps_yaml(&text)
+        .run(&["validate"])
+        .code(1)
+        .stderr_contains("alias bomb");
+}
+
+#[test]
+fn absurd_nesting_is_refused() {
+    for depth in [100, 100_000] {
+        let text = format!("{ENVS}x-deep: {}{}\n", "[".repeat(depth), "]".repeat(depth));
+        let run = Project::with_apps_yaml(&text).run(&["validate"]);
+        run.code(1).stderr_contains("nested more than 64 levels");
+        assert!(
+            run.stderr.len() < 2_000,
+            "the snippet of a long line is cut"
+        );
+    }
+}
+
+#[test]
+fn json_output_lists_diagnostics_with_places() {
+    let run = Project::with_apps_yaml(&format!(
+        "{ENVS}apps:\n  - name: web\n    image: nginx\n    replics: 2\n"
+    ))
+    .run(&["validate", "--output", "json"]);
+    run.code(1);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["valid"], false);
+    let d = &json["diagnostics"][0];
+    assert_eq!(d["code"], "unknown-key");
+    assert_eq!(d["line"], 8);
+    assert_eq!(d["column"], 5);
+    assert_eq!(d["field"], "apps.web.replics");
+    assert!(d["file"].as_str().unwrap().ends_with("apps.yaml"));
+}

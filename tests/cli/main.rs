@@ -1,0 +1,8 @@
+//! The `k3s` binary, driven as users drive it: one test binary, a file per area.
+
+mod support;
+
+mod bad_input;
+mod list;
+mod schema;
+mod validate;
