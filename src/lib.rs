@@ -7,6 +7,7 @@ pub mod diagnostic;
 pub mod dotenv;
 pub mod interpolate;
 pub mod names;
+pub mod render;
 pub mod resolve;
 pub mod workload;
 pub mod yaml;
