@@ -13,3 +13,18 @@ pub(super) fn render(w: &Workload, config_map: &workload::ConfigMap) -> ConfigMa
         ..ConfigMap::default()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::fixtures::web;
+
+    #[test]
+    fn data_passes_through() {
+        let w = web();
+        let config_map = render(&w, &w.config_maps[0]);
+        assert_eq!(config_map.metadata.name.as_deref(), Some("web-config"));
+        assert_eq!(config_map.data, Some(w.config_maps[0].data.clone()));
+        assert_eq!(config_map.binary_data, None);
+    }
+}

@@ -52,3 +52,59 @@ fn concurrency_policy_name(policy: ConcurrencyPolicy) -> &'static str {
         ConcurrencyPolicy::Replace => "Replace",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::fixtures::{backup, web};
+
+    fn spec(w: &Workload) -> CronJobSpec {
+        render(w).and_then(|c| c.spec).expect("a CronJob")
+    }
+
+    #[test]
+    fn job_template_has_the_restart_policy() {
+        let spec = spec(&backup());
+        let job = spec.job_template.spec.expect("job spec");
+        let pod = job.template.spec.expect("pod spec");
+        assert_eq!(pod.restart_policy.as_deref(), Some("OnFailure"));
+        assert_eq!(job.backoff_limit, Some(2));
+        assert_eq!(job.active_deadline_seconds, Some(3600));
+        assert_eq!(job.ttl_seconds_after_finished, Some(86400));
+    }
+
+    #[test]
+    fn job_template_is_the_shared_job_spec() {
+        let w = backup();
+        let Controller::CronJob { job, .. } = &w.controller else {
+            unreachable!("backup is a CronJob")
+        };
+        assert_eq!(spec(&w).job_template.spec, Some(job_spec(&w, job)));
+    }
+
+    #[test]
+    fn schedule_settings_pass_through() {
+        let spec = spec(&backup());
+        assert_eq!(spec.schedule, "0 3 * * *");
+        assert_eq!(spec.time_zone.as_deref(), Some("Europe/Paris"));
+        assert_eq!(spec.concurrency_policy.as_deref(), Some("Forbid"));
+        assert_eq!(spec.starting_deadline_seconds, Some(600));
+        assert_eq!(spec.successful_jobs_history_limit, Some(3));
+        assert_eq!(spec.failed_jobs_history_limit, Some(1));
+        assert_eq!(spec.suspend, None);
+    }
+
+    #[test]
+    fn suspend_is_written_when_set() {
+        let mut w = backup();
+        if let Controller::CronJob { suspend, .. } = &mut w.controller {
+            *suspend = true;
+        }
+        assert_eq!(spec(&w).suspend, Some(true));
+    }
+
+    #[test]
+    fn other_controllers_get_no_cron_job() {
+        assert!(render(&web()).is_none());
+    }
+}

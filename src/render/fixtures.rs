@@ -606,3 +606,87 @@ pub fn backup() -> Workload {
     }];
     w
 }
+
+/// A serverless function scaled by keda-http: Recreate rollouts, replicas owned by KEDA, two
+/// routes reaching it through one interceptor alias.
+pub fn hello() -> Workload {
+    let mut w = web();
+    w.name = "hello".to_string();
+    w.entry = "fns".to_string();
+    w.controller = Controller::Deployment {
+        strategy: RolloutStrategy::Recreate,
+        revision_history_limit: 3,
+    };
+    w.pod.init_containers.clear();
+    w.pod.service_account_name = None;
+    w.pod.automount_service_account_token = false;
+    w.service_account = None;
+    w.config_maps.clear();
+    w.secrets.clear();
+    w.claims.clear();
+    w.network = None;
+    w.disruption_budget = None;
+    w.services[0].name = "hello".to_string();
+    w.scaling = Scaling::Http {
+        min: 0,
+        max: 5,
+        target_pending_requests: 10,
+        scaledown_period: Some(300),
+        hosts: strings(&["shop.example.com"]),
+        path_prefixes: strings(&["/hello"]),
+        service: "hello".to_string(),
+        port: 80,
+        api: crate::workload::HttpScalerApi::V1alpha1,
+    };
+    let mut api = route("hello", "hello-interceptor", Some(interceptor()));
+    api.path = "/hello".to_string();
+    let mut admin = route("hello-admin", "hello-interceptor", Some(interceptor()));
+    admin.hosts = strings(&["admin.example.com"]);
+    w.routes = vec![api, admin];
+    w
+}
+
+/// A one-off database migration run as a Job.
+pub fn migrate() -> Workload {
+    let mut w = backup();
+    w.name = "migrate".to_string();
+    w.entry = "migrate".to_string();
+    w.controller = Controller::Job {
+        job: JobOptions {
+            active_deadline_seconds: None,
+            backoff_limit: 4,
+            ttl_seconds_after_finished: None,
+            restart_policy: "Never".to_string(),
+        },
+    };
+    w.claims.clear();
+    w.pod.volumes.clear();
+    w.pod.containers[0].volume_mounts.clear();
+    w.pod.containers[0].name = "migrate".to_string();
+    w
+}
+
+/// A frontend on a NodePort, two fixed replicas, at most one per node.
+pub fn frontend() -> Workload {
+    let mut w = hello();
+    w.name = "frontend".to_string();
+    w.entry = "frontend".to_string();
+    w.replicas = Replicas::Fixed(2);
+    w.scaling = Scaling::None;
+    w.routes.clear();
+    w.pod.anti_affinity = AntiAffinity::Required;
+    w.services = vec![Service {
+        name: "frontend".to_string(),
+        kind: ServiceType::NodePort,
+        ports: vec![ServicePort {
+            name: "http".to_string(),
+            port: 80,
+            target_port: PortTarget::Number(8080),
+            protocol: Protocol::Tcp,
+            node_port: Some(30080),
+        }],
+        annotations: labels(&[("metallb.universe.tf/allow-shared-ip", "shop")]),
+    }];
+    w.disruption_budget = Some(DisruptionBudget::MaxUnavailable(IntOrPercent::Percent(50)));
+    w
+}

@@ -32,3 +32,30 @@ pub fn job_spec(w: &Workload, job: &JobOptions) -> JobSpec {
         ..JobSpec::default()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::fixtures::{backup, migrate, web};
+
+    #[test]
+    fn job_carries_options_and_restart_policy() {
+        let w = migrate();
+        let job = render(&w).expect("a Job");
+        assert_eq!(job.metadata.name.as_deref(), Some("migrate"));
+        let spec = job.spec.expect("spec");
+        assert_eq!(spec.backoff_limit, Some(4));
+        assert_eq!(spec.active_deadline_seconds, None);
+        assert_eq!(spec.ttl_seconds_after_finished, None);
+        // The API server generates a unique selector per Job.
+        assert_eq!(spec.selector, None);
+        let pod = spec.template.spec.expect("pod spec");
+        assert_eq!(pod.restart_policy.as_deref(), Some("Never"));
+    }
+
+    #[test]
+    fn other_controllers_get_no_job() {
+        assert!(render(&web()).is_none());
+        assert!(render(&backup()).is_none());
+    }
+}

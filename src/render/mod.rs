@@ -280,7 +280,7 @@ fn port_target(port: &PortTarget) -> IntOrString {
 
 #[cfg(test)]
 mod tests {
-    use super::fixtures::{backup, db, web};
+    use super::fixtures::{backup, db, frontend, hello, migrate, web};
     use super::*;
 
     fn ctx() -> RenderContext {
@@ -441,7 +441,7 @@ mod tests {
     fn dump_fixtures_for_validator() {
         let dir = std::env::var("K3S_RENDER_DUMP").expect("K3S_RENDER_DUMP names a directory");
         std::fs::create_dir_all(&dir).expect("create dump directory");
-        for w in [web(), db(), backup()] {
+        for w in [web(), db(), backup(), hello(), migrate(), frontend()] {
             for m in render_workload(&w, &ctx()) {
                 let path = format!("{dir}/{}-{}-{}.yaml", w.name, m.kind(), m.name());
                 std::fs::write(path, m.to_yaml()).expect("write manifest");

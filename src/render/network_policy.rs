@@ -127,3 +127,187 @@ fn ports(ports: &[PolicyPort]) -> Option<Vec<NetworkPolicyPort>> {
             .collect(),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::fixtures::{db, labels, web};
+    use crate::workload;
+
+    fn spec(w: &Workload) -> NetworkPolicySpec {
+        render(w).and_then(|p| p.spec).expect("a NetworkPolicy")
+    }
+
+    fn port_list(ports: &Option<Vec<NetworkPolicyPort>>) -> Vec<(String, i32)> {
+        ports
+            .iter()
+            .flatten()
+            .map(|p| {
+                let number = match p.port {
+                    Some(IntOrString::Int(n)) => n,
+                    _ => panic!("numbered port expected"),
+                };
+                (p.protocol.clone().unwrap_or_default(), number)
+            })
+            .collect()
+    }
+
+    fn tcp(port: i32) -> (String, i32) {
+        ("TCP".to_string(), port)
+    }
+
+    #[test]
+    fn unrestricted_egress_has_no_egress_rules_and_no_dns() {
+        let w = db();
+        let spec = spec(&w);
+        assert_eq!(spec.policy_types, Some(vec!["Ingress".to_string()]));
+        assert_eq!(spec.egress, None);
+        assert_eq!(
+            spec.pod_selector.and_then(|s| s.match_labels),
+            Some(w.selector_labels())
+        );
+    }
+
+    #[test]
+    fn restricted_egress_adds_dns_last() {
+        let spec = spec(&web());
+        assert_eq!(
+            spec.policy_types,
+            Some(vec!["Ingress".to_string(), "Egress".to_string()])
+        );
+        let egress = spec.egress.expect("egress");
+        assert_eq!(egress.len(), 3);
+        let dns = &egress[2];
+        assert_eq!(
+            port_list(&dns.ports),
+            [("UDP".to_string(), 53), ("TCP".to_string(), 53)]
+        );
+        let to = dns.to.as_deref().unwrap_or_default();
+        assert_eq!(to.len(), 1);
+        assert_eq!(
+            to[0]
+                .namespace_selector
+                .as_ref()
+                .and_then(|s| s.match_labels.clone()),
+            Some(labels(&[("kubernetes.io/metadata.name", "kube-system")]))
+        );
+        assert_eq!(
+            to[0]
+                .pod_selector
+                .as_ref()
+                .and_then(|s| s.match_labels.clone()),
+            Some(labels(&[("k8s-app", "kube-dns")]))
+        );
+    }
+
+    #[test]
+    fn every_port_is_listed() {
+        let spec = spec(&web());
+        let ingress: Vec<_> = spec
+            .ingress
+            .iter()
+            .flatten()
+            .flat_map(|rule| port_list(&rule.ports))
+            .collect();
+        assert_eq!(ingress, [tcp(8080), tcp(9090)]);
+        let egress: Vec<_> = spec
+            .egress
+            .iter()
+            .flatten()
+            .flat_map(|rule| port_list(&rule.ports))
+            .collect();
+        assert_eq!(
+            egress,
+            [tcp(5432), tcp(443), ("UDP".to_string(), 53), tcp(53)]
+        );
+    }
+
+    #[test]
+    fn empty_ingress_denies_all_ingress() {
+        let mut w = db();
+        w.network = Some(workload::NetworkPolicy {
+            ingress: Vec::new(),
+            egress: Some(Vec::new()),
+        });
+        let spec = spec(&w);
+        assert_eq!(spec.ingress, None);
+        assert_eq!(
+            spec.policy_types,
+            Some(vec!["Ingress".to_string(), "Egress".to_string()])
+        );
+        // Egress restricted to nothing still resolves names.
+        assert_eq!(spec.egress.map(|rules| rules.len()), Some(1));
+    }
+
+    #[test]
+    fn peers() {
+        let rule = |peer: Peer| PolicyRule {
+            peers: vec![peer],
+            ports: vec![PolicyPort {
+                protocol: Protocol::Tcp,
+                port: 8000,
+                end_port: Some(8100),
+            }],
+        };
+        let mut w = db();
+        w.network = Some(workload::NetworkPolicy {
+            ingress: vec![
+                rule(Peer::Pods(BTreeMap::new())),
+                rule(Peer::Namespace {
+                    name: "monitoring".to_string(),
+                    pod_labels: BTreeMap::new(),
+                }),
+                rule(Peer::AnyNamespace),
+                rule(Peer::Cidr {
+                    cidr: "10.0.0.0/8".to_string(),
+                    except: vec!["10.1.0.0/16".to_string()],
+                }),
+                PolicyRule::default(),
+            ],
+            egress: None,
+        });
+        let ingress = spec(&w).ingress.expect("ingress");
+        let from = |i: usize| ingress[i].from.as_ref().expect("from")[0].clone();
+
+        assert_eq!(
+            from(0),
+            NetworkPolicyPeer {
+                pod_selector: Some(LabelSelector::default()),
+                ..NetworkPolicyPeer::default()
+            }
+        );
+        let namespace = from(1);
+        assert_eq!(namespace.pod_selector, None);
+        assert_eq!(
+            namespace.namespace_selector.and_then(|s| s.match_labels),
+            Some(labels(&[("kubernetes.io/metadata.name", "monitoring")]))
+        );
+        assert_eq!(
+            from(2),
+            NetworkPolicyPeer {
+                namespace_selector: Some(LabelSelector::default()),
+                ..NetworkPolicyPeer::default()
+            }
+        );
+        assert_eq!(
+            from(3).ip_block,
+            Some(IPBlock {
+                cidr: "10.0.0.0/8".to_string(),
+                except: Some(vec!["10.1.0.0/16".to_string()]),
+            })
+        );
+        assert_eq!(
+            ingress[0].ports.as_ref().expect("ports")[0].end_port,
+            Some(8100)
+        );
+        // A rule with no peers and no ports allows everything.
+        assert_eq!(ingress[4], NetworkPolicyIngressRule::default());
+    }
+
+    #[test]
+    fn no_network_rules_no_policy() {
+        let mut w = web();
+        w.network = None;
+        assert!(render(&w).is_none());
+    }
+}

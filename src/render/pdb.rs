@@ -23,3 +23,35 @@ pub(super) fn render(w: &Workload) -> Option<PodDisruptionBudget> {
         status: None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
+    use super::*;
+    use crate::render::fixtures::{db, frontend, web};
+
+    #[test]
+    fn min_available_or_max_unavailable_with_selector() {
+        let w = web();
+        let spec = render(&w).and_then(|p| p.spec).expect("a PDB");
+        assert_eq!(spec.min_available, Some(IntOrString::Int(1)));
+        assert_eq!(spec.max_unavailable, None);
+        assert_eq!(
+            spec.selector.and_then(|s| s.match_labels),
+            Some(w.selector_labels())
+        );
+
+        let spec = render(&frontend()).and_then(|p| p.spec).expect("a PDB");
+        assert_eq!(spec.min_available, None);
+        assert_eq!(
+            spec.max_unavailable,
+            Some(IntOrString::String("50%".to_string()))
+        );
+    }
+
+    #[test]
+    fn no_budget_no_pdb() {
+        assert!(render(&db()).is_none());
+    }
+}

@@ -41,3 +41,30 @@ pub(super) fn claim_spec(claim: &Claim) -> PersistentVolumeClaimSpec {
         ..PersistentVolumeClaimSpec::default()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::fixtures::web;
+
+    #[test]
+    fn standalone_claim_defaults_to_read_write_once() {
+        let w = web();
+        let claim = render(&w, &w.claims[0]);
+        assert_eq!(claim.metadata.name.as_deref(), Some("web-uploads"));
+        assert_eq!(claim.metadata.labels, Some(w.object_labels()));
+        let spec = claim.spec.expect("spec");
+        assert_eq!(spec.access_modes, Some(vec!["ReadWriteOnce".to_string()]));
+        assert_eq!(spec.storage_class_name.as_deref(), Some("local-path"));
+        let requests = spec.resources.and_then(|r| r.requests).expect("requests");
+        assert_eq!(requests["storage"].0, "5Gi");
+    }
+
+    #[test]
+    fn access_modes_pass_through() {
+        let mut w = web();
+        w.claims[0].access_modes = vec!["ReadWriteMany".to_string()];
+        let spec = render(&w, &w.claims[0]).spec.expect("spec");
+        assert_eq!(spec.access_modes, Some(vec!["ReadWriteMany".to_string()]));
+    }
+}

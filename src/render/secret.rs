@@ -14,3 +14,23 @@ pub(super) fn render(w: &Workload, secret: &workload::Secret) -> Secret {
         ..Secret::default()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::fixtures::web;
+
+    #[test]
+    fn opaque_string_data_never_data() {
+        let w = web();
+        let secret = render(&w, &w.secrets[0]);
+        assert_eq!(secret.type_.as_deref(), Some("Opaque"));
+        assert_eq!(secret.string_data, Some(w.secrets[0].string_data.clone()));
+        assert_eq!(secret.data, None);
+        let yaml = serde_saphyr::to_string(&secret).expect("yaml");
+        assert!(
+            yaml.contains("stringData:") && !yaml.contains("\ndata:"),
+            "{yaml}"
+        );
+    }
+}

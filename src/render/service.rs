@@ -96,3 +96,102 @@ pub fn render_interceptor_alias(
         status: None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
+    use super::*;
+    use crate::render::fixtures::{db, frontend, hello, interceptor, route, web};
+
+    fn spec(w: &Workload) -> ServiceSpec {
+        render(w, &w.services[0]).spec.expect("spec")
+    }
+
+    #[test]
+    fn headless_service_is_cluster_ip_none() {
+        let spec = spec(&db());
+        assert_eq!(spec.type_.as_deref(), Some("ClusterIP"));
+        assert_eq!(spec.cluster_ip.as_deref(), Some("None"));
+    }
+
+    #[test]
+    fn cluster_ip_service_with_named_and_numbered_target_ports() {
+        let w = web();
+        let spec = spec(&w);
+        assert_eq!(spec.type_.as_deref(), Some("ClusterIP"));
+        assert_eq!(spec.cluster_ip, None);
+        assert_eq!(spec.selector, Some(w.selector_labels()));
+        let ports = spec.ports.expect("ports");
+        assert_eq!(ports.len(), 2);
+        assert_eq!(ports[0].name.as_deref(), Some("http"));
+        assert_eq!(ports[0].port, 80);
+        assert_eq!(
+            ports[0].target_port,
+            Some(IntOrString::String("http".to_string()))
+        );
+        assert_eq!(ports[0].protocol.as_deref(), Some("TCP"));
+        assert_eq!(ports[0].node_port, None);
+        assert_eq!(ports[1].target_port, Some(IntOrString::Int(9090)));
+    }
+
+    #[test]
+    fn node_port_service_with_annotations() {
+        let w = frontend();
+        let service = render(&w, &w.services[0]);
+        assert_eq!(
+            service.metadata.annotations,
+            Some(w.services[0].annotations.clone())
+        );
+        assert_eq!(service.metadata.labels, Some(w.object_labels()));
+        let spec = service.spec.expect("spec");
+        assert_eq!(spec.type_.as_deref(), Some("NodePort"));
+        assert_eq!(spec.ports.expect("ports")[0].node_port, Some(30080));
+    }
+
+    #[test]
+    fn routes_through_the_interceptor_share_one_alias() {
+        let w = hello();
+        assert_eq!(w.routes.len(), 2);
+        let aliases = render_interceptor_aliases(&w);
+        assert_eq!(aliases.len(), 1);
+        let alias = &aliases[0];
+        assert_eq!(alias.metadata.name.as_deref(), Some("hello-interceptor"));
+        assert_eq!(alias.metadata.namespace.as_deref(), Some("shop"));
+        let spec = alias.spec.as_ref().expect("spec");
+        assert_eq!(spec.type_.as_deref(), Some("ExternalName"));
+        assert_eq!(
+            spec.external_name.as_deref(),
+            Some("keda-add-ons-http-interceptor-proxy.keda.svc.cluster.local")
+        );
+        assert_eq!(spec.selector, None);
+        let ports = spec.ports.as_deref().unwrap_or_default();
+        assert_eq!(ports.len(), 1);
+        assert_eq!(
+            (ports[0].name.as_deref(), ports[0].port),
+            (Some("http"), 8080)
+        );
+    }
+
+    #[test]
+    fn alias_port_keeps_the_name_the_route_asks_for() {
+        let mut r = route("api", "api-interceptor", Some(interceptor()));
+        r.backend.port = PortTarget::Name("proxy".to_string());
+        let alias = render_interceptor_alias(&r, "shop", &BTreeMap::new()).expect("alias");
+        assert_eq!(alias.metadata.labels, None);
+        let ports = alias.spec.and_then(|s| s.ports).unwrap_or_default();
+        assert_eq!(
+            (ports[0].name.as_deref(), ports[0].port),
+            (Some("proxy"), 8080)
+        );
+    }
+
+    #[test]
+    fn direct_routes_get_no_alias() {
+        assert!(render_interceptor_aliases(&web()).is_empty());
+        assert!(
+            render_interceptor_alias(&route("web", "web", None), "shop", &BTreeMap::new())
+                .is_none()
+        );
+    }
+}

@@ -17,3 +17,26 @@ pub(super) fn render(w: &Workload) -> Option<ServiceAccount> {
         ..ServiceAccount::default()
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::fixtures::{db, web};
+
+    #[test]
+    fn account_with_annotations_and_the_pods_token_setting() {
+        let w = web();
+        let account = render(&w).expect("a ServiceAccount");
+        assert_eq!(account.metadata.name.as_deref(), Some("web"));
+        assert_eq!(
+            account.metadata.annotations,
+            w.service_account.map(|a| a.annotations)
+        );
+        assert_eq!(account.automount_service_account_token, Some(true));
+    }
+
+    #[test]
+    fn no_account_asked_for_none_rendered() {
+        assert!(render(&db()).is_none());
+    }
+}

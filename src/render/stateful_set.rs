@@ -42,3 +42,39 @@ pub(super) fn render(w: &Workload) -> Option<StatefulSet> {
         status: None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::fixtures::{db, web};
+    use crate::workload::Replicas;
+
+    #[test]
+    fn claims_become_volume_claim_templates() {
+        let spec = render(&db()).and_then(|s| s.spec).expect("a StatefulSet");
+        let templates = spec.volume_claim_templates.expect("volumeClaimTemplates");
+        assert_eq!(templates.len(), 1);
+        assert_eq!(templates[0].metadata.name.as_deref(), Some("data"));
+        let claim = templates[0].spec.as_ref().expect("claim spec");
+        assert_eq!(claim.access_modes, Some(vec!["ReadWriteOnce".to_string()]));
+        let requests = claim.resources.as_ref().and_then(|r| r.requests.as_ref());
+        assert_eq!(requests.map(|r| r["storage"].0.as_str()), Some("10Gi"));
+    }
+
+    #[test]
+    fn service_name_replicas_and_selector() {
+        let mut w = db();
+        let spec = render(&w).and_then(|s| s.spec).expect("a StatefulSet");
+        assert_eq!(spec.service_name.as_deref(), Some("db"));
+        assert_eq!(spec.replicas, Some(1));
+        assert_eq!(spec.selector.match_labels, Some(w.selector_labels()));
+        w.replicas = Replicas::Autoscaled;
+        let spec = render(&w).and_then(|s| s.spec).expect("a StatefulSet");
+        assert_eq!(spec.replicas, None);
+    }
+
+    #[test]
+    fn other_controllers_get_no_stateful_set() {
+        assert!(render(&web()).is_none());
+    }
+}
