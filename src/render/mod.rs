@@ -146,24 +146,37 @@ impl Manifest {
     /// them (`apiVersion`, `kind`, then alphabetical; maps are `BTreeMap`s), so the bytes
     /// depend only on the object.
     pub fn to_yaml(&self) -> String {
+        let options = yaml_options();
         let yaml = match self {
-            Manifest::ServiceAccount(o) => serde_saphyr::to_string(o),
-            Manifest::ConfigMap(o) => serde_saphyr::to_string(o),
-            Manifest::Secret(o) => serde_saphyr::to_string(o),
-            Manifest::PersistentVolumeClaim(o) => serde_saphyr::to_string(o),
-            Manifest::Deployment(o) => serde_saphyr::to_string(o),
-            Manifest::StatefulSet(o) => serde_saphyr::to_string(o),
-            Manifest::CronJob(o) => serde_saphyr::to_string(o),
-            Manifest::Job(o) => serde_saphyr::to_string(o),
-            Manifest::Service(o) => serde_saphyr::to_string(o),
-            Manifest::HorizontalPodAutoscaler(o) => serde_saphyr::to_string(o),
-            Manifest::NetworkPolicy(o) => serde_saphyr::to_string(o),
-            Manifest::PodDisruptionBudget(o) => serde_saphyr::to_string(o),
+            Manifest::ServiceAccount(o) => serde_saphyr::to_string_with_options(o, options),
+            Manifest::ConfigMap(o) => serde_saphyr::to_string_with_options(o, options),
+            Manifest::Secret(o) => serde_saphyr::to_string_with_options(o, options),
+            Manifest::PersistentVolumeClaim(o) => serde_saphyr::to_string_with_options(o, options),
+            Manifest::Deployment(o) => serde_saphyr::to_string_with_options(o, options),
+            Manifest::StatefulSet(o) => serde_saphyr::to_string_with_options(o, options),
+            Manifest::CronJob(o) => serde_saphyr::to_string_with_options(o, options),
+            Manifest::Job(o) => serde_saphyr::to_string_with_options(o, options),
+            Manifest::Service(o) => serde_saphyr::to_string_with_options(o, options),
+            Manifest::HorizontalPodAutoscaler(o) => {
+                serde_saphyr::to_string_with_options(o, options)
+            }
+            Manifest::NetworkPolicy(o) => serde_saphyr::to_string_with_options(o, options),
+            Manifest::PodDisruptionBudget(o) => serde_saphyr::to_string_with_options(o, options),
         };
         // These types hold only strings, numbers, booleans, lists and string-keyed maps,
         // which YAML can always represent.
         yaml.expect("a Kubernetes object serializes to YAML")
     }
+}
+
+/// serde-saphyr's defaults, except that a long single-line string stays on one line instead
+/// of being folded (`>`) at 80 columns: a folded value ends lines in significant spaces, which
+/// editors and hooks strip, and a small change re-wraps the whole value in a GitOps diff.
+/// Multi-line strings (config files in ConfigMaps) still come out as literal blocks (`|`).
+fn yaml_options() -> serde_saphyr::SerializerOptions {
+    let mut options = serde_saphyr::SerializerOptions::default();
+    options.folded_wrap_chars = usize::MAX;
+    options
 }
 
 /// Every object of one workload, in apply order (see [`sort_manifests`]).
@@ -432,6 +445,16 @@ mod tests {
             data["settings.toml"],
             "[server]\nport = 8080\nworkers = 4\n"
         );
+    }
+
+    #[test]
+    fn long_single_line_values_stay_on_one_line() {
+        let mut w = web();
+        let command = format!("echo {} && sleep 1", "word ".repeat(30));
+        w.pod.containers[0].args = vec![command.clone()];
+        let manifests = render_workload(&w, &ctx());
+        let yaml = find(&manifests, "Deployment", "web").to_yaml();
+        assert!(yaml.contains(&format!("- {command}\n")), "{yaml}");
     }
 
     /// Writes every rendered document of the fixtures to `$K3S_RENDER_DUMP`, for the
