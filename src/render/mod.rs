@@ -35,8 +35,9 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use crate::config::Protocol;
 use crate::workload::{PortTarget, Replicas, Workload};
 
-pub use job::job_spec;
-pub use pod_template::pod_template;
+// For the CRD renderers beside these (a KEDA ScaledJob embeds a JobSpec).
+pub(crate) use job::job_spec;
+pub(crate) use pod_template::pod_template;
 pub use service::render_interceptor_alias;
 
 /// What renderers may know beyond the workload itself.
@@ -182,37 +183,67 @@ fn yaml_options() -> serde_saphyr::SerializerOptions {
 /// Every object of one workload, in apply order (see [`sort_manifests`]).
 pub fn render_workload(w: &Workload, _ctx: &RenderContext) -> Vec<Manifest> {
     let mut manifests = Vec::new();
-    let mut push = |m: Option<Manifest>| manifests.extend(m);
-
-    push(service_account::render(w).map(|o| Manifest::ServiceAccount(Box::new(o))));
-    for config_map in &w.config_maps {
-        push(Some(Manifest::ConfigMap(Box::new(config_map::render(
-            w, config_map,
-        )))));
-    }
-    for secret in &w.secrets {
-        push(Some(Manifest::Secret(Box::new(secret::render(w, secret)))));
-    }
-    for claim in &w.claims {
-        push(Some(Manifest::PersistentVolumeClaim(Box::new(
-            pvc::render(w, claim),
-        ))));
-    }
-    push(deployment::render(w).map(|o| Manifest::Deployment(Box::new(o))));
-    push(stateful_set::render(w).map(|o| Manifest::StatefulSet(Box::new(o))));
-    push(cron_job::render(w).map(|o| Manifest::CronJob(Box::new(o))));
-    push(job::render(w).map(|o| Manifest::Job(Box::new(o))));
-    for service in &w.services {
-        push(Some(Manifest::Service(Box::new(service::render(
-            w, service,
-        )))));
-    }
-    for alias in service::render_interceptor_aliases(w) {
-        push(Some(Manifest::Service(Box::new(alias))));
-    }
-    push(hpa::render(w).map(|o| Manifest::HorizontalPodAutoscaler(Box::new(o))));
-    push(network_policy::render(w).map(|o| Manifest::NetworkPolicy(Box::new(o))));
-    push(pdb::render(w).map(|o| Manifest::PodDisruptionBudget(Box::new(o))));
+    manifests.extend(
+        service_account::render(w)
+            .map(Box::new)
+            .map(Manifest::ServiceAccount),
+    );
+    manifests.extend(
+        w.config_maps
+            .iter()
+            .map(|c| config_map::render(w, c))
+            .map(Box::new)
+            .map(Manifest::ConfigMap),
+    );
+    manifests.extend(
+        w.secrets
+            .iter()
+            .map(|s| secret::render(w, s))
+            .map(Box::new)
+            .map(Manifest::Secret),
+    );
+    manifests.extend(
+        w.claims
+            .iter()
+            .map(|c| pvc::render(w, c))
+            .map(Box::new)
+            .map(Manifest::PersistentVolumeClaim),
+    );
+    manifests.extend(
+        deployment::render(w)
+            .map(Box::new)
+            .map(Manifest::Deployment),
+    );
+    manifests.extend(
+        stateful_set::render(w)
+            .map(Box::new)
+            .map(Manifest::StatefulSet),
+    );
+    manifests.extend(cron_job::render(w).map(Box::new).map(Manifest::CronJob));
+    manifests.extend(job::render(w).map(Box::new).map(Manifest::Job));
+    manifests.extend(
+        w.services
+            .iter()
+            .map(|s| service::render(w, s))
+            .chain(service::render_interceptor_aliases(w))
+            .map(Box::new)
+            .map(Manifest::Service),
+    );
+    manifests.extend(
+        hpa::render(w)
+            .map(Box::new)
+            .map(Manifest::HorizontalPodAutoscaler),
+    );
+    manifests.extend(
+        network_policy::render(w)
+            .map(Box::new)
+            .map(Manifest::NetworkPolicy),
+    );
+    manifests.extend(
+        pdb::render(w)
+            .map(Box::new)
+            .map(Manifest::PodDisruptionBudget),
+    );
 
     sort_manifests(&mut manifests);
     manifests
