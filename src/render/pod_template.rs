@@ -1,11 +1,12 @@
 //! The PodTemplateSpec every controller (Deployment, StatefulSet, CronJob, Job) embeds.
 //! It writes what the IR says and nothing more: security defaults are decided in lowering.
 
+use std::collections::BTreeMap;
+
 use k8s_openapi::api::core::v1 as core;
 use k8s_openapi::api::core::v1::PodTemplateSpec;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity as K8sQuantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use std::collections::BTreeMap;
 
 use super::{non_empty, non_empty_map, only_true, port_target, protocol_name, selector};
 use crate::config::Quantity;
