@@ -1,4 +1,507 @@
-//! Renderers: one file per Kubernetes kind, each turning a `Workload` into typed objects.
-//! Renderers build objects only; they never decide placement on disk or read apps.yaml.
+//! Typed Kubernetes objects from a `Workload`: one file per kind, each reading only the IR.
+//! Nothing here looks at apps.yaml, environments or which front-end produced the workload.
 
 pub mod crd;
+
+mod config_map;
+mod cron_job;
+mod deployment;
+mod hpa;
+mod job;
+mod network_policy;
+mod pdb;
+mod pod_template;
+mod pvc;
+mod secret;
+mod service;
+mod service_account;
+mod stateful_set;
+
+#[cfg(test)]
+mod fixtures;
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::Resource as _;
+use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
+use k8s_openapi::api::batch::v1::{CronJob, Job};
+use k8s_openapi::api::core::v1::{
+    ConfigMap, PersistentVolumeClaim, Secret, Service, ServiceAccount,
+};
+use k8s_openapi::api::networking::v1::NetworkPolicy;
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
+use crate::config::Protocol;
+use crate::workload::{PortTarget, Replicas, Workload};
+
+// For the CRD renderers beside these (a KEDA ScaledJob embeds a JobSpec).
+pub(crate) use job::job_spec;
+pub(crate) use pod_template::pod_template;
+pub use service::render_interceptor_alias;
+
+/// What renderers may know beyond the workload itself.
+#[derive(Debug, Clone)]
+pub struct RenderContext {
+    /// The environment being rendered.
+    pub env: String,
+}
+
+/// One rendered object. Boxed so that a `Vec<Manifest>` stays small whatever the kind.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Manifest {
+    ServiceAccount(Box<ServiceAccount>),
+    ConfigMap(Box<ConfigMap>),
+    Secret(Box<Secret>),
+    PersistentVolumeClaim(Box<PersistentVolumeClaim>),
+    Deployment(Box<Deployment>),
+    StatefulSet(Box<StatefulSet>),
+    CronJob(Box<CronJob>),
+    Job(Box<Job>),
+    Service(Box<Service>),
+    HorizontalPodAutoscaler(Box<HorizontalPodAutoscaler>),
+    NetworkPolicy(Box<NetworkPolicy>),
+    PodDisruptionBudget(Box<PodDisruptionBudget>),
+}
+
+impl Manifest {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Manifest::ServiceAccount(_) => ServiceAccount::KIND,
+            Manifest::ConfigMap(_) => ConfigMap::KIND,
+            Manifest::Secret(_) => Secret::KIND,
+            Manifest::PersistentVolumeClaim(_) => PersistentVolumeClaim::KIND,
+            Manifest::Deployment(_) => Deployment::KIND,
+            Manifest::StatefulSet(_) => StatefulSet::KIND,
+            Manifest::CronJob(_) => CronJob::KIND,
+            Manifest::Job(_) => Job::KIND,
+            Manifest::Service(_) => Service::KIND,
+            Manifest::HorizontalPodAutoscaler(_) => HorizontalPodAutoscaler::KIND,
+            Manifest::NetworkPolicy(_) => NetworkPolicy::KIND,
+            Manifest::PodDisruptionBudget(_) => PodDisruptionBudget::KIND,
+        }
+    }
+
+    pub fn metadata(&self) -> &ObjectMeta {
+        match self {
+            Manifest::ServiceAccount(o) => &o.metadata,
+            Manifest::ConfigMap(o) => &o.metadata,
+            Manifest::Secret(o) => &o.metadata,
+            Manifest::PersistentVolumeClaim(o) => &o.metadata,
+            Manifest::Deployment(o) => &o.metadata,
+            Manifest::StatefulSet(o) => &o.metadata,
+            Manifest::CronJob(o) => &o.metadata,
+            Manifest::Job(o) => &o.metadata,
+            Manifest::Service(o) => &o.metadata,
+            Manifest::HorizontalPodAutoscaler(o) => &o.metadata,
+            Manifest::NetworkPolicy(o) => &o.metadata,
+            Manifest::PodDisruptionBudget(o) => &o.metadata,
+        }
+    }
+
+    /// Every renderer sets a name; the empty string would only show a renderer bug.
+    pub fn name(&self) -> &str {
+        self.metadata().name.as_deref().unwrap_or_default()
+    }
+
+    pub fn namespace(&self) -> Option<&str> {
+        self.metadata().namespace.as_deref()
+    }
+
+    /// Position in an apply (DESIGN rule 5): what others reference comes first. Gaps are
+    /// left for the kinds rendered elsewhere:
+    ///
+    /// | order | kinds |
+    /// |------:|-------|
+    /// | 0  | Namespace |
+    /// | 10 | ServiceAccount |
+    /// | 20 | ConfigMap, Secret, ExternalSecret |
+    /// | 30 | PersistentVolumeClaim |
+    /// | 40 | Deployment, StatefulSet, CronJob, Job, ScaledJob |
+    /// | 50 | Service |
+    /// | 60 | Middleware |
+    /// | 65 | IngressRoute, Ingress |
+    /// | 70 | TriggerAuthentication |
+    /// | 75 | HorizontalPodAutoscaler, ScaledObject, HTTPScaledObject, InterceptorRoute |
+    /// | 80 | NetworkPolicy |
+    /// | 90 | PodDisruptionBudget |
+    /// | 100 | AppProject |
+    /// | 105 | Application |
+    pub fn apply_order(&self) -> u8 {
+        match self {
+            Manifest::ServiceAccount(_) => 10,
+            Manifest::ConfigMap(_) | Manifest::Secret(_) => 20,
+            Manifest::PersistentVolumeClaim(_) => 30,
+            Manifest::Deployment(_)
+            | Manifest::StatefulSet(_)
+            | Manifest::CronJob(_)
+            | Manifest::Job(_) => 40,
+            Manifest::Service(_) => 50,
+            Manifest::HorizontalPodAutoscaler(_) => 75,
+            Manifest::NetworkPolicy(_) => 80,
+            Manifest::PodDisruptionBudget(_) => 90,
+        }
+    }
+
+    /// The object as one YAML document (no `---`), keys in the order k8s-openapi serializes
+    /// them (`apiVersion`, `kind`, then alphabetical; maps are `BTreeMap`s), so the bytes
+    /// depend only on the object.
+    pub fn to_yaml(&self) -> String {
+        let options = yaml_options();
+        let yaml = match self {
+            Manifest::ServiceAccount(o) => serde_saphyr::to_string_with_options(o, options),
+            Manifest::ConfigMap(o) => serde_saphyr::to_string_with_options(o, options),
+            Manifest::Secret(o) => serde_saphyr::to_string_with_options(o, options),
+            Manifest::PersistentVolumeClaim(o) => serde_saphyr::to_string_with_options(o, options),
+            Manifest::Deployment(o) => serde_saphyr::to_string_with_options(o, options),
+            Manifest::StatefulSet(o) => serde_saphyr::to_string_with_options(o, options),
+            Manifest::CronJob(o) => serde_saphyr::to_string_with_options(o, options),
+            Manifest::Job(o) => serde_saphyr::to_string_with_options(o, options),
+            Manifest::Service(o) => serde_saphyr::to_string_with_options(o, options),
+            Manifest::HorizontalPodAutoscaler(o) => {
+                serde_saphyr::to_string_with_options(o, options)
+            }
+            Manifest::NetworkPolicy(o) => serde_saphyr::to_string_with_options(o, options),
+            Manifest::PodDisruptionBudget(o) => serde_saphyr::to_string_with_options(o, options),
+        };
+        // These types hold only strings, numbers, booleans, lists and string-keyed maps,
+        // which YAML can always represent.
+        yaml.expect("a Kubernetes object serializes to YAML")
+    }
+}
+
+/// serde-saphyr's defaults, except that a long single-line string stays on one line instead
+/// of being folded (`>`) at 80 columns: a folded value ends lines in significant spaces, which
+/// editors and hooks strip, and a small change re-wraps the whole value in a GitOps diff.
+/// Multi-line strings (config files in ConfigMaps) still come out as literal blocks (`|`).
+fn yaml_options() -> serde_saphyr::SerializerOptions {
+    let mut options = serde_saphyr::SerializerOptions::default();
+    options.folded_wrap_chars = usize::MAX;
+    options
+}
+
+/// Every object of one workload, in apply order (see [`sort_manifests`]).
+pub fn render_workload(w: &Workload, _ctx: &RenderContext) -> Vec<Manifest> {
+    let mut manifests = Vec::new();
+    manifests.extend(
+        service_account::render(w)
+            .map(Box::new)
+            .map(Manifest::ServiceAccount),
+    );
+    manifests.extend(
+        w.config_maps
+            .iter()
+            .map(|c| config_map::render(w, c))
+            .map(Box::new)
+            .map(Manifest::ConfigMap),
+    );
+    manifests.extend(
+        w.secrets
+            .iter()
+            .map(|s| secret::render(w, s))
+            .map(Box::new)
+            .map(Manifest::Secret),
+    );
+    manifests.extend(
+        w.claims
+            .iter()
+            .map(|c| pvc::render(w, c))
+            .map(Box::new)
+            .map(Manifest::PersistentVolumeClaim),
+    );
+    manifests.extend(
+        deployment::render(w)
+            .map(Box::new)
+            .map(Manifest::Deployment),
+    );
+    manifests.extend(
+        stateful_set::render(w)
+            .map(Box::new)
+            .map(Manifest::StatefulSet),
+    );
+    manifests.extend(cron_job::render(w).map(Box::new).map(Manifest::CronJob));
+    manifests.extend(job::render(w).map(Box::new).map(Manifest::Job));
+    manifests.extend(
+        w.services
+            .iter()
+            .map(|s| service::render(w, s))
+            .chain(service::render_interceptor_aliases(w))
+            .map(Box::new)
+            .map(Manifest::Service),
+    );
+    manifests.extend(
+        hpa::render(w)
+            .map(Box::new)
+            .map(Manifest::HorizontalPodAutoscaler),
+    );
+    manifests.extend(
+        network_policy::render(w)
+            .map(Box::new)
+            .map(Manifest::NetworkPolicy),
+    );
+    manifests.extend(
+        pdb::render(w)
+            .map(Box::new)
+            .map(Manifest::PodDisruptionBudget),
+    );
+
+    sort_manifests(&mut manifests);
+    manifests
+}
+
+/// Apply order, then kind, namespace and name: the order documents are written in.
+pub fn sort_manifests(manifests: &mut [Manifest]) {
+    manifests.sort_by(|a, b| {
+        (a.apply_order(), a.kind(), a.namespace(), a.name()).cmp(&(
+            b.apply_order(),
+            b.kind(),
+            b.namespace(),
+            b.name(),
+        ))
+    });
+}
+
+/// Name, namespace and the workload's object labels: the metadata of every top-level object.
+fn object_meta(w: &Workload, name: &str) -> ObjectMeta {
+    ObjectMeta {
+        name: Some(name.to_string()),
+        namespace: Some(w.namespace.clone()),
+        labels: Some(w.object_labels()),
+        ..ObjectMeta::default()
+    }
+}
+
+/// Selects the workload's pods; controllers, policies, budgets and affinity terms share it.
+fn selector(w: &Workload) -> LabelSelector {
+    match_labels(w.selector_labels())
+}
+
+fn match_labels(labels: BTreeMap<String, String>) -> LabelSelector {
+    LabelSelector {
+        match_labels: Some(labels),
+        ..LabelSelector::default()
+    }
+}
+
+/// Kubernetes leaves an absent map and an empty one equal; absent keeps the output short.
+fn non_empty_map(map: BTreeMap<String, String>) -> Option<BTreeMap<String, String>> {
+    (!map.is_empty()).then_some(map)
+}
+
+fn non_empty<T>(items: Vec<T>) -> Option<Vec<T>> {
+    (!items.is_empty()).then_some(items)
+}
+
+/// `true` is written, `false` left to the API server's default, which is `false` for every
+/// field this is used on.
+fn only_true(flag: bool) -> Option<bool> {
+    flag.then_some(true)
+}
+
+/// DESIGN rule 9: a count only when nobody else owns it; `Fixed(0)` stays an explicit 0.
+fn replicas(replicas: Replicas) -> Option<i32> {
+    match replicas {
+        Replicas::Fixed(n) => Some(i32::try_from(n).unwrap_or(i32::MAX)),
+        Replicas::Autoscaled | Replicas::NotApplicable => None,
+    }
+}
+
+fn protocol_name(protocol: Protocol) -> String {
+    match protocol {
+        Protocol::Tcp => "TCP",
+        Protocol::Udp => "UDP",
+        Protocol::Sctp => "SCTP",
+    }
+    .to_string()
+}
+
+fn port_target(port: &PortTarget) -> IntOrString {
+    match port {
+        PortTarget::Number(n) => IntOrString::Int(i32::from(*n)),
+        PortTarget::Name(name) => IntOrString::String(name.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixtures::{backup, db, frontend, hello, migrate, web};
+    use super::*;
+
+    fn ctx() -> RenderContext {
+        RenderContext {
+            env: "dev".to_string(),
+        }
+    }
+
+    fn find<'a>(manifests: &'a [Manifest], kind: &str, name: &str) -> &'a Manifest {
+        manifests
+            .iter()
+            .find(|m| m.kind() == kind && m.name() == name)
+            .unwrap_or_else(|| panic!("no {kind} {name}"))
+    }
+
+    #[test]
+    fn deployment_app_snapshot() {
+        let manifests = render_workload(&web(), &ctx());
+        insta::assert_snapshot!(find(&manifests, "Deployment", "web").to_yaml());
+    }
+
+    #[test]
+    fn stateful_set_snapshot() {
+        let manifests = render_workload(&db(), &ctx());
+        insta::assert_snapshot!(find(&manifests, "StatefulSet", "db").to_yaml());
+    }
+
+    #[test]
+    fn headless_service_snapshot() {
+        let manifests = render_workload(&db(), &ctx());
+        insta::assert_snapshot!(find(&manifests, "Service", "db").to_yaml());
+    }
+
+    #[test]
+    fn cron_job_snapshot() {
+        let manifests = render_workload(&backup(), &ctx());
+        insta::assert_snapshot!(find(&manifests, "CronJob", "backup").to_yaml());
+    }
+
+    #[test]
+    fn renders_every_object_of_a_workload_in_apply_order() {
+        let manifests = render_workload(&web(), &ctx());
+        let listed: Vec<(&str, &str)> = manifests.iter().map(|m| (m.kind(), m.name())).collect();
+        assert_eq!(
+            listed,
+            [
+                ("ServiceAccount", "web"),
+                ("ConfigMap", "web-config"),
+                ("Secret", "web-secrets"),
+                ("PersistentVolumeClaim", "web-uploads"),
+                ("Deployment", "web"),
+                ("Service", "web"),
+                ("HorizontalPodAutoscaler", "web"),
+                ("NetworkPolicy", "web"),
+                ("PodDisruptionBudget", "web"),
+            ]
+        );
+        assert!(manifests.iter().all(|m| m.namespace() == Some("shop")));
+    }
+
+    #[test]
+    fn output_is_byte_identical_across_runs() {
+        let render = |w: &Workload| -> Vec<String> {
+            render_workload(w, &ctx())
+                .iter()
+                .map(Manifest::to_yaml)
+                .collect()
+        };
+        for w in [web(), db(), backup()] {
+            assert_eq!(render(&w), render(&w));
+        }
+    }
+
+    #[test]
+    fn sort_orders_by_apply_order_then_kind_namespace_and_name() {
+        let mut manifests = render_workload(&db(), &ctx());
+        manifests.extend(render_workload(&web(), &ctx()));
+        manifests.reverse();
+        sort_manifests(&mut manifests);
+        fn key(m: &Manifest) -> (u8, &str, Option<&str>, &str) {
+            (m.apply_order(), m.kind(), m.namespace(), m.name())
+        }
+        assert!(
+            manifests
+                .windows(2)
+                .all(|pair| key(&pair[0]) <= key(&pair[1]))
+        );
+        assert_eq!(manifests[0].kind(), "ServiceAccount");
+        assert_eq!(
+            manifests.last().map(Manifest::kind),
+            Some("PodDisruptionBudget")
+        );
+        let services: Vec<&str> = manifests
+            .iter()
+            .filter(|m| m.kind() == "Service")
+            .map(Manifest::name)
+            .collect();
+        assert_eq!(services, ["db", "web"]);
+    }
+
+    #[test]
+    fn selector_labels_are_a_subset_of_template_labels() {
+        for w in [web(), db(), backup()] {
+            let template_labels = w.pod_labels();
+            let selector = w.selector_labels();
+            assert!(
+                selector
+                    .iter()
+                    .all(|(k, v)| template_labels.get(k) == Some(v)),
+                "{}",
+                w.name
+            );
+            for manifest in render_workload(&w, &ctx()) {
+                let template = match &manifest {
+                    Manifest::Deployment(d) => d.spec.as_ref().map(|s| &s.template),
+                    Manifest::StatefulSet(s) => s.spec.as_ref().map(|s| &s.template),
+                    Manifest::CronJob(c) => c
+                        .spec
+                        .as_ref()
+                        .and_then(|s| s.job_template.spec.as_ref())
+                        .map(|s| &s.template),
+                    _ => None,
+                };
+                if let Some(template) = template {
+                    let labels = template.metadata.as_ref().and_then(|m| m.labels.as_ref());
+                    assert_eq!(labels, Some(&template_labels), "{}", w.name);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn ambiguous_strings_are_quoted() {
+        let manifests = render_workload(&web(), &ctx());
+        let yaml = find(&manifests, "Deployment", "web").to_yaml();
+        assert!(
+            yaml.contains("value: 'yes'") || yaml.contains("value: \"yes\""),
+            "{yaml}"
+        );
+    }
+
+    #[test]
+    fn multi_line_values_keep_their_bytes() {
+        let manifests = render_workload(&web(), &ctx());
+        let yaml = find(&manifests, "ConfigMap", "web-config").to_yaml();
+        let back: ConfigMap = serde_saphyr::from_str(&yaml).expect("rendered YAML reads back");
+        let data = back.data.expect("data");
+        assert_eq!(
+            data["settings.toml"],
+            "[server]\nport = 8080\nworkers = 4\n"
+        );
+    }
+
+    #[test]
+    fn long_single_line_values_stay_on_one_line() {
+        let mut w = web();
+        let command = format!("echo {} && sleep 1", "word ".repeat(30));
+        w.pod.containers[0].args = vec![command.clone()];
+        let manifests = render_workload(&w, &ctx());
+        let yaml = find(&manifests, "Deployment", "web").to_yaml();
+        assert!(yaml.contains(&format!("- {command}\n")), "{yaml}");
+    }
+
+    /// Writes every rendered document of the fixtures to `$K3S_RENDER_DUMP`, for the
+    /// independent validator: `K3S_RENDER_DUMP=/tmp/x cargo test --lib render -- --ignored`.
+    #[test]
+    #[ignore = "writes files for the external validator"]
+    fn dump_fixtures_for_validator() {
+        let dir = std::env::var("K3S_RENDER_DUMP").expect("K3S_RENDER_DUMP names a directory");
+        std::fs::create_dir_all(&dir).expect("create dump directory");
+        for w in [web(), db(), backup(), hello(), migrate(), frontend()] {
+            for m in render_workload(&w, &ctx()) {
+                let path = format!("{dir}/{}-{}-{}.yaml", w.name, m.kind(), m.name());
+                std::fs::write(path, m.to_yaml()).expect("write manifest");
+            }
+        }
+    }
+}
