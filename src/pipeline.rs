@@ -1,38 +1,85 @@
-//! The whole run for one environment — resolve, lower, render, check — shared by `validate`,
+//! The whole run for one environment — resolve, lower, render — shared by `validate`,
 //! `generate`, `list` and the per-section commands, so they can never disagree.
 
-use crate::config::Project;
+use crate::config::{Project, Section};
 use crate::diagnostic::Diagnostics;
 use crate::images::ImageTags;
-use crate::lower::{LowerContext, Lowered, lower_environment};
+use crate::lower::{LowerContext, LoweredEnvironment, TreeLocation, lower_environment};
+use crate::render::{Manifest, RenderContext, render_workload, sort_manifests};
 use crate::resolve::{Inputs, Resolved, resolve};
+use crate::workload::LoweredEntry;
 
 /// Everything one environment produces.
 #[derive(Debug)]
 pub struct EnvironmentPlan {
     pub resolved: Resolved,
-    pub lowered: Vec<Lowered>,
-    /// Warnings found on the way (errors make the plan fail instead).
-    pub warnings: Diagnostics,
+    pub entries: Vec<EntryOutput>,
+    /// The gateway's objects, when it has routes.
+    pub gateway: Vec<Manifest>,
+    pub lowered: LoweredEnvironment,
 }
 
-/// Resolves, lowers (and, as later stages land, renders and checks) one environment.
+/// One apps.yaml entry's rendered objects and extra files.
+#[derive(Debug)]
+pub struct EntryOutput {
+    pub section: Section,
+    pub name: String,
+    pub namespace: String,
+    pub manifests: Vec<Manifest>,
+    pub lowered: LoweredEntry,
+}
+
+impl EnvironmentPlan {
+    pub fn warnings(&self) -> &Diagnostics {
+        &self.lowered.warnings
+    }
+}
+
+/// Resolves, lowers and renders one environment.
 pub fn plan_environment(
     project: &Project,
     env: &str,
     inputs: &Inputs,
     images: &ImageTags,
+    location: &TreeLocation,
 ) -> Result<EnvironmentPlan, Diagnostics> {
     let resolved = resolve(project, env, inputs)?;
-    let cx = LowerContext {
-        resolved: &resolved,
-        images,
+    let lowered = {
+        let cx = LowerContext {
+            resolved: &resolved,
+            images,
+        };
+        lower_environment(&cx, location)?
     };
-    let (lowered, warnings) = lower_environment(&cx)?;
+    let ctx = RenderContext {
+        env: env.to_string(),
+    };
+    let entries = lowered
+        .entries
+        .iter()
+        .map(|entry| {
+            let mut manifests: Vec<Manifest> = entry
+                .entry
+                .workloads
+                .iter()
+                .flat_map(|w| render_workload(w, &ctx))
+                .collect();
+            sort_manifests(&mut manifests);
+            EntryOutput {
+                section: entry.section,
+                name: entry.name.clone(),
+                namespace: entry.namespace.clone(),
+                manifests,
+                lowered: entry.entry.clone(),
+            }
+        })
+        .collect();
+    let gateway = Vec::new();
     Ok(EnvironmentPlan {
         resolved,
+        entries,
+        gateway,
         lowered,
-        warnings,
     })
 }
 

@@ -26,8 +26,11 @@ pub fn run(context: &Context, args: &Args) -> CommandResult {
     let environments = selected_environments(&project, &args.env);
     let images = crate::images::ImageTags::new();
     for env in &environments {
-        match plan_environment(&project, env, &context.inputs, &images) {
-            Ok(plan) => diagnostics.extend(plan.warnings),
+        let location = crate::lower::TreeLocation {
+            repo_url_override: None,
+        };
+        match plan_environment(&project, env, &context.inputs, &images, &location) {
+            Ok(plan) => diagnostics.extend(plan.warnings().clone()),
             Err(d) => diagnostics.extend(d),
         }
     }

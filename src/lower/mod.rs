@@ -6,6 +6,9 @@ mod app;
 mod availability;
 mod context;
 mod env;
+mod gateway;
+mod gitops;
+mod helm;
 mod network;
 mod ports;
 mod probes;
@@ -18,6 +21,11 @@ mod workload_kind;
 
 pub use context::LowerContext;
 pub use env::looks_secret;
+pub use gateway::GatewayRoute;
+pub use gitops::{
+    ApplicationPlan, Destination, IgnoredReplicas, ProjectPlan, Source, SyncSettings, TreeLocation,
+};
+pub use helm::HelmRelease;
 
 use crate::config::Section;
 use crate::diagnostic::{Diagnostic, Diagnostics};
@@ -34,27 +42,116 @@ pub struct Lowered {
 }
 
 /// Lowers every enabled entry of the resolved environment.
-/// Warnings come back with the result.
+/// Everything one environment lowers to.
+#[derive(Debug)]
+pub struct LoweredEnvironment {
+    pub entries: Vec<Lowered>,
+    pub gateway: Vec<GatewayRoute>,
+    pub applications: Vec<ApplicationPlan>,
+    pub project: ProjectPlan,
+    /// Warnings found on the way.
+    pub warnings: Diagnostics,
+}
+
+/// Lowers every enabled entry of the resolved environment, the gateway, and the Argo CD
+/// objects that deploy them.
 pub fn lower_environment(
     cx: &LowerContext<'_>,
-) -> Result<(Vec<Lowered>, Diagnostics), Diagnostics> {
+    location: &TreeLocation,
+) -> Result<LoweredEnvironment, Diagnostics> {
     let mut d = Diagnostics::new();
-    let mut out = Vec::new();
+    let mut entries = Vec::new();
     for entry in &cx.resolved.apps {
         let lowered = app::lower_app(entry, cx, &mut d);
-        out.push(Lowered {
+        entries.push(Lowered {
             section: Section::Apps,
             name: entry.name.value.clone(),
             namespace: entry.namespace.clone(),
             entry: lowered,
         });
     }
-    for lowered in &out {
+    let helm: Vec<HelmRelease> = cx
+        .resolved
+        .helm
+        .iter()
+        .filter_map(|entry| helm::lower_helm(entry, cx, &mut d))
+        .collect();
+    let gateway = match &cx.resolved.gateway {
+        Some(g) => gateway::lower_gateway(g, &mut entries, cx, &mut d),
+        None => Vec::new(),
+    };
+    check_interceptor_routing(&entries, &mut d);
+    for lowered in &entries {
         for workload in &lowered.entry.workloads {
             check_object_names(workload, &mut d);
         }
     }
-    if d.has_errors() { Err(d) } else { Ok((out, d)) }
+    let mut gateway_namespaces: Vec<String> = gateway.iter().map(|g| g.namespace.clone()).collect();
+    gateway_namespaces.sort();
+    gateway_namespaces.dedup();
+    let (applications, project) = gitops::plan_argocd(
+        cx.resolved,
+        &entries,
+        &helm,
+        !gateway.is_empty(),
+        &gateway_namespaces,
+        location,
+        &mut d,
+    );
+    if d.has_errors() {
+        return Err(d);
+    }
+    Ok(LoweredEnvironment {
+        entries,
+        gateway,
+        applications,
+        project,
+        warnings: d,
+    })
+}
+
+/// The KEDA interceptor routes by host and path prefix. Two keda-http workloads matching the
+/// same host and prefix, or one matching everything (`/`, e.g. after stripping its prefix)
+/// while another shares its host, cannot be told apart.
+fn check_interceptor_routing(entries: &[Lowered], d: &mut Diagnostics) {
+    let mut seen: Vec<(String, String, &Workload)> = Vec::new();
+    for workload in entries.iter().flat_map(|e| e.entry.workloads.iter()) {
+        let crate::workload::Scaling::Http {
+            hosts,
+            path_prefixes,
+            ..
+        } = &workload.scaling
+        else {
+            continue;
+        };
+        for host in hosts {
+            for prefix in path_prefixes {
+                for (other_host, other_prefix, other) in &seen {
+                    if other_host != host
+                        || other.name == workload.name && other.namespace == workload.namespace
+                    {
+                        continue;
+                    }
+                    if other_prefix == prefix || other_prefix == "/" || prefix == "/" {
+                        d.push(
+                            Diagnostic::error(
+                                "ambiguous-interceptor-route",
+                                format!(
+                                    "the KEDA interceptor cannot tell `{}` from `{}`: both are reached on host `{host}` with paths `{prefix}` and `{other_prefix}`",
+                                    workload.field, other.field
+                                ),
+                            )
+                            .at(workload.name_span)
+                            .field(workload.field.clone())
+                            .label(other.name_span, "the other workload")
+                            .help("give one its own host, or keep its path prefix (strip_prefix: false) so the paths differ"),
+                        );
+                    }
+                }
+                seen.push((host.clone(), prefix.clone(), workload));
+            }
+        }
+    }
 }
 
 /// Every name a workload's objects will carry is a DNS label of at most 63 characters; a name

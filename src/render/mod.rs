@@ -1,6 +1,7 @@
 //! Typed Kubernetes objects from a `Workload`: one file per kind, each reading only the IR.
 //! Nothing here looks at apps.yaml, environments or which front-end produced the workload.
 
+pub mod argocd;
 pub mod crd;
 
 mod config_map;
@@ -176,7 +177,7 @@ impl Manifest {
 /// of being folded (`>`) at 80 columns: a folded value ends lines in significant spaces, which
 /// editors and hooks strip, and a small change re-wraps the whole value in a GitOps diff.
 /// Multi-line strings (config files in ConfigMaps) still come out as literal blocks (`|`).
-fn yaml_options() -> serde_saphyr::SerializerOptions {
+pub(crate) fn yaml_options() -> serde_saphyr::SerializerOptions {
     let mut options = serde_saphyr::SerializerOptions::default();
     options.folded_wrap_chars = usize::MAX;
     options
