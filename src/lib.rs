@@ -4,4 +4,5 @@
 
 pub mod diagnostic;
 pub mod interpolate;
+pub mod sources;
 pub mod yaml;
