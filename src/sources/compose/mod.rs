@@ -2,6 +2,7 @@
 //! Parsing only: turning services into Kubernetes workloads is the lowering step's job.
 
 mod dotenv;
+mod merge;
 mod short_syntax;
 
 pub use dotenv::{DotenvEntry, parse_dotenv};
