@@ -45,9 +45,7 @@ fn merge_services(base: &mut Node, over: &Node) {
     }
     for (key, value) in over_entries {
         let entries = base.as_map_mut().expect("checked above");
-        let existing = entries
-            .iter()
-            .position(|(k, _)| k.as_str() == key.as_str());
+        let existing = entries.iter().position(|(k, _)| k.as_str() == key.as_str());
         match existing {
             Some(index) if has_tag(value, RESET) => {
                 entries.remove(index);
@@ -88,7 +86,9 @@ fn rule(path: &[&str]) -> Rule {
         [SERVICE, "secrets"] => Rule::UniqueBy(|n| file_ref_key(n, "/run/secrets/")),
         [SERVICE, "configs"] => Rule::UniqueBy(|n| file_ref_key(n, "/")),
         [SERVICE, "env_file" | "label_file"] => Rule::UniqueBy(env_file_key),
-        [SERVICE, "devices"] => Rule::UniqueBy(|n| scalar_at(n, "target").or(scalar_at(n, "source"))),
+        [SERVICE, "devices"] => {
+            Rule::UniqueBy(|n| scalar_at(n, "target").or(scalar_at(n, "source")))
+        }
         [SERVICE, "logging"] => Rule::Logging,
         _ => Rule::Merge,
     }
@@ -147,8 +147,8 @@ fn merge_at(base: &mut Node, over: &Node, path: &[&str]) {
             }
             _ => {
                 for item in over_items {
-                    let duplicate = item.as_str().is_some()
-                        && items.iter().any(|i| same_scalar(i, item));
+                    let duplicate =
+                        item.as_str().is_some() && items.iter().any(|i| same_scalar(i, item));
                     if !duplicate {
                         items.push(item.clone());
                     }
@@ -168,9 +168,7 @@ fn same_scalar(a: &Node, b: &Node) -> bool {
 }
 
 fn scalar_at(node: &Node, key: &str) -> Option<String> {
-    node.get(key)
-        .and_then(Node::as_str)
-        .map(str::to_string)
+    node.get(key).and_then(Node::as_str).map(str::to_string)
 }
 
 fn driver_differs(base: &Node, over: &Node) -> bool {

@@ -141,7 +141,9 @@ pub struct VolumeSpec {
     pub nocopy: bool,
 }
 
-const PROPAGATIONS: &[&str] = &["shared", "rshared", "slave", "rslave", "private", "rprivate"];
+const PROPAGATIONS: &[&str] = &[
+    "shared", "rshared", "slave", "rslave", "private", "rprivate",
+];
 
 /// Reads a short-syntax volume.
 pub fn parse_volume(text: &str) -> Result<VolumeSpec, String> {
@@ -240,9 +242,8 @@ pub fn is_host_path(source: &str) -> bool {
 /// A Go-style duration: `10s`, `1m30s`, `1.5h`, `500ms`, `0`.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    let bad = || {
-        format!("`{text}` is not a duration (expected e.g. `10s`, `1m30s`, `500ms`, `1h`)")
-    };
+    let bad =
+        || format!("`{text}` is not a duration (expected e.g. `10s`, `1m30s`, `500ms`, `1h`)");
     if text == "0" {
         return Ok(Duration::ZERO);
     }
@@ -286,9 +287,9 @@ pub fn format_duration(duration: Duration) -> String {
     let secs = duration.as_secs();
     let nanos = duration.subsec_nanos();
     if secs == 0 {
-        return if nanos % 1_000_000 == 0 {
+        return if nanos.is_multiple_of(1_000_000) {
             format!("{}ms", nanos / 1_000_000)
-        } else if nanos % 1_000 == 0 {
+        } else if nanos.is_multiple_of(1_000) {
             format!("{}us", nanos / 1_000)
         } else {
             format!("{nanos}ns")
