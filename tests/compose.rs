@@ -854,3 +854,48 @@ fn serialized_model_is_plain_yaml() {
     let json = serde_json::to_value(&project).unwrap();
     assert_eq!(json["services"]["web"]["ports"][0]["target"], 80);
 }
+
+#[test]
+fn restart_policies_and_service_modes_are_checked() {
+    let p = Project::new(&[(
+        "compose.yaml",
+        "services:\n  a:\n    image: x\n    restart: sometimes\n    volumes_from: [gone:ro, \"container:abc\"]\n    network_mode: \"service:b\"\n  b:\n    image: x\n    restart: on-failure:3\n    ipc: service:nope\n",
+    )]);
+    let found = errors(p.load(&["compose.yaml"]));
+    assert_eq!(
+        found
+            .iter()
+            .map(|(at, code, _)| (at.as_str(), *code))
+            .collect::<Vec<_>>(),
+        [
+            ("4:14", "bad-value"),
+            ("5:20", "unknown-service"),
+            ("10:10", "unknown-service"),
+        ]
+    );
+}
+
+#[test]
+fn compose_project_name_variable_is_the_project_name() {
+    let p = Project::new(&[(
+        "compose.yaml",
+        "name: Shop\nservices:\n  a:\n    image: \"${COMPOSE_PROJECT_NAME}-a\"\n    extends: {service: b, reason: none}\n  b:\n    image: x\n",
+    )]);
+    let options = LoadOptions {
+        process_env: Some(BTreeMap::from([(
+            "COMPOSE_PROJECT_NAME".into(),
+            "from-shell".into(),
+        )])),
+        ..LoadOptions::default()
+    };
+    let project = p.load_with(&["compose.yaml"], options).unwrap();
+    assert_eq!(
+        project.services["a"].image.as_ref().unwrap().value,
+        "shop-a"
+    );
+    let warning = &project.warnings.items[0];
+    assert_eq!(
+        (warning.code, warning.field.as_deref()),
+        ("unknown-key", Some("services.a.extends.reason"))
+    );
+}

@@ -78,22 +78,40 @@ pub fn load_project(
     }
 }
 
-/// Variable sources, highest precedence first.
+/// Variable sources, highest precedence first: the caller's, the process environment, `.env`.
+/// `COMPOSE_PROJECT_NAME` is always the project's name.
 #[derive(Debug, Clone, Default)]
 struct Variables {
     layers: Vec<BTreeMap<String, String>>,
+    project_name: Option<String>,
 }
 
 impl Variables {
     fn get(&self, name: &str) -> Option<String> {
+        if name == "COMPOSE_PROJECT_NAME"
+            && let Some(project) = &self.project_name
+        {
+            return Some(project.clone());
+        }
         self.layers.iter().find_map(|l| l.get(name).cloned())
     }
 
     /// The same variables with another `.env` layer (for an included project).
     fn with_dotenv(&self, dotenv: BTreeMap<String, String>) -> Variables {
-        let mut layers = self.layers.clone();
-        layers[DOTENV_LAYER] = dotenv;
-        Variables { layers }
+        let mut vars = self.clone();
+        vars.layers[DOTENV_LAYER] = dotenv;
+        vars
+    }
+
+    /// These variables under the lines an env file has defined so far (which win).
+    fn under(&self, seen: &[DotenvEntry]) -> Variables {
+        let mut vars = self.clone();
+        let top = seen
+            .iter()
+            .filter_map(|e| Some((e.key.clone(), e.value.clone()?)))
+            .collect();
+        vars.layers.insert(0, top);
+        vars
     }
 }
 
@@ -138,6 +156,7 @@ impl<'a> Loader<'a> {
             .unwrap_or_else(|| std::env::vars().collect());
         let mut vars = Variables {
             layers: vec![options.variables.clone(), process_env, BTreeMap::new()],
+            project_name: None,
         };
         let dotenv_path = match &options.env_file {
             Some(path) => Some(absolute(path)),
@@ -149,10 +168,7 @@ impl<'a> Loader<'a> {
         }
         let files: Vec<PathBuf> = files.iter().map(|f| absolute(f)).collect();
         let (name, name_span) = loader.project_name(&files, &vars);
-        vars.layers.push(BTreeMap::from([(
-            "COMPOSE_PROJECT_NAME".to_string(),
-            name.clone(),
-        )]));
+        vars.project_name = Some(name.clone());
         let refs: Vec<(PathBuf, Option<Span>)> = files.into_iter().map(|f| (f, None)).collect();
         let mut doc = loader.load_document(&refs, Path::new(""), &vars, &mut Vec::new())?;
         strip_merge_tags(&mut doc);
@@ -348,6 +364,17 @@ impl<'a> Loader<'a> {
             return Some(service);
         };
         let field = format!("services.{name}.extends");
+        for (key, _) in extends.as_map().unwrap_or_default() {
+            let k = key.as_str().unwrap_or_default();
+            if !["service", "file"].contains(&k) && !k.starts_with("x-") {
+                self.diags.push(
+                    Diagnostic::warning("unknown-key", format!("unknown key `{k}`, ignored"))
+                        .at(key.span)
+                        .field(format!("{field}.{k}"))
+                        .help("`extends` takes `service` and `file`"),
+                );
+            }
+        }
         let Some(base_name_node) = extends.get("service").filter(|n| n.as_str().is_some()) else {
             self.diags.push(
                 Diagnostic::error("invalid-extends", "`extends` needs a `service`")
@@ -659,16 +686,10 @@ impl<'a> Loader<'a> {
         let file = SourceFile::register(display_path(path), text);
         let diags = &mut *self.diags;
         let mut expand_value = |text: &str, span: Span, seen: &[DotenvEntry]| {
-            let local = Variables {
-                layers: vec![
-                    seen.iter()
-                        .filter_map(|e| Some((e.key.clone(), e.value.clone()?)))
-                        .collect(),
-                    vars.layers[0].clone(),
-                    vars.layers[1].clone(),
-                ],
-            };
-            expand(text, span, &local, diags).unwrap_or_default()
+            // `.env` itself: its earlier lines, the caller's variables, the process environment.
+            let mut outer = vars.clone();
+            outer.layers.truncate(DOTENV_LAYER);
+            expand(text, span, &outer.under(seen), diags).unwrap_or_default()
         };
         match parse_dotenv(file, false, &mut expand_value) {
             Ok(entries) => entries
@@ -819,7 +840,7 @@ impl<'a> Loader<'a> {
             return None;
         }
         self.resolve_environment(name, &mut node, vars);
-        self.resolve_labels(name, &mut node);
+        self.resolve_labels(name, &mut node, vars);
         if let Some(args) = node.get_mut("build").and_then(|b| b.get_mut("args")) {
             resolve_nulls(
                 args,
@@ -907,7 +928,7 @@ impl<'a> Loader<'a> {
     }
 
     /// `label_file` entries under `labels` (which win).
-    fn resolve_labels(&mut self, name: &str, service: &mut Node) {
+    fn resolve_labels(&mut self, name: &str, service: &mut Node, vars: &Variables) {
         let files: Vec<Node> = service
             .get("label_file")
             .and_then(Node::as_seq)
@@ -917,7 +938,6 @@ impl<'a> Loader<'a> {
             return;
         }
         let mut entries: Vec<(Node, Node)> = Vec::new();
-        let no_vars = Variables::default();
         for (index, file) in files.iter().enumerate() {
             let path_node = Node::map(
                 vec![(Node::scalar("path", Style::Plain, file.span), file.clone())],
@@ -925,7 +945,7 @@ impl<'a> Loader<'a> {
             );
             for (key, value) in self.read_env_file(
                 &path_node,
-                &no_vars,
+                vars,
                 &format!("services.{name}.label_file[{index}]"),
             ) {
                 entries.retain(|(k, _)| k.as_str() != key.as_str());
@@ -1000,13 +1020,7 @@ impl<'a> Loader<'a> {
         let file = SourceFile::register(display_path(&path), text);
         let diags = &mut *self.diags;
         let mut expand_value = |text: &str, span: Span, seen: &[DotenvEntry]| {
-            let mut layers = vec![
-                seen.iter()
-                    .filter_map(|e| Some((e.key.clone(), e.value.clone()?)))
-                    .collect(),
-            ];
-            layers.extend(vars.layers.iter().cloned());
-            expand(text, span, &Variables { layers }, diags).unwrap_or_default()
+            expand(text, span, &vars.under(seen), diags).unwrap_or_default()
         };
         match parse_dotenv(file, raw, &mut expand_value) {
             Ok(entries) => entries

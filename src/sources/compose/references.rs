@@ -1,6 +1,6 @@
-//! Checks between the parts of a loaded project: `depends_on` targets (defined, active, no
-//! cycle), networks, named volumes, secrets and configs used by services exist, and every
-//! service has an image or a build. Reads the model only; changes nothing.
+//! Checks on a loaded project: `depends_on` targets (defined, active, no cycle), services named
+//! by `volumes_from` and `service:` modes, networks, volumes, secrets and configs exist; every
+//! service has an image or a build; `restart` is a known policy. Reads the model; changes nothing.
 
 use std::collections::BTreeMap;
 
@@ -20,6 +20,50 @@ pub fn check_references(project: &ComposeProject) -> Vec<Diagnostic> {
                 .at(service.span)
                 .field(root.clone()),
             );
+        }
+        if let Some(restart) = &service.restart
+            && !valid_restart(restart)
+        {
+            out.push(
+                Diagnostic::error(
+                    "bad-value",
+                    format!("unknown restart policy `{}`", restart.value),
+                )
+                .at(restart.span)
+                .field(format!("{root}.restart"))
+                .help("expected `no`, `always`, `on-failure[:N]` or `unless-stopped`"),
+            );
+        }
+        let mut used_services: Vec<(&str, Span, String)> = Vec::new();
+        for (index, from) in service.volumes_from.iter().enumerate() {
+            if !from.starts_with("container:") {
+                let target = from.split(':').next().unwrap_or_default();
+                used_services.push((target, from.span, format!("{root}.volumes_from[{index}]")));
+            }
+        }
+        for (key, mode) in [
+            ("network_mode", &service.network_mode),
+            ("ipc", &service.ipc),
+            ("pid", &service.pid),
+        ] {
+            if let Some(mode) = mode
+                && let Some(target) = mode.strip_prefix("service:")
+            {
+                used_services.push((target, mode.span, format!("{root}.{key}")));
+            }
+        }
+        for (target, span, field) in used_services {
+            if !project.services.contains_key(target) && !project.inactive_services.contains(target)
+            {
+                out.push(unknown(
+                    "unknown-service",
+                    "service",
+                    target,
+                    project.services.keys(),
+                    span,
+                    field,
+                ));
+            }
         }
         for (target, dependency) in &service.depends_on {
             if project.services.contains_key(target) {
@@ -114,6 +158,14 @@ pub fn check_references(project: &ComposeProject) -> Vec<Diagnostic> {
     }
     out.extend(dependency_cycles(project));
     out
+}
+
+fn valid_restart(policy: &str) -> bool {
+    match policy.split_once(':') {
+        Some(("on-failure", retries)) => retries.parse::<u32>().is_ok(),
+        Some(_) => false,
+        None => matches!(policy, "no" | "always" | "on-failure" | "unless-stopped"),
+    }
 }
 
 fn unknown<'a>(
