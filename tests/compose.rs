@@ -899,3 +899,33 @@ fn compose_project_name_variable_is_the_project_name() {
         ("unknown-key", Some("services.a.extends.reason"))
     );
 }
+
+#[test]
+fn malformed_shapes_are_located_errors_never_panics() {
+    let cases = [
+        "services: [a, b]\n",
+        "services:\n  a: [1]\n",
+        "services:\n  a:\n    image: x\n    ports: {a: 1}\n    volumes: [[]]\n    environment: [[1]]\n",
+        "services:\n  a:\n    image: x\n    depends_on: 5\n    networks: 5\n    healthcheck: x\n    deploy: 5\n",
+        "services:\n  a:\n    image: x\n    extends: [x]\n    build: []\n    env_file: {a: b}\n",
+        "services:\n  a:\n    image: x\n    command: {a: b}\n    ulimits: {nofile: [1]}\n    extra_hosts: [nohost]\n",
+        "include: 5\nservices:\n  a:\n    image: x\n",
+        "include: [{env_file: x}]\nservices: {}\n",
+        "name: [a]\nservices:\n  a:\n    image: x\n",
+        "networks: [a]\nvolumes: 5\nsecrets: {s: 5}\nservices:\n  a:\n    image: x\n",
+        "services:\n  a:\n    image: x\n    secrets: [{target: /x}]\n    configs: [5]\n",
+        "services:\n  a:\n    image: ${\n",
+        "- just\n- a list\n",
+        "services:\n  a:\n    image: x\n    volumes:\n      - type: bind\n        target: /x\n      - type: weird\n        target: /y\n",
+    ];
+    for text in cases {
+        let p = Project::new(&[("compose.yaml", text)]);
+        let Err(diagnostics) = p.load(&["compose.yaml"]) else {
+            panic!("expected errors for:\n{text}");
+        };
+        assert!(diagnostics.has_errors(), "{text}");
+        for d in &diagnostics.items {
+            assert!(d.span.is_some(), "unlocated for:\n{text}\n{}", d.headline());
+        }
+    }
+}

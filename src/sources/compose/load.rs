@@ -1,9 +1,8 @@
-//! Loading a compose project: reads the files, `.env`, `env_file`s and `include`d files; expands
-//! variables in values; resolves `extends`; merges files in order; applies profiles; then
-//! deserializes the model. Collects every problem; prints nothing.
+//! Loads a compose project: files, `.env`, env files, `include`, `extends`, interpolation, merge,
+//! profiles, then the typed model. Reports every problem as a Diagnostic; prints nothing.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 
@@ -11,9 +10,10 @@ use super::dotenv::{DotenvEntry, parse_dotenv};
 use super::merge::{merge_documents, merge_service, strip_merge_tags};
 use super::model::{ComposeProject, ENGINE_ONLY_KEYS, HealthTest, Service};
 use super::normalize::{normalize_document, strip_extensions};
+use super::paths::{absolute, is_remote, relative_path, rewrite_paths};
 use super::references::check_references;
+use super::variables::{DOTENV_LAYER, Variables, expand, interpolate_tree, resolve_nulls};
 use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile, Span, did_you_mean, display_path};
-use crate::interpolate::{InterpolationError, Syntax, interpolate};
 use crate::yaml::{
     Node, PathSeg, Spanned, Style, Value, from_node, from_node_first, parse_registered, path_string,
 };
@@ -78,45 +78,6 @@ pub fn load_project(
     }
 }
 
-/// Variable sources, highest precedence first: the caller's, the process environment, `.env`.
-/// `COMPOSE_PROJECT_NAME` is always the project's name.
-#[derive(Debug, Clone, Default)]
-struct Variables {
-    layers: Vec<BTreeMap<String, String>>,
-    project_name: Option<String>,
-}
-
-impl Variables {
-    fn get(&self, name: &str) -> Option<String> {
-        if name == "COMPOSE_PROJECT_NAME"
-            && let Some(project) = &self.project_name
-        {
-            return Some(project.clone());
-        }
-        self.layers.iter().find_map(|l| l.get(name).cloned())
-    }
-
-    /// The same variables with another `.env` layer (for an included project).
-    fn with_dotenv(&self, dotenv: BTreeMap<String, String>) -> Variables {
-        let mut vars = self.clone();
-        vars.layers[DOTENV_LAYER] = dotenv;
-        vars
-    }
-
-    /// These variables under the lines an env file has defined so far (which win).
-    fn under(&self, seen: &[DotenvEntry]) -> Variables {
-        let mut vars = self.clone();
-        let top = seen
-            .iter()
-            .filter_map(|e| Some((e.key.clone(), e.value.clone()?)))
-            .collect();
-        vars.layers.insert(0, top);
-        vars
-    }
-}
-
-const DOTENV_LAYER: usize = 2;
-
 struct Loader<'a> {
     options: &'a LoadOptions,
     project_dir: PathBuf,
@@ -150,10 +111,12 @@ impl<'a> Loader<'a> {
             parsed: HashMap::new(),
             prepared: HashMap::new(),
         };
-        let process_env = options
-            .process_env
-            .clone()
-            .unwrap_or_else(|| std::env::vars().collect());
+        let process_env = options.process_env.clone().unwrap_or_else(|| {
+            // Variables that are not UTF-8 cannot be used in a compose file; skip them.
+            std::env::vars_os()
+                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+                .collect()
+        });
         let mut vars = Variables {
             layers: vec![options.variables.clone(), process_env, BTreeMap::new()],
             project_name: None,
@@ -717,9 +680,18 @@ impl<'a> Loader<'a> {
             "version", "name", "include", "services", "networks", "volumes", "secrets", "configs",
             "models",
         ];
-        for (key, _) in doc.as_map().unwrap_or_default() {
+        for (key, value) in doc.as_map().unwrap_or_default() {
             let k = key.as_str().unwrap_or_default();
-            if k == "models" {
+            if matches!(k, "name" | "version") && value.as_str().is_none() {
+                self.diags.push(
+                    Diagnostic::error(
+                        "wrong-type",
+                        format!("expected a string, found {}", value.describe()),
+                    )
+                    .at(value.span)
+                    .field(k.to_string()),
+                );
+            } else if k == "models" {
                 self.diags.push(
                     Diagnostic::warning(
                         "unsupported-key",
@@ -1092,103 +1064,6 @@ fn finish_service(service: &mut Service) {
     }
 }
 
-/// Null values (a bare `KEY`) take the variable's value, or are left out with a warning.
-fn resolve_nulls(
-    map: &mut Node,
-    vars: &Variables,
-    field: &str,
-    what: &str,
-    diags: &mut Vec<Diagnostic>,
-) {
-    let Some(entries) = map.as_map_mut() else {
-        return;
-    };
-    entries.retain_mut(|(key, value)| {
-        if !value.is_null() {
-            return true;
-        }
-        let name = key.as_str().unwrap_or_default();
-        match vars.get(name) {
-            Some(v) => {
-                *value = Node::scalar(v, Style::DoubleQuoted, value.span);
-                true
-            }
-            None => {
-                diags.push(
-                    Diagnostic::warning(
-                        "unset-variable",
-                        format!("{what} `{name}` has no value and is not set in the environment; left out"),
-                    )
-                    .at(key.span)
-                    .field(format!("{field}.{name}")),
-                );
-                false
-            }
-        }
-    });
-}
-
-/// Expands variables in every value (never in keys) of a document.
-fn interpolate_tree(doc: &mut Node, vars: &Variables, diags: &mut Vec<Diagnostic>) {
-    doc.for_each_scalar_mut(&mut |scalar, span| {
-        if !scalar.text.contains('$') {
-            return;
-        }
-        if let Some(expanded) = expand(&scalar.text, span, vars, diags)
-            && expanded != scalar.text
-        {
-            scalar.text = expanded;
-            // The value came from a variable: it is text, never a YAML null.
-            if scalar.style == Style::Plain {
-                scalar.style = Style::DoubleQuoted;
-            }
-        }
-    });
-}
-
-/// Expands one value. An unset `${VAR}` (no default) is a warning and expands to an empty
-/// string, as docker compose does; `${VAR:?msg}` and malformed references are errors.
-fn expand(text: &str, span: Span, vars: &Variables, diags: &mut Vec<Diagnostic>) -> Option<String> {
-    let mut empty: BTreeSet<String> = BTreeSet::new();
-    loop {
-        let lookup = |name: &str| {
-            if empty.contains(name) {
-                Some(String::new())
-            } else {
-                vars.get(name)
-            }
-        };
-        match interpolate(text, Syntax::BracedAndBare, &lookup) {
-            Ok(value) => return Some(value),
-            Err(InterpolationError::Unset { name }) => {
-                diags.push(
-                    Diagnostic::warning(
-                        "unset-variable",
-                        format!("variable `{name}` is not set; using an empty string"),
-                    )
-                    .at(span)
-                    .help(format!(
-                        "set `{name}` in `.env` or the environment, or write `${{{name}:-default}}`"
-                    )),
-                );
-                empty.insert(name);
-            }
-            Err(e @ InterpolationError::Required { .. }) => {
-                diags.push(Diagnostic::error("required-variable", e.to_string()).at(span));
-                return None;
-            }
-            Err(e @ InterpolationError::Syntax { .. }) => {
-                diags.push(
-                    Diagnostic::error("bad-interpolation", e.to_string())
-                        .at(span)
-                        .help("write `$$` for a literal `$`"),
-                );
-                return None;
-            }
-        }
-    }
-}
-
 /// Deserializes a tree; keys the type does not know are warnings (and dropped), `x-*` keys are
 /// dropped silently, anything else wrong is an error.
 fn deserialize_lenient<T: DeserializeOwned>(
@@ -1270,128 +1145,6 @@ fn remove_key(node: &mut Node, span: Span, path: &mut Vec<PathSeg>) -> Option<St
         Value::Scalar(_) => {}
     }
     found
-}
-
-/// Makes relative paths relative to the project directory (`prefix` is the file's directory
-/// seen from there) and tidies them (`./data` → `data`). URLs, absolute and `~` paths are kept.
-fn rewrite_paths(doc: &mut Node, prefix: &Path) {
-    let fix = |node: &mut Node| {
-        if let Some(text) = node.as_str().filter(|t| is_relative_path(t)) {
-            let joined = normalize_lexically(&prefix.join(text));
-            if let Value::Scalar(s) = &mut node.value {
-                s.text = joined;
-                s.style = Style::DoubleQuoted;
-            }
-        }
-    };
-    if let Some(services) = doc.get_mut("services").and_then(Node::as_map_mut) {
-        for (_, service) in services.iter_mut() {
-            if let Some(build) = service.get_mut("build") {
-                if let Some(context) = build.get_mut("context") {
-                    fix(context);
-                }
-                if let Some(contexts) = build
-                    .get_mut("additional_contexts")
-                    .and_then(Node::as_map_mut)
-                {
-                    contexts.iter_mut().for_each(|(_, v)| fix(v));
-                }
-            }
-            if let Some(Value::Seq(files)) = service.get_mut("env_file").map(|n| &mut n.value) {
-                for file in files {
-                    if let Some(path) = file.get_mut("path") {
-                        fix(path);
-                    }
-                }
-            }
-            if let Some(Value::Seq(files)) = service.get_mut("label_file").map(|n| &mut n.value) {
-                files.iter_mut().for_each(fix);
-            }
-            if let Some(Value::Seq(volumes)) = service.get_mut("volumes").map(|n| &mut n.value) {
-                for volume in volumes {
-                    if volume.get("type").and_then(Node::as_str) == Some("bind")
-                        && let Some(source) = volume.get_mut("source")
-                    {
-                        fix(source);
-                    }
-                }
-            }
-        }
-    }
-    for section in ["secrets", "configs"] {
-        if let Some(defs) = doc.get_mut(section).and_then(Node::as_map_mut) {
-            for (_, def) in defs.iter_mut() {
-                if let Some(file) = def.get_mut("file") {
-                    fix(file);
-                }
-            }
-        }
-    }
-}
-
-fn is_relative_path(text: &str) -> bool {
-    !text.is_empty()
-        && !text.starts_with(['/', '~', '\\'])
-        && !text.contains("://")
-        && !text.starts_with("git@")
-        && !text.starts_with("target:")
-        && !(text.len() >= 2
-            && text.as_bytes()[1] == b':'
-            && text.as_bytes()[0].is_ascii_alphabetic())
-}
-
-/// `a/./b/../c` → `a/c`; leading `..` kept; empty → `.`.
-fn normalize_lexically(path: &Path) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    for component in path.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if parts.last().is_some_and(|p| p != "..") {
-                    parts.pop();
-                } else {
-                    parts.push("..".to_string());
-                }
-            }
-            other => parts.push(other.as_os_str().to_string_lossy().into_owned()),
-        }
-    }
-    if parts.is_empty() {
-        ".".to_string()
-    } else {
-        parts.join("/")
-    }
-}
-
-/// `to` seen from `from` (both absolute): `a/b` from `a` is `b`, `a` from `a/b` is `..`.
-fn relative_path(from: &Path, to: &Path) -> PathBuf {
-    let from: Vec<Component> = from.components().collect();
-    let to: Vec<Component> = to.components().collect();
-    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
-    let mut out = PathBuf::new();
-    for _ in common..from.len() {
-        out.push("..");
-    }
-    for c in &to[common..] {
-        out.push(c.as_os_str());
-    }
-    out
-}
-
-fn absolute(path: &Path) -> PathBuf {
-    if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        std::env::current_dir().unwrap_or_default().join(path)
-    }
-}
-
-/// `remote:x`, `https://...`, `git@...`: not a local path.
-fn is_remote(path: &str) -> bool {
-    let scheme = path.split_once(':').map(|(s, _)| s);
-    path.contains("://")
-        || path.starts_with("git@")
-        || scheme.is_some_and(|s| s.len() > 1 && s.chars().all(|c| c.is_ascii_alphanumeric()))
 }
 
 fn scalars(node: Option<&Node>) -> Vec<Node> {

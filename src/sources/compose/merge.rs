@@ -1,7 +1,5 @@
-//! The Compose Specification's merge rules, on long-form Node trees (several `-f` files, and
-//! `extends`): mappings merge, sequences append, `command`/`entrypoint`/`healthcheck.test`
-//! replace, `ports`/`volumes`/`secrets`/`configs` merge by their unique key, `!reset` removes
-//! and `!override` replaces. Expects short syntax already normalized; reads no files.
+//! The Compose Specification's merge rules on long-form Node trees (later files, `extends`),
+//! including `!reset` and `!override`. Expects short syntax already normalized; reads no files.
 
 use crate::yaml::{Node, Value};
 
@@ -77,6 +75,9 @@ enum Rule {
     Logging,
 }
 
+/// The rule for a path below a service: mappings merge and sequences append, except `command`,
+/// `entrypoint` and `healthcheck.test` (replace) and the unique resources (`ports` by
+/// `{host_ip, target, published, protocol}`, `volumes`/`secrets`/`configs` by target).
 fn rule(path: &[&str]) -> Rule {
     match path {
         [SERVICE, "command" | "entrypoint"] | [SERVICE, "healthcheck", "test"] => Rule::Replace,

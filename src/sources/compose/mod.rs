@@ -6,8 +6,10 @@ mod load;
 mod merge;
 mod model;
 mod normalize;
+mod paths;
 mod references;
 mod short_syntax;
+mod variables;
 
 pub use dotenv::{DotenvEntry, parse_dotenv};
 pub use load::{LoadOptions, default_compose_files, load_project, normalize_project_name};

@@ -1,8 +1,5 @@
-//! The normalized, typed compose project: every short form already turned into its long form,
-//! variables expanded, files merged. Deserialized from the Node tree; knows nothing of files.
-//!
-//! Fields marked *Docker-only* have no faithful Kubernetes equivalent; they are kept (with their
-//! span where it helps) so that the lowering step can say precisely what it leaves out.
+//! The typed compose project in long form (variables expanded, files merged), deserialized from
+//! the Node tree. Fields marked *Docker-only* are kept so lowering can warn; no file access here.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;

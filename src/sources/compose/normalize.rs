@@ -1,6 +1,5 @@
-//! Rewrites a compose document's short forms into their long forms on the Node tree, before
-//! merging: `"8080:80"` → `{target, published}`, `KEY=VAL` lists → mappings, `build: .` →
-//! `{context: .}`, and so on. New nodes keep the span of what the user wrote. Reads no files.
+//! Rewrites short forms into long forms on the Node tree before merging (`"8080:80"`, `KEY=VAL`
+//! lists, `build: .`, ...); new nodes keep the span of what the user wrote. Reads no files.
 
 use super::short_syntax::{self, ShortVolumeKind};
 use crate::diagnostic::{Diagnostic, Span};

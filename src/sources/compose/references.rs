@@ -1,6 +1,5 @@
-//! Checks on a loaded project: `depends_on` targets (defined, active, no cycle), services named
-//! by `volumes_from` and `service:` modes, networks, volumes, secrets and configs exist; every
-//! service has an image or a build; `restart` is a known policy. Reads the model; changes nothing.
+//! Consistency checks on a loaded project: references between services and to top-level
+//! resources, `depends_on` cycles, image-or-build, restart policies. Reads the model only.
 
 use std::collections::BTreeMap;
 
