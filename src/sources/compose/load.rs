@@ -28,7 +28,8 @@ pub struct LoadOptions {
     /// Variables from the caller (k3s passes apps.yaml's); they win over the process
     /// environment and `.env`.
     pub variables: BTreeMap<String, String>,
-    /// Read this file instead of `<project dir>/.env` (it must exist).
+    /// Read this file (relative to the current directory) instead of `<project dir>/.env`; it
+    /// must exist.
     pub env_file: Option<PathBuf>,
     /// The process environment; `None` reads the real one (tests pass a fixed map).
     pub process_env: Option<BTreeMap<String, String>>,
@@ -60,6 +61,22 @@ pub fn default_compose_files(dir: &Path) -> Option<Vec<PathBuf>> {
 
 /// Loads, merges and checks the given compose files (in order). On success the warnings are in
 /// [`ComposeProject::warnings`]; on failure every error and warning found is returned.
+///
+/// Decisions where the specification leaves room:
+/// - Variables: [`LoadOptions::variables`] win over the process environment, which wins over
+///   `.env`; `COMPOSE_PROJECT_NAME` is the project's name. An unset `${VAR}` without a default
+///   is a warning and expands to an empty string (as docker compose does); `${VAR:?msg}` and a
+///   malformed reference are errors located at the value. Keys are never expanded.
+/// - A bare `KEY` in `environment` or `build.args` takes the variable's value, or is left out
+///   with a warning. `env_file` entries come first, `environment` wins over them.
+/// - Paths are made relative to the project directory (the first file's), `./x` tidied to `x`;
+///   absolute, `~` and URL paths are kept as written. Override files' paths are relative to
+///   the project directory too; `extends`/`include`d files' paths to their own directory.
+/// - Keys not in the specification are warnings (with did-you-mean) and ignored; `x-*` keys
+///   are ignored silently; Docker-only keys are kept in [`Service::engine_only`] with a warning.
+/// - A service with neither `image` nor `build`, a `depends_on` cycle, a reference to an
+///   undefined service, network, volume, secret or config, and a required dependency on a
+///   service whose profiles are inactive are errors. Remote `extends`/`include` are refused.
 pub fn load_project(
     files: &[PathBuf],
     options: &LoadOptions,
