@@ -626,6 +626,13 @@ fn profiles_select_services() {
         project.services.keys().collect::<Vec<_>>(),
         ["debug", "web"]
     );
+    let ops = LoadOptions {
+        profiles: vec!["ops".into()],
+        ..quiet()
+    };
+    let project = p.load_with(&["compose.yaml"], ops).unwrap();
+    // `tools` depends on `debug` with `required: false`; `debug` is inactive, so it is dropped.
+    assert!(project.services["tools"].depends_on.is_empty());
 
     let all = LoadOptions {
         profiles: vec!["*".into()],

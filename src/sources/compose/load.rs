@@ -1047,6 +1047,13 @@ impl<'a> Loader<'a> {
             project.services.remove(&name);
             project.inactive_services.insert(name);
         }
+        // An optional dependency on a service left out is dropped (a required one is an error
+        // reported by the reference checks).
+        for service in project.services.values_mut() {
+            service.value.depends_on.retain(|target, dependency| {
+                dependency.required || !project.inactive_services.contains(target)
+            });
+        }
     }
 }
 
