@@ -2,6 +2,7 @@
 //! commands call the pipeline and print; they hold no apps.yaml logic of their own.
 
 mod completions;
+mod generate;
 mod list;
 mod schema;
 mod validate;
@@ -48,6 +49,8 @@ pub struct Cli {
 pub enum Command {
     /// Check apps.yaml and everything it generates, for every environment (or those named)
     Validate(validate::Args),
+    /// Write every environment's Argo CD tree (or check it is up to date, or print it)
+    Generate(generate::Args),
     /// List the entries of apps.yaml with their section, namespace and state per environment
     List(list::Args),
     /// Print the JSON Schema of apps.yaml
@@ -70,7 +73,7 @@ pub enum ListFormat {
     Json,
 }
 
-fn parse_key_value(text: &str) -> Result<(String, String), String> {
+pub(crate) fn parse_key_value(text: &str) -> Result<(String, String), String> {
     text.split_once('=')
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .filter(|(k, _)| !k.is_empty())
@@ -91,6 +94,7 @@ pub fn run(cli: Cli) -> u8 {
     };
     let result = match cli.command {
         Command::Validate(args) => validate::run(&context, &args),
+        Command::Generate(args) => generate::run(&context, &args),
         Command::List(args) => list::run(&context, &args),
         Command::Schema => schema::run(),
         Command::Completions(args) => completions::run(&args),

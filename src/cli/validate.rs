@@ -26,9 +26,7 @@ pub fn run(context: &Context, args: &Args) -> CommandResult {
     let environments = selected_environments(&project, &args.env);
     let images = crate::images::ImageTags::new();
     for env in &environments {
-        let location = crate::lower::TreeLocation {
-            repo_url_override: None,
-        };
+        let location = crate::lower::TreeLocation::default();
         match plan_environment(&project, env, &context.inputs, &images, &location) {
             Ok(plan) => diagnostics.extend(plan.warnings().clone()),
             Err(d) => diagnostics.extend(d),

@@ -83,10 +83,14 @@ pub struct ProjectPlan {
     pub any_cluster_resource: bool,
 }
 
-/// Where the generated tree sits in git, relative to the repository root.
+/// Where the generated tree sits in git.
+#[derive(Debug, Clone, Default)]
 pub struct TreeLocation {
     /// `--repo-url`, winning over `argocd.repo_url`.
     pub repo_url_override: Option<String>,
+    /// The output directory relative to apps.yaml's directory, used when `argocd.path` is not
+    /// set (the default output gives `argocd-state`).
+    pub tree_path: Option<String>,
 }
 
 pub fn plan_argocd(
@@ -97,26 +101,25 @@ pub fn plan_argocd(
     gateway_namespaces: &[String],
     location: &TreeLocation,
     d: &mut Diagnostics,
-) -> (Vec<ApplicationPlan>, ProjectPlan) {
+) -> Option<(Vec<ApplicationPlan>, ProjectPlan)> {
     let argocd = &resolved.argocd;
     let env = &resolved.env;
     let repo_url = location
         .repo_url_override
         .clone()
         .or_else(|| argocd.repo_url.as_ref().map(|r| r.value.clone()));
-    let repo_url = match repo_url {
-        Some(url) => url,
-        None => {
-            d.push(
-                Diagnostic::error(
-                    "missing-repo-url",
-                    "`argocd.repo_url` is not set: Argo CD Applications need the git repository of the generated tree",
-                )
-                .field("argocd.repo_url")
-                .help("add `argocd: {repo_url: https://…/your-repo.git}` to apps.yaml, or pass `--repo-url`"),
-            );
-            String::new()
-        }
+    let Some(repo_url) = repo_url else {
+        d.push(
+            Diagnostic::warning(
+                "no-argocd-applications",
+                format!(
+                    "no Argo CD Applications for `{env}`: `argocd.repo_url` is not set, so the tree has manifests only"
+                ),
+            )
+            .field("argocd.repo_url")
+            .help("add `argocd: {repo_url: https://…/your-repo.git}` to apps.yaml, or pass `--repo-url`"),
+        );
+        return None;
     };
     let revision = argocd
         .target_revision
@@ -125,6 +128,7 @@ pub fn plan_argocd(
     let tree_path = argocd
         .path
         .clone()
+        .or_else(|| location.tree_path.clone())
         .unwrap_or_else(|| DEFAULT_TREE_PATH.to_string());
     let tree_path = tree_path.trim_matches('/').to_string();
     let source_path = argocd
@@ -238,7 +242,7 @@ pub fn plan_argocd(
     applications.sort_by(|a, b| a.name.cmp(&b.name));
 
     let mut repos: BTreeSet<String> = BTreeSet::new();
-    repos.insert(repo_url);
+    repos.insert(repo_url.clone());
     repos.extend(helm.iter().map(|h| h.repo_url.clone()));
     let mut destinations: BTreeSet<Destination> =
         applications.iter().map(|a| a.destination.clone()).collect();
@@ -251,7 +255,7 @@ pub fn plan_argocd(
         destinations: destinations.into_iter().collect(),
         any_cluster_resource: !helm.is_empty(),
     };
-    (applications, project_plan)
+    Some((applications, project_plan))
 }
 
 fn check_application_name(name: &str, resolved: &Resolved, entry: &str, d: &mut Diagnostics) {

@@ -47,8 +47,9 @@ pub struct Lowered {
 pub struct LoweredEnvironment {
     pub entries: Vec<Lowered>,
     pub gateway: Vec<GatewayRoute>,
+    /// Empty, with no project, when the repository URL is unknown.
     pub applications: Vec<ApplicationPlan>,
-    pub project: ProjectPlan,
+    pub project: Option<ProjectPlan>,
     /// Warnings found on the way.
     pub warnings: Diagnostics,
 }
@@ -89,7 +90,7 @@ pub fn lower_environment(
     let mut gateway_namespaces: Vec<String> = gateway.iter().map(|g| g.namespace.clone()).collect();
     gateway_namespaces.sort();
     gateway_namespaces.dedup();
-    let (applications, project) = gitops::plan_argocd(
+    let argocd = gitops::plan_argocd(
         cx.resolved,
         &entries,
         &helm,
@@ -101,6 +102,10 @@ pub fn lower_environment(
     if d.has_errors() {
         return Err(d);
     }
+    let (applications, project) = match argocd {
+        Some((applications, project)) => (applications, Some(project)),
+        None => (Vec::new(), None),
+    };
     Ok(LoweredEnvironment {
         entries,
         gateway,

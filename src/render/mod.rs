@@ -183,6 +183,12 @@ pub(crate) fn yaml_options() -> serde_saphyr::SerializerOptions {
     options
 }
 
+/// Any serializable object as one YAML document, written like every manifest.
+pub fn yaml_document<T: serde::Serialize>(value: &T) -> String {
+    serde_saphyr::to_string_with_options(value, yaml_options())
+        .expect("generated objects serialize to YAML")
+}
+
 /// Every object of one workload, in apply order (see [`sort_manifests`]).
 pub fn render_workload(w: &Workload, _ctx: &RenderContext) -> Vec<Manifest> {
     let mut manifests = Vec::new();

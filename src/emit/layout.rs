@@ -1,0 +1,119 @@
+//! Where each generated file goes in `<output>/<env>/`:
+//!
+//! ```text
+//! kustomization.yaml              lists project.yaml and applications/ (kubectl apply -k)
+//! project.yaml                    the AppProject
+//! applications/<section>-<name>.yaml, applications/gateway.yaml
+//! apps/<name>/manifests.yaml      serverless/<name>/{manifests.yaml,Dockerfile}
+//! compose/<name>/manifests.yaml   gateway/manifests.yaml
+//! ```
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use super::tree::{Tree, header};
+use crate::pipeline::EnvironmentPlan;
+use crate::render::argocd::{render_application, render_project};
+use crate::render::{Manifest, yaml_document};
+
+/// The whole tree of one environment.
+pub fn environment_tree(plan: &EnvironmentPlan) -> Tree {
+    let env = &plan.resolved.env;
+    let mut tree = Tree::new();
+    for entry in &plan.entries {
+        let dir = PathBuf::from(entry.section.key()).join(&entry.name);
+        tree.insert(
+            dir.join("manifests.yaml"),
+            manifests_file(env, &entry.manifests),
+        );
+        for (name, text) in &entry.lowered.files {
+            tree.insert(dir.join(name), format!("{}{text}", header(env)));
+        }
+    }
+    if !plan.gateway.is_empty() {
+        tree.insert("gateway/manifests.yaml", manifests_file(env, &plan.gateway));
+    }
+    let Some(project) = &plan.lowered.project else {
+        return tree;
+    };
+    // The project first: Applications that name it are invalid until it exists.
+    let mut resources = vec!["project.yaml".to_string()];
+    tree.insert(
+        "project.yaml",
+        document_file(env, &yaml_document(&render_project(project))),
+    );
+    for application in &plan.lowered.applications {
+        let file = application_file_name(application);
+        resources.push(format!("applications/{file}"));
+        tree.insert(
+            format!("applications/{file}"),
+            document_file(env, &yaml_document(&render_application(application))),
+        );
+    }
+    resources[1..].sort();
+    tree.insert("kustomization.yaml", kustomization(env, resources));
+    tree
+}
+
+/// Every workload object of the environment as one multi-document stream (no Argo CD
+/// objects, no Dockerfiles): what `generate --stdout` prints for Tilt or `kubectl apply -f -`.
+pub fn manifest_stream(plan: &EnvironmentPlan) -> String {
+    let manifests: Vec<&Manifest> = plan
+        .entries
+        .iter()
+        .flat_map(|e| e.manifests.iter())
+        .chain(plan.gateway.iter())
+        .collect();
+    let mut out = header(&plan.resolved.env);
+    for manifest in manifests {
+        out.push_str("---\n");
+        out.push_str(&manifest.to_yaml());
+    }
+    out
+}
+
+fn application_file_name(application: &crate::lower::ApplicationPlan) -> String {
+    match &application.source {
+        crate::lower::Source::Helm { .. } => format!("helm-{}.yaml", application.entry),
+        crate::lower::Source::Directory { path, .. } => {
+            // The directory's section (apps, serverless, compose) or `gateway`.
+            let section = path.rsplit('/').nth(1).unwrap_or("entry");
+            if path.ends_with("/gateway") {
+                "gateway.yaml".to_string()
+            } else {
+                format!("{section}-{}.yaml", application.entry)
+            }
+        }
+    }
+}
+
+fn manifests_file(env: &str, manifests: &[Manifest]) -> String {
+    let mut out = header(env);
+    for manifest in manifests {
+        out.push_str("---\n");
+        out.push_str(&manifest.to_yaml());
+    }
+    out
+}
+
+fn document_file(env: &str, document: &str) -> String {
+    format!("{}---\n{document}", header(env))
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Kustomization {
+    api_version: &'static str,
+    kind: &'static str,
+    resources: Vec<String>,
+}
+
+fn kustomization(env: &str, resources: Vec<String>) -> String {
+    let k = Kustomization {
+        api_version: "kustomize.config.k8s.io/v1beta1",
+        kind: "Kustomization",
+        resources,
+    };
+    format!("{}{}", header(env), yaml_document(&k))
+}
