@@ -3,6 +3,7 @@
 mod support;
 
 mod bad_input;
+mod generate;
 mod list;
 mod schema;
 mod validate;
