@@ -5,7 +5,9 @@
 mod app;
 mod availability;
 mod context;
+mod dockerfile;
 mod env;
+mod function;
 mod network;
 mod ports;
 mod probes;
@@ -40,6 +42,15 @@ pub fn lower_environment(
 ) -> Result<(Vec<Lowered>, Diagnostics), Diagnostics> {
     let mut d = Diagnostics::new();
     let mut out = Vec::new();
+    for entry in &cx.resolved.serverless {
+        let lowered = function::lower_function_project(entry, cx, &mut d);
+        out.push(Lowered {
+            section: Section::Serverless,
+            name: entry.name.value.clone(),
+            namespace: entry.namespace.clone(),
+            entry: lowered,
+        });
+    }
     for entry in &cx.resolved.apps {
         let lowered = app::lower_app(entry, cx, &mut d);
         out.push(Lowered {
