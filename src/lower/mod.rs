@@ -65,6 +65,7 @@ pub fn lower_environment(
             check_object_names(workload, &mut d);
         }
     }
+    check_unique_names(&out, &mut d);
     if d.has_errors() { Err(d) } else { Ok((out, d)) }
 }
 
@@ -96,6 +97,36 @@ fn check_object_names(w: &Workload, d: &mut Diagnostics) {
                     .field(w.field.clone())
                     .help("shorten the entry (or function, or service) name"),
             );
+        }
+    }
+}
+
+/// Two workloads of one namespace never share a name, whichever entries they come from (an app
+/// `api-hello` and the function `hello` of the serverless entry `api` would).
+fn check_unique_names(lowered: &[Lowered], d: &mut Diagnostics) {
+    let mut first: std::collections::BTreeMap<(&str, &str), &Workload> = Default::default();
+    for workload in lowered.iter().flat_map(|l| &l.entry.workloads) {
+        let key = (workload.namespace.as_str(), workload.name.as_str());
+        match first.get(&key) {
+            Some(earlier) => d.push(
+                Diagnostic::error(
+                    "duplicate-name",
+                    format!(
+                        "`{}` and `{}` both generate objects named `{}` in namespace `{}`",
+                        earlier.field, workload.field, workload.name, workload.namespace
+                    ),
+                )
+                .at(workload.name_span)
+                .field(workload.field.clone())
+                .label(
+                    earlier.name_span,
+                    format!("`{}` is named here", earlier.field),
+                )
+                .help("rename one of them"),
+            ),
+            None => {
+                first.insert(key, workload);
+            }
         }
     }
 }

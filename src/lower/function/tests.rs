@@ -741,6 +741,32 @@ fn an_own_dockerfile_replaces_the_generated_one() {
 }
 
 #[test]
+fn a_function_and_an_app_with_one_name_are_an_error() {
+    let dir = project(
+        "serverless:\n  - name: api\n    path: fns\napps:\n  - name: api-x\n    image: nginx\n",
+        &[(
+            "fns/functions/api.py",
+            "@http_trigger(path=\"/x\")\ndef x(request):\n    pass\n",
+        )],
+    );
+    let (project, _) = load(&dir.path().join("apps.yaml")).unwrap();
+    let resolved = resolve(&project, "local", &Inputs::default()).unwrap();
+    let images = ImageTags::new();
+    let cx = LowerContext {
+        resolved: &resolved,
+        images: &images,
+    };
+    let errors = crate::lower::lower_environment(&cx).unwrap_err();
+    assert_eq!(errors.items.len(), 1, "{}", errors.render());
+    assert_eq!(errors.items[0].code, "duplicate-name");
+    assert!(
+        errors.items[0]
+            .message
+            .contains("`serverless.api.x` and `apps.api-x`")
+    );
+}
+
+#[test]
 fn an_entry_queue_scaler_is_refused_for_http_functions_once() {
     let dir = project(
         "serverless:\n  - name: fns\n    path: fns\n    scaling: {type: keda-queue}\n",
