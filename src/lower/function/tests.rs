@@ -4,11 +4,13 @@
 use tempfile::TempDir;
 
 use super::*;
-use crate::config::{ConcurrencyPolicy, load};
+use crate::config::{ConcurrencyPolicy, Protocol, load};
 use crate::diagnostic::Diagnostic;
 use crate::images::ImageTags;
 use crate::resolve::{Inputs, resolve};
-use crate::workload::{Peer, PolicyPort, PolicyRule, Rewrite};
+use crate::workload::{
+    Controller, Peer, PolicyPort, PolicyRule, PortTarget, ProbeAction, Replicas, Rewrite,
+};
 
 const ENVS: &str = "version: \"2\"\nenvironments:\n  local: {}\n  gcp: {domain: example.com}\n";
 
