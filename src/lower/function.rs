@@ -86,6 +86,8 @@ const PORT_NAME: &str = "http";
 /// entry of that name, written next to the entry's manifests.
 pub const GENERATED_DOCKERFILE: &str = "Dockerfile";
 
+/// Discovers the entry's functions under its `path` and lowers each to a Workload, plus the
+/// project's one image build (and generated Dockerfile). Problems go to `d`, each once.
 pub fn lower_function_project(
     entry: &Entry<ServerlessEntry>,
     cx: &LowerContext<'_>,

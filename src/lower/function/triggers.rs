@@ -39,6 +39,8 @@ pub(super) struct TriggerParts {
     pub(super) termination_grace_period_seconds: Option<i64>,
 }
 
+/// A Deployment listening on 8080 behind a Service on 80, scaled by keda-http unless the entry
+/// says otherwise, routed only when public.
 pub(super) fn http_parts(
     input: &FunctionInput<'_>,
     trigger: &HttpTrigger,
@@ -184,6 +186,8 @@ pub(super) fn http_parts(
     }
 }
 
+/// A worker Deployment (or, with `mode="job"`, a ScaledJob) scaled by keda-queue on the
+/// trigger's list or stream; no ports.
 pub(super) fn queue_parts(
     input: &FunctionInput<'_>,
     trigger: &QueueTrigger,
@@ -302,6 +306,7 @@ pub(super) fn queue_parts(
     }
 }
 
+/// A CronJob running the function on the trigger's schedule; no ports, no scaling.
 pub(super) fn schedule_parts(
     input: &FunctionInput<'_>,
     trigger: &ScheduleTrigger,
