@@ -5,7 +5,9 @@
 mod app;
 mod availability;
 mod context;
+mod dockerfile;
 mod env;
+mod function;
 mod gateway;
 mod gitops;
 mod helm;
@@ -62,6 +64,15 @@ pub fn lower_environment(
 ) -> Result<LoweredEnvironment, Diagnostics> {
     let mut d = Diagnostics::new();
     let mut entries = Vec::new();
+    for entry in &cx.resolved.serverless {
+        let lowered = function::lower_function_project(entry, cx, &mut d);
+        entries.push(Lowered {
+            section: Section::Serverless,
+            name: entry.name.value.clone(),
+            namespace: entry.namespace.clone(),
+            entry: lowered,
+        });
+    }
     for entry in &cx.resolved.apps {
         let lowered = app::lower_app(entry, cx, &mut d);
         entries.push(Lowered {
@@ -87,6 +98,7 @@ pub fn lower_environment(
             check_object_names(workload, &mut d);
         }
     }
+    check_unique_names(&entries, &mut d);
     let mut gateway_namespaces: Vec<String> = gateway.iter().map(|g| g.namespace.clone()).collect();
     gateway_namespaces.sort();
     gateway_namespaces.dedup();
@@ -187,6 +199,36 @@ fn check_object_names(w: &Workload, d: &mut Diagnostics) {
                     .field(w.field.clone())
                     .help("shorten the entry (or function, or service) name"),
             );
+        }
+    }
+}
+
+/// Two workloads of one namespace never share a name, whichever entries they come from (an app
+/// `api-hello` and the function `hello` of the serverless entry `api` would).
+fn check_unique_names(lowered: &[Lowered], d: &mut Diagnostics) {
+    let mut first: std::collections::BTreeMap<(&str, &str), &Workload> = Default::default();
+    for workload in lowered.iter().flat_map(|l| &l.entry.workloads) {
+        let key = (workload.namespace.as_str(), workload.name.as_str());
+        match first.get(&key) {
+            Some(earlier) => d.push(
+                Diagnostic::error(
+                    "duplicate-name",
+                    format!(
+                        "`{}` and `{}` both generate objects named `{}` in namespace `{}`",
+                        earlier.field, workload.field, workload.name, workload.namespace
+                    ),
+                )
+                .at(workload.name_span)
+                .field(workload.field.clone())
+                .label(
+                    earlier.name_span,
+                    format!("`{}` is named here", earlier.field),
+                )
+                .help("rename one of them"),
+            ),
+            None => {
+                first.insert(key, workload);
+            }
         }
     }
 }
