@@ -1,6 +1,7 @@
 //! The whole run for one environment — resolve, lower, render — shared by `validate`,
 //! `generate`, `list` and the per-section commands, so they can never disagree.
 
+use crate::check::{Origin, check_manifests};
 use crate::config::{Project, Section};
 use crate::diagnostic::Diagnostics;
 use crate::images::ImageTags;
@@ -54,16 +55,21 @@ pub fn plan_environment(
     let ctx = RenderContext {
         env: env.to_string(),
     };
+    let mut problems = Diagnostics::new();
     let entries = lowered
         .entries
         .iter()
         .map(|entry| {
-            let mut manifests: Vec<Manifest> = entry
-                .entry
-                .workloads
-                .iter()
-                .flat_map(|w| render_workload(w, &ctx))
-                .collect();
+            let mut manifests = Vec::new();
+            for workload in &entry.entry.workloads {
+                let rendered = render_workload(workload, &ctx);
+                let origin = Origin {
+                    span: workload.name_span,
+                    field: &workload.field,
+                };
+                check_manifests(&rendered, &origin, &mut problems);
+                manifests.extend(rendered);
+            }
             sort_manifests(&mut manifests);
             EntryOutput {
                 section: entry.section,
@@ -74,6 +80,9 @@ pub fn plan_environment(
             }
         })
         .collect();
+    if problems.has_errors() {
+        return Err(problems);
+    }
     let gateway = Vec::new();
     Ok(EnvironmentPlan {
         resolved,

@@ -127,9 +127,10 @@ pub fn lower_environment(
     })
 }
 
-/// The KEDA interceptor routes by host and path prefix. Two keda-http workloads matching the
-/// same host and prefix, or one matching everything (`/`, e.g. after stripping its prefix)
-/// while another shares its host, cannot be told apart.
+/// The KEDA interceptor routes by host and longest path prefix. Two keda-http workloads on the
+/// same host and prefix cannot be told apart (an error). One matching everything (`/`, e.g.
+/// after stripping its prefix) beside others on its host works by longest prefix, except for
+/// its own paths that start with another's prefix (a warning that says which).
 fn check_interceptor_routing(entries: &[Lowered], d: &mut Diagnostics) {
     let mut seen: Vec<(String, String, &Workload)> = Vec::new();
     for workload in entries.iter().flat_map(|e| e.entry.workloads.iter()) {
@@ -144,17 +145,17 @@ fn check_interceptor_routing(entries: &[Lowered], d: &mut Diagnostics) {
         for host in hosts {
             for prefix in path_prefixes {
                 for (other_host, other_prefix, other) in &seen {
-                    if other_host != host
-                        || other.name == workload.name && other.namespace == workload.namespace
-                    {
+                    let same_workload =
+                        other.name == workload.name && other.namespace == workload.namespace;
+                    if other_host != host || same_workload {
                         continue;
                     }
-                    if other_prefix == prefix || other_prefix == "/" || prefix == "/" {
+                    if other_prefix == prefix {
                         d.push(
                             Diagnostic::error(
                                 "ambiguous-interceptor-route",
                                 format!(
-                                    "the KEDA interceptor cannot tell `{}` from `{}`: both are reached on host `{host}` with paths `{prefix}` and `{other_prefix}`",
+                                    "the KEDA interceptor cannot tell `{}` from `{}`: both are reached on host `{host}` with path `{prefix}`",
                                     workload.field, other.field
                                 ),
                             )
@@ -162,6 +163,24 @@ fn check_interceptor_routing(entries: &[Lowered], d: &mut Diagnostics) {
                             .field(workload.field.clone())
                             .label(other.name_span, "the other workload")
                             .help("give one its own host, or keep its path prefix (strip_prefix: false) so the paths differ"),
+                        );
+                    } else if other_prefix == "/" || prefix == "/" {
+                        let (catch_all, specific, specific_prefix) = if prefix == "/" {
+                            (workload, *other, other_prefix)
+                        } else {
+                            (*other, workload, prefix)
+                        };
+                        d.push(
+                            Diagnostic::warning(
+                                "overlapping-interceptor-route",
+                                format!(
+                                    "on host `{host}` the KEDA interceptor sees every path of `{}` (its prefix is stripped); its requests whose remaining path starts with `{specific_prefix}` go to `{}`",
+                                    catch_all.field, specific.field
+                                ),
+                            )
+                            .at(catch_all.name_span)
+                            .field(catch_all.field.clone())
+                            .help("set strip_prefix: false (the app then serves under its prefix) or give it its own host to avoid the overlap"),
                         );
                     }
                 }
