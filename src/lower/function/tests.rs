@@ -758,8 +758,8 @@ fn a_function_and_an_app_with_one_name_are_an_error() {
         resolved: &resolved,
         images: &images,
     };
-    let errors = crate::lower::lower_environment(&cx).unwrap_err();
-    assert_eq!(errors.items.len(), 1, "{}", errors.render());
+    let errors = crate::lower::lower_environment(&cx, &Default::default()).unwrap_err();
+    assert_eq!(errors.error_count(), 1, "{}", errors.render());
     assert_eq!(errors.items[0].code, "duplicate-name");
     assert!(
         errors.items[0]
