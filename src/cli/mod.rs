@@ -1,10 +1,23 @@
 //! Command-line interface: clap definitions and one file per command. Orchestration only:
 //! commands call the pipeline and print; they hold no apps.yaml logic of their own.
 
+/// `print!` for command output: a closed pipe (`k3s … | head`) ends the process quietly.
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::cli::write_stdout(&format!($($arg)*)) };
+}
+
+/// `println!` for command output; see [`out!`].
+macro_rules! outln {
+    ($($arg:tt)*) => { $crate::cli::write_stdout(&format!("{}\n", format_args!($($arg)*))) };
+}
+
+mod app;
 mod completions;
+mod function;
 mod generate;
 mod list;
 mod schema;
+mod section;
 mod validate;
 
 use std::collections::BTreeMap;
@@ -53,6 +66,12 @@ pub enum Command {
     Generate(generate::Args),
     /// List the entries of apps.yaml with their section, namespace and state per environment
     List(list::Args),
+    /// Traditional apps: one app's manifests, or the apps of an environment
+    #[command(subcommand)]
+    App(app::AppCommand),
+    /// Serverless functions: a project's functions, or its manifests and Dockerfile
+    #[command(subcommand, name = "fn")]
+    Fn(function::FnCommand),
     /// Print the JSON Schema of apps.yaml
     Schema,
     /// Print shell completions
@@ -96,6 +115,8 @@ pub fn run(cli: Cli) -> u8 {
         Command::Validate(args) => validate::run(&context, &args),
         Command::Generate(args) => generate::run(&context, &args),
         Command::List(args) => list::run(&context, &args),
+        Command::App(command) => app::run(&context, &command),
+        Command::Fn(command) => function::run(&context, &command),
         Command::Schema => schema::run(),
         Command::Completions(args) => completions::run(&args),
     };
@@ -172,6 +193,22 @@ impl Context {
                 Failure::Invalid(d)
             }
         })
+    }
+}
+
+/// Writes command output to stdout. A reader that went away (`| head`) is not an error: the
+/// process exits 0 at once, as ripgrep does.
+pub fn write_stdout(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let written = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
+    if let Err(e) = written {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: writing to stdout: {e}");
+        std::process::exit(i32::from(EXIT_USAGE));
     }
 }
 

@@ -86,6 +86,13 @@ const PORT_NAME: &str = "http";
 /// entry of that name, written next to the entry's manifests.
 pub const GENERATED_DOCKERFILE: &str = "Dockerfile";
 
+/// Who may reach a function: its decorator's `visibility`, else the entry's, else `private`.
+pub fn function_visibility(entry: &ServerlessEntry, function: &DiscoveredFunction) -> Visibility {
+    merged_security(entry.security.as_ref(), &function.settings)
+        .visibility
+        .map_or(Visibility::Private, |v| v.value)
+}
+
 /// Discovers the entry's functions under its `path` and lowers each to a Workload, plus the
 /// project's one image build (and generated Dockerfile). Problems go to `d`, each once.
 pub fn lower_function_project(

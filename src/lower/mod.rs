@@ -23,6 +23,7 @@ mod workload_kind;
 
 pub use context::LowerContext;
 pub use env::looks_secret;
+pub use function::function_visibility;
 pub use gateway::GatewayRoute;
 pub use gitops::{
     ApplicationPlan, Destination, IgnoredReplicas, ProjectPlan, Source, SyncSettings, TreeLocation,

@@ -6,4 +6,5 @@ mod bad_input;
 mod generate;
 mod list;
 mod schema;
+mod sections;
 mod validate;
