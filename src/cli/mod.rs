@@ -102,7 +102,23 @@ pub(crate) fn parse_key_value(text: &str) -> Result<(String, String), String> {
 /// Runs the command line of this process.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    ExitCode::from(run(cli))
+    let code = run(cli);
+    if std::env::var_os("K3S_REPORT_PEAK_MEMORY").is_some() {
+        report_peak_memory();
+    }
+    ExitCode::from(code)
+}
+
+/// For the benchmark: the process's peak resident memory, from Linux's `/proc/self/status`.
+fn report_peak_memory() {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    if let Some(kib) = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .map(|v| v.trim().trim_end_matches("kB").trim().to_string())
+    {
+        eprintln!("peak-memory-kib: {kib}");
+    }
 }
 
 /// Runs parsed arguments; returns the exit code.
