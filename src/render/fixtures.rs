@@ -3,15 +3,17 @@
 
 use std::collections::BTreeMap;
 
-use crate::config::{ConcurrencyPolicy, IntOrPercent, PathType, Protocol, Quantity, ServiceType};
+use crate::config::{
+    ConcurrencyPolicy, IntOrPercent, PathType, Protocol, Quantity, ServiceType, StoreKind,
+};
 use crate::diagnostic::{FileId, Span};
 use crate::workload::{
     AntiAffinity, Backend, Claim, ConfigMap, Container, ContainerPort, ContainerSecurity,
-    Controller, DisruptionBudget, EnvFrom, EnvSource, EnvVar, InterceptorAlias, JobOptions,
-    NetworkPolicy, Peer, Pod, PodSecurity, PolicyPort, PolicyRule, PortTarget, Probe, ProbeAction,
-    RefKind, Replicas, Resources, Rewrite, RolloutStrategy, Route, Scaling, Secret, Service,
-    ServiceAccount, ServicePort, Timeouts, Toleration, TopologySpread, Volume, VolumeMount,
-    VolumeSource, Workload,
+    Controller, DisruptionBudget, EnvFrom, EnvSource, EnvVar, ExternalSecret, InterceptorAlias,
+    JobOptions, NetworkPolicy, Peer, Pod, PodSecurity, PolicyPort, PolicyRule, PortTarget, Probe,
+    ProbeAction, RefKind, Replicas, Resources, Rewrite, RolloutStrategy, Route, Scaling, Secret,
+    Service, ServiceAccount, ServicePort, Timeouts, Toleration, TopologySpread, Volume,
+    VolumeMount, VolumeSource, Workload,
 };
 
 pub fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
@@ -383,6 +385,20 @@ pub fn web() -> Workload {
         name: "web-secrets".to_string(),
         string_data: labels(&[("SESSION_KEY", "s3cr3t-for-dev-only")]),
     }];
+    w.external_secrets = vec![ExternalSecret {
+        name: "db-credentials".to_string(),
+        store: "vault".to_string(),
+        store_kind: StoreKind::ClusterSecretStore,
+        refresh_interval: "1h".to_string(),
+        data: BTreeMap::from([
+            (
+                "password".to_string(),
+                ("shop/db".to_string(), Some("password".to_string())),
+            ),
+            ("username".to_string(), ("shop/db-user".to_string(), None)),
+        ]),
+        extract: Some("shop/db-extra".to_string()),
+    }];
     w.claims = vec![Claim {
         name: "web-uploads".to_string(),
         size: quantity("5Gi"),
@@ -623,6 +639,7 @@ pub fn hello() -> Workload {
     w.service_account = None;
     w.config_maps.clear();
     w.secrets.clear();
+    w.external_secrets.clear();
     w.claims.clear();
     w.network = None;
     w.disruption_budget = None;

@@ -6,6 +6,7 @@ pub mod crd;
 mod config_map;
 mod cron_job;
 mod deployment;
+mod external_secret;
 mod hpa;
 mod job;
 mod network_policy;
@@ -34,6 +35,7 @@ use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
+use self::crd::external_secrets::ExternalSecret;
 use crate::config::Protocol;
 use crate::workload::{PortTarget, Replicas, Workload};
 
@@ -55,6 +57,7 @@ pub enum Manifest {
     ServiceAccount(Box<ServiceAccount>),
     ConfigMap(Box<ConfigMap>),
     Secret(Box<Secret>),
+    ExternalSecret(Box<ExternalSecret>),
     PersistentVolumeClaim(Box<PersistentVolumeClaim>),
     Deployment(Box<Deployment>),
     StatefulSet(Box<StatefulSet>),
@@ -67,11 +70,14 @@ pub enum Manifest {
 }
 
 impl Manifest {
+    /// The `kind` the object serializes with. kube's `CustomResource` only offers it as a
+    /// `Cow`, so the CRD kinds are spelled here; a test checks them against the YAML.
     pub fn kind(&self) -> &'static str {
         match self {
             Manifest::ServiceAccount(_) => ServiceAccount::KIND,
             Manifest::ConfigMap(_) => ConfigMap::KIND,
             Manifest::Secret(_) => Secret::KIND,
+            Manifest::ExternalSecret(_) => "ExternalSecret",
             Manifest::PersistentVolumeClaim(_) => PersistentVolumeClaim::KIND,
             Manifest::Deployment(_) => Deployment::KIND,
             Manifest::StatefulSet(_) => StatefulSet::KIND,
@@ -89,6 +95,7 @@ impl Manifest {
             Manifest::ServiceAccount(o) => &o.metadata,
             Manifest::ConfigMap(o) => &o.metadata,
             Manifest::Secret(o) => &o.metadata,
+            Manifest::ExternalSecret(o) => &o.metadata,
             Manifest::PersistentVolumeClaim(o) => &o.metadata,
             Manifest::Deployment(o) => &o.metadata,
             Manifest::StatefulSet(o) => &o.metadata,
@@ -132,7 +139,7 @@ impl Manifest {
     pub fn apply_order(&self) -> u8 {
         match self {
             Manifest::ServiceAccount(_) => 10,
-            Manifest::ConfigMap(_) | Manifest::Secret(_) => 20,
+            Manifest::ConfigMap(_) | Manifest::Secret(_) | Manifest::ExternalSecret(_) => 20,
             Manifest::PersistentVolumeClaim(_) => 30,
             Manifest::Deployment(_)
             | Manifest::StatefulSet(_)
@@ -145,15 +152,16 @@ impl Manifest {
         }
     }
 
-    /// The object as one YAML document (no `---`), keys in the order k8s-openapi serializes
-    /// them (`apiVersion`, `kind`, then alphabetical; maps are `BTreeMap`s), so the bytes
-    /// depend only on the object.
+    /// The object as one YAML document (no `---`), keys in the order the types serialize them
+    /// (`apiVersion`, `kind`, then alphabetical for k8s-openapi, declaration order for the CRD
+    /// types; maps are `BTreeMap`s), so the bytes depend only on the object.
     pub fn to_yaml(&self) -> String {
         let options = yaml_options();
         let yaml = match self {
             Manifest::ServiceAccount(o) => serde_saphyr::to_string_with_options(o, options),
             Manifest::ConfigMap(o) => serde_saphyr::to_string_with_options(o, options),
             Manifest::Secret(o) => serde_saphyr::to_string_with_options(o, options),
+            Manifest::ExternalSecret(o) => serde_saphyr::to_string_with_options(o, options),
             Manifest::PersistentVolumeClaim(o) => serde_saphyr::to_string_with_options(o, options),
             Manifest::Deployment(o) => serde_saphyr::to_string_with_options(o, options),
             Manifest::StatefulSet(o) => serde_saphyr::to_string_with_options(o, options),
@@ -203,6 +211,13 @@ pub fn render_workload(w: &Workload, _ctx: &RenderContext) -> Vec<Manifest> {
             .map(|s| secret::render(w, s))
             .map(Box::new)
             .map(Manifest::Secret),
+    );
+    manifests.extend(
+        w.external_secrets
+            .iter()
+            .map(|e| external_secret::render(w, e))
+            .map(Box::new)
+            .map(Manifest::ExternalSecret),
     );
     manifests.extend(
         w.claims
@@ -335,6 +350,11 @@ mod tests {
         }
     }
 
+    /// Every fixture workload.
+    fn workloads() -> Vec<Workload> {
+        vec![web(), db(), backup(), hello(), migrate(), frontend()]
+    }
+
     fn find<'a>(manifests: &'a [Manifest], kind: &str, name: &str) -> &'a Manifest {
         manifests
             .iter()
@@ -375,6 +395,7 @@ mod tests {
             [
                 ("ServiceAccount", "web"),
                 ("ConfigMap", "web-config"),
+                ("ExternalSecret", "db-credentials"),
                 ("Secret", "web-secrets"),
                 ("PersistentVolumeClaim", "web-uploads"),
                 ("Deployment", "web"),
@@ -395,7 +416,7 @@ mod tests {
                 .map(Manifest::to_yaml)
                 .collect()
         };
-        for w in [web(), db(), backup()] {
+        for w in workloads() {
             assert_eq!(render(&w), render(&w));
         }
     }
