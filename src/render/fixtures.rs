@@ -9,11 +9,11 @@ use crate::config::{
 use crate::diagnostic::{FileId, Span};
 use crate::workload::{
     AntiAffinity, Backend, Claim, ConfigMap, Container, ContainerPort, ContainerSecurity,
-    Controller, DisruptionBudget, EnvFrom, EnvSource, EnvVar, ExternalSecret, InterceptorAlias,
-    JobOptions, NetworkPolicy, Peer, Pod, PodSecurity, PolicyPort, PolicyRule, PortTarget, Probe,
-    ProbeAction, RefKind, Replicas, Resources, Rewrite, RolloutStrategy, Route, Scaling, Secret,
-    Service, ServiceAccount, ServicePort, Timeouts, Toleration, TopologySpread, Volume,
-    VolumeMount, VolumeSource, Workload,
+    Controller, Cors, DisruptionBudget, EnvFrom, EnvSource, EnvVar, ExternalSecret,
+    InterceptorAlias, JobOptions, NetworkPolicy, Peer, Pod, PodSecurity, PolicyPort, PolicyRule,
+    PortTarget, Probe, ProbeAction, RateLimit, RefKind, Replicas, Resources, Rewrite,
+    RolloutStrategy, Route, Scaling, Secret, Service, ServiceAccount, ServicePort, Timeouts, Tls,
+    Toleration, TopologySpread, Volume, VolumeMount, VolumeSource, Workload,
 };
 
 pub fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
@@ -690,7 +690,7 @@ pub fn frontend() -> Workload {
     w.entry = "frontend".to_string();
     w.replicas = Replicas::Fixed(2);
     w.scaling = Scaling::None;
-    w.routes.clear();
+    w.routes = vec![route("frontend", "frontend", None)];
     w.pod.anti_affinity = AntiAffinity::Required;
     w.services = vec![Service {
         name: "frontend".to_string(),
@@ -706,4 +706,54 @@ pub fn frontend() -> Workload {
     }];
     w.disruption_budget = Some(DisruptionBudget::MaxUnavailable(IntOrPercent::Percent(50)));
     w
+}
+
+/// A Traefik route with everything seed 000 asks of one: a Let's Encrypt certificate for two
+/// hosts, a stripped prefix, CORS for a browser app, a rate limit.
+pub fn traefik_route() -> Route {
+    let mut r = route("api", "api", None);
+    r.hosts = strings(&["shop.example.com", "www.shop.example.com"]);
+    r.path = "/api".to_string();
+    r.rewrite = Rewrite::StripPrefix;
+    r.tls = Some(Tls {
+        secret: None,
+        cert_resolver: Some("letsencrypt".to_string()),
+        hosts: r.hosts.clone(),
+    });
+    r.rate_limit = Some(RateLimit {
+        requests_per_second: 10,
+        burst: 20,
+    });
+    r.cors = Some(Cors {
+        allow_origins: strings(&["https://app.example.com"]),
+        allow_methods: strings(&["GET", "POST"]),
+        allow_headers: strings(&["Content-Type", "Authorization"]),
+        allow_credentials: true,
+        max_age: Some(600),
+    });
+    r
+}
+
+/// An HAProxy route: a certificate Secret, `/api` served by the backend as `/v1`, backend
+/// timeouts, and a route annotation that overrides one of them.
+pub fn haproxy_route() -> Route {
+    let mut r = route("partner-api", "partner-api", None);
+    r.hosts = strings(&["api.example.com"]);
+    r.path = "/api".to_string();
+    r.rewrite = Rewrite::ReplacePrefix("/v1".to_string());
+    r.backend.port = PortTarget::Number(80);
+    r.tls = Some(Tls {
+        secret: Some("api-tls-cert".to_string()),
+        cert_resolver: None,
+        hosts: strings(&["api.example.com"]),
+    });
+    r.timeouts = Timeouts {
+        connect: Some("5s".to_string()),
+        server: Some("60s".to_string()),
+        client: None,
+        queue: Some("30s".to_string()),
+    };
+    r.annotations = labels(&[("haproxy-ingress.github.io/timeout-server", "120s")]);
+    r.entry_points.clear();
+    r
 }

@@ -7,16 +7,19 @@ mod config_map;
 mod cron_job;
 mod deployment;
 mod external_secret;
+mod haproxy;
 mod hpa;
 mod job;
 mod network_policy;
 mod pdb;
 mod pod_template;
 mod pvc;
+mod routes;
 mod secret;
 mod service;
 mod service_account;
 mod stateful_set;
+mod traefik;
 
 #[cfg(test)]
 mod fixtures;
@@ -30,18 +33,20 @@ use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{
     ConfigMap, PersistentVolumeClaim, Secret, Service, ServiceAccount,
 };
-use k8s_openapi::api::networking::v1::NetworkPolicy;
+use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use self::crd::external_secrets::ExternalSecret;
-use crate::config::Protocol;
+use self::crd::traefik::{IngressRoute, Middleware};
+use crate::config::{IngressController, Protocol};
 use crate::workload::{PortTarget, Replicas, Workload};
 
 // For the CRD renderers beside these (a KEDA ScaledJob embeds a JobSpec).
 pub(crate) use job::job_spec;
 pub(crate) use pod_template::pod_template;
+pub use routes::render_routes;
 pub use service::render_interceptor_alias;
 
 /// What renderers may know beyond the workload itself.
@@ -49,6 +54,8 @@ pub use service::render_interceptor_alias;
 pub struct RenderContext {
     /// The environment being rendered.
     pub env: String,
+    /// Which objects carry the environment's routes (Traefik CRDs, `Ingress`, or none).
+    pub ingress: IngressController,
 }
 
 /// One rendered object. Boxed so that a `Vec<Manifest>` stays small whatever the kind.
@@ -64,6 +71,9 @@ pub enum Manifest {
     CronJob(Box<CronJob>),
     Job(Box<Job>),
     Service(Box<Service>),
+    Middleware(Box<Middleware>),
+    IngressRoute(Box<IngressRoute>),
+    Ingress(Box<Ingress>),
     HorizontalPodAutoscaler(Box<HorizontalPodAutoscaler>),
     NetworkPolicy(Box<NetworkPolicy>),
     PodDisruptionBudget(Box<PodDisruptionBudget>),
@@ -84,6 +94,9 @@ impl Manifest {
             Manifest::CronJob(_) => CronJob::KIND,
             Manifest::Job(_) => Job::KIND,
             Manifest::Service(_) => Service::KIND,
+            Manifest::Middleware(_) => "Middleware",
+            Manifest::IngressRoute(_) => "IngressRoute",
+            Manifest::Ingress(_) => Ingress::KIND,
             Manifest::HorizontalPodAutoscaler(_) => HorizontalPodAutoscaler::KIND,
             Manifest::NetworkPolicy(_) => NetworkPolicy::KIND,
             Manifest::PodDisruptionBudget(_) => PodDisruptionBudget::KIND,
@@ -102,6 +115,9 @@ impl Manifest {
             Manifest::CronJob(o) => &o.metadata,
             Manifest::Job(o) => &o.metadata,
             Manifest::Service(o) => &o.metadata,
+            Manifest::Middleware(o) => &o.metadata,
+            Manifest::IngressRoute(o) => &o.metadata,
+            Manifest::Ingress(o) => &o.metadata,
             Manifest::HorizontalPodAutoscaler(o) => &o.metadata,
             Manifest::NetworkPolicy(o) => &o.metadata,
             Manifest::PodDisruptionBudget(o) => &o.metadata,
@@ -146,6 +162,8 @@ impl Manifest {
             | Manifest::CronJob(_)
             | Manifest::Job(_) => 40,
             Manifest::Service(_) => 50,
+            Manifest::Middleware(_) => 60,
+            Manifest::IngressRoute(_) | Manifest::Ingress(_) => 65,
             Manifest::HorizontalPodAutoscaler(_) => 75,
             Manifest::NetworkPolicy(_) => 80,
             Manifest::PodDisruptionBudget(_) => 90,
@@ -168,6 +186,9 @@ impl Manifest {
             Manifest::CronJob(o) => serde_saphyr::to_string_with_options(o, options),
             Manifest::Job(o) => serde_saphyr::to_string_with_options(o, options),
             Manifest::Service(o) => serde_saphyr::to_string_with_options(o, options),
+            Manifest::Middleware(o) => serde_saphyr::to_string_with_options(o, options),
+            Manifest::IngressRoute(o) => serde_saphyr::to_string_with_options(o, options),
+            Manifest::Ingress(o) => serde_saphyr::to_string_with_options(o, options),
             Manifest::HorizontalPodAutoscaler(o) => {
                 serde_saphyr::to_string_with_options(o, options)
             }
@@ -191,7 +212,7 @@ fn yaml_options() -> serde_saphyr::SerializerOptions {
 }
 
 /// Every object of one workload, in apply order (see [`sort_manifests`]).
-pub fn render_workload(w: &Workload, _ctx: &RenderContext) -> Vec<Manifest> {
+pub fn render_workload(w: &Workload, ctx: &RenderContext) -> Vec<Manifest> {
     let mut manifests = Vec::new();
     manifests.extend(
         service_account::render(w)
@@ -242,10 +263,15 @@ pub fn render_workload(w: &Workload, _ctx: &RenderContext) -> Vec<Manifest> {
         w.services
             .iter()
             .map(|s| service::render(w, s))
-            .chain(service::render_interceptor_aliases(w))
             .map(Box::new)
             .map(Manifest::Service),
     );
+    manifests.extend(render_routes(
+        &w.routes,
+        &w.namespace,
+        &w.object_labels(),
+        ctx,
+    ));
     manifests.extend(
         hpa::render(w)
             .map(Box::new)
@@ -345,8 +371,13 @@ mod tests {
     use super::*;
 
     fn ctx() -> RenderContext {
+        context(IngressController::Traefik)
+    }
+
+    fn context(ingress: IngressController) -> RenderContext {
         RenderContext {
             env: "dev".to_string(),
+            ingress,
         }
     }
 
@@ -400,6 +431,7 @@ mod tests {
                 ("PersistentVolumeClaim", "web-uploads"),
                 ("Deployment", "web"),
                 ("Service", "web"),
+                ("IngressRoute", "web"),
                 ("HorizontalPodAutoscaler", "web"),
                 ("NetworkPolicy", "web"),
                 ("PodDisruptionBudget", "web"),
@@ -509,6 +541,77 @@ mod tests {
         let manifests = render_workload(&w, &ctx());
         let yaml = find(&manifests, "Deployment", "web").to_yaml();
         assert!(yaml.contains(&format!("- {command}\n")), "{yaml}");
+    }
+
+    #[test]
+    fn keda_http_routes_go_through_the_interceptor_alias() {
+        let w = hello();
+        let manifests = render_workload(&w, &ctx());
+        let Manifest::IngressRoute(route) = find(&manifests, "IngressRoute", "hello") else {
+            unreachable!()
+        };
+        let backend = &route.spec.routes[0].services[0];
+        assert_eq!(backend.name, "hello-interceptor");
+        let Manifest::Service(alias) = find(&manifests, "Service", "hello-interceptor") else {
+            unreachable!()
+        };
+        let spec = alias.spec.as_ref().expect("spec");
+        assert_eq!(spec.type_.as_deref(), Some("ExternalName"));
+        assert_eq!(
+            spec.external_name.as_deref(),
+            Some("keda-add-ons-http-interceptor-proxy.keda.svc.cluster.local")
+        );
+        // Two routes, one alias.
+        let aliases = manifests
+            .iter()
+            .filter(|m| m.name() == "hello-interceptor")
+            .count();
+        assert_eq!(aliases, 1);
+    }
+
+    #[test]
+    fn other_routes_go_straight_to_the_service() {
+        for w in [web(), frontend()] {
+            let manifests = render_workload(&w, &ctx());
+            let Manifest::IngressRoute(route) = find(&manifests, "IngressRoute", &w.name) else {
+                unreachable!()
+            };
+            assert_eq!(route.spec.routes[0].services[0].name, w.services[0].name);
+            assert!(
+                !manifests.iter().any(|m| m.name().ends_with("-interceptor")),
+                "{}",
+                w.name
+            );
+        }
+    }
+
+    #[test]
+    fn routes_follow_the_environment_controller() {
+        let w = hello();
+        let labels = w.object_labels();
+        let listed = |ingress| -> Vec<(&'static str, String)> {
+            render_routes(&w.routes, &w.namespace, &labels, &context(ingress))
+                .iter()
+                .map(|m| (m.kind(), m.name().to_string()))
+                .collect()
+        };
+        assert_eq!(
+            listed(IngressController::Traefik),
+            [
+                ("Service", "hello-interceptor".to_string()),
+                ("IngressRoute", "hello".to_string()),
+                ("IngressRoute", "hello-admin".to_string()),
+            ]
+        );
+        assert_eq!(
+            listed(IngressController::Haproxy),
+            [
+                ("Service", "hello-interceptor".to_string()),
+                ("Ingress", "hello".to_string()),
+                ("Ingress", "hello-admin".to_string()),
+            ]
+        );
+        assert!(listed(IngressController::None).is_empty());
     }
 
     /// Writes every rendered document of the fixtures to `$K3S_RENDER_DUMP`, for the
