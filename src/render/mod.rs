@@ -10,6 +10,8 @@ mod external_secret;
 mod haproxy;
 mod hpa;
 mod job;
+mod keda;
+mod keda_http;
 mod network_policy;
 mod pdb;
 mod pod_template;
@@ -39,6 +41,8 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use self::crd::external_secrets::ExternalSecret;
+use self::crd::keda::{ScaledJob, ScaledObject, TriggerAuthentication};
+use self::crd::keda_http::{HTTPScaledObject, InterceptorRoute};
 use self::crd::traefik::{IngressRoute, Middleware};
 use crate::config::{IngressController, Protocol};
 use crate::workload::{PortTarget, Replicas, Workload};
@@ -70,11 +74,16 @@ pub enum Manifest {
     StatefulSet(Box<StatefulSet>),
     CronJob(Box<CronJob>),
     Job(Box<Job>),
+    ScaledJob(Box<ScaledJob>),
     Service(Box<Service>),
     Middleware(Box<Middleware>),
     IngressRoute(Box<IngressRoute>),
     Ingress(Box<Ingress>),
+    TriggerAuthentication(Box<TriggerAuthentication>),
     HorizontalPodAutoscaler(Box<HorizontalPodAutoscaler>),
+    ScaledObject(Box<ScaledObject>),
+    HTTPScaledObject(Box<HTTPScaledObject>),
+    InterceptorRoute(Box<InterceptorRoute>),
     NetworkPolicy(Box<NetworkPolicy>),
     PodDisruptionBudget(Box<PodDisruptionBudget>),
 }
@@ -93,11 +102,16 @@ impl Manifest {
             Manifest::StatefulSet(_) => StatefulSet::KIND,
             Manifest::CronJob(_) => CronJob::KIND,
             Manifest::Job(_) => Job::KIND,
+            Manifest::ScaledJob(_) => "ScaledJob",
             Manifest::Service(_) => Service::KIND,
             Manifest::Middleware(_) => "Middleware",
             Manifest::IngressRoute(_) => "IngressRoute",
             Manifest::Ingress(_) => Ingress::KIND,
+            Manifest::TriggerAuthentication(_) => "TriggerAuthentication",
             Manifest::HorizontalPodAutoscaler(_) => HorizontalPodAutoscaler::KIND,
+            Manifest::ScaledObject(_) => "ScaledObject",
+            Manifest::HTTPScaledObject(_) => "HTTPScaledObject",
+            Manifest::InterceptorRoute(_) => "InterceptorRoute",
             Manifest::NetworkPolicy(_) => NetworkPolicy::KIND,
             Manifest::PodDisruptionBudget(_) => PodDisruptionBudget::KIND,
         }
@@ -114,11 +128,16 @@ impl Manifest {
             Manifest::StatefulSet(o) => &o.metadata,
             Manifest::CronJob(o) => &o.metadata,
             Manifest::Job(o) => &o.metadata,
+            Manifest::ScaledJob(o) => &o.metadata,
             Manifest::Service(o) => &o.metadata,
             Manifest::Middleware(o) => &o.metadata,
             Manifest::IngressRoute(o) => &o.metadata,
             Manifest::Ingress(o) => &o.metadata,
+            Manifest::TriggerAuthentication(o) => &o.metadata,
             Manifest::HorizontalPodAutoscaler(o) => &o.metadata,
+            Manifest::ScaledObject(o) => &o.metadata,
+            Manifest::HTTPScaledObject(o) => &o.metadata,
+            Manifest::InterceptorRoute(o) => &o.metadata,
             Manifest::NetworkPolicy(o) => &o.metadata,
             Manifest::PodDisruptionBudget(o) => &o.metadata,
         }
@@ -160,11 +179,18 @@ impl Manifest {
             Manifest::Deployment(_)
             | Manifest::StatefulSet(_)
             | Manifest::CronJob(_)
-            | Manifest::Job(_) => 40,
+            | Manifest::Job(_)
+            | Manifest::ScaledJob(_) => 40,
             Manifest::Service(_) => 50,
             Manifest::Middleware(_) => 60,
             Manifest::IngressRoute(_) | Manifest::Ingress(_) => 65,
-            Manifest::HorizontalPodAutoscaler(_) => 75,
+            Manifest::TriggerAuthentication(_) => 70,
+            // Within 75, kinds sort by name: an InterceptorRoute comes before the ScaledObject
+            // whose external-push trigger asks the HTTP add-on's scaler about it.
+            Manifest::HorizontalPodAutoscaler(_)
+            | Manifest::ScaledObject(_)
+            | Manifest::HTTPScaledObject(_)
+            | Manifest::InterceptorRoute(_) => 75,
             Manifest::NetworkPolicy(_) => 80,
             Manifest::PodDisruptionBudget(_) => 90,
         }
@@ -185,13 +211,18 @@ impl Manifest {
             Manifest::StatefulSet(o) => serde_saphyr::to_string_with_options(o, options),
             Manifest::CronJob(o) => serde_saphyr::to_string_with_options(o, options),
             Manifest::Job(o) => serde_saphyr::to_string_with_options(o, options),
+            Manifest::ScaledJob(o) => serde_saphyr::to_string_with_options(o, options),
             Manifest::Service(o) => serde_saphyr::to_string_with_options(o, options),
             Manifest::Middleware(o) => serde_saphyr::to_string_with_options(o, options),
             Manifest::IngressRoute(o) => serde_saphyr::to_string_with_options(o, options),
             Manifest::Ingress(o) => serde_saphyr::to_string_with_options(o, options),
+            Manifest::TriggerAuthentication(o) => serde_saphyr::to_string_with_options(o, options),
             Manifest::HorizontalPodAutoscaler(o) => {
                 serde_saphyr::to_string_with_options(o, options)
             }
+            Manifest::ScaledObject(o) => serde_saphyr::to_string_with_options(o, options),
+            Manifest::HTTPScaledObject(o) => serde_saphyr::to_string_with_options(o, options),
+            Manifest::InterceptorRoute(o) => serde_saphyr::to_string_with_options(o, options),
             Manifest::NetworkPolicy(o) => serde_saphyr::to_string_with_options(o, options),
             Manifest::PodDisruptionBudget(o) => serde_saphyr::to_string_with_options(o, options),
         };
@@ -277,6 +308,8 @@ pub fn render_workload(w: &Workload, ctx: &RenderContext) -> Vec<Manifest> {
             .map(Box::new)
             .map(Manifest::HorizontalPodAutoscaler),
     );
+    manifests.extend(keda::render(w));
+    manifests.extend(keda_http::render(w));
     manifests.extend(
         network_policy::render(w)
             .map(Box::new)
@@ -344,9 +377,14 @@ fn only_true(flag: bool) -> Option<bool> {
 /// DESIGN rule 9: a count only when nobody else owns it; `Fixed(0)` stays an explicit 0.
 fn replicas(replicas: Replicas) -> Option<i32> {
     match replicas {
-        Replicas::Fixed(n) => Some(i32::try_from(n).unwrap_or(i32::MAX)),
+        Replicas::Fixed(n) => Some(count(n)),
         Replicas::Autoscaled | Replicas::NotApplicable => None,
     }
+}
+
+/// Replica counts, percentages and seconds are far below `i32::MAX`; saturate rather than wrap.
+fn count(n: u32) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
 }
 
 fn protocol_name(protocol: Protocol) -> String {
@@ -367,7 +405,10 @@ fn port_target(port: &PortTarget) -> IntOrString {
 
 #[cfg(test)]
 mod tests {
-    use super::fixtures::{backup, db, frontend, hello, migrate, web};
+    use super::fixtures::{
+        backup, db, frontend, haproxy_route, hello, hello_beta, ingest, migrate, nightly, runner,
+        traefik_route, web, worker,
+    };
     use super::*;
 
     fn ctx() -> RenderContext {
@@ -381,9 +422,21 @@ mod tests {
         }
     }
 
-    /// Every fixture workload.
+    /// Every fixture workload, one per controller and kind of scaling.
     fn workloads() -> Vec<Workload> {
-        vec![web(), db(), backup(), hello(), migrate(), frontend()]
+        vec![
+            web(),
+            db(),
+            backup(),
+            hello(),
+            hello_beta(),
+            migrate(),
+            frontend(),
+            worker(),
+            ingest(),
+            runner(),
+            nightly(),
+        ]
     }
 
     fn find<'a>(manifests: &'a [Manifest], kind: &str, name: &str) -> &'a Manifest {
@@ -544,6 +597,81 @@ mod tests {
     }
 
     #[test]
+    fn kind_and_api_version_match_the_serialized_object() {
+        let mut manifests: Vec<Manifest> = workloads()
+            .iter()
+            .flat_map(|w| render_workload(w, &ctx()))
+            .collect();
+        let haproxy = context(IngressController::Haproxy);
+        manifests.extend(render_routes(
+            &[haproxy_route()],
+            "shop",
+            &BTreeMap::new(),
+            &haproxy,
+        ));
+        manifests.extend(render_routes(
+            &[traefik_route()],
+            "shop",
+            &BTreeMap::new(),
+            &ctx(),
+        ));
+        let mut kinds: Vec<&str> = manifests.iter().map(Manifest::kind).collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        assert_eq!(
+            kinds,
+            [
+                "ConfigMap",
+                "CronJob",
+                "Deployment",
+                "ExternalSecret",
+                "HTTPScaledObject",
+                "HorizontalPodAutoscaler",
+                "Ingress",
+                "IngressRoute",
+                "InterceptorRoute",
+                "Job",
+                "Middleware",
+                "NetworkPolicy",
+                "PersistentVolumeClaim",
+                "PodDisruptionBudget",
+                "ScaledJob",
+                "ScaledObject",
+                "Secret",
+                "Service",
+                "ServiceAccount",
+                "StatefulSet",
+                "TriggerAuthentication",
+            ]
+        );
+        for m in &manifests {
+            let yaml = m.to_yaml();
+            assert!(yaml.contains(&format!("\nkind: {}\n", m.kind())), "{yaml}");
+            assert!(yaml.starts_with("apiVersion: "), "{yaml}");
+        }
+    }
+
+    #[test]
+    fn one_owner_of_the_replica_count() {
+        for w in workloads() {
+            let manifests = render_workload(&w, &ctx());
+            let scalers: Vec<&str> = manifests
+                .iter()
+                .map(Manifest::kind)
+                .filter(|kind| {
+                    matches!(
+                        *kind,
+                        "HorizontalPodAutoscaler" | "ScaledObject" | "HTTPScaledObject"
+                    )
+                })
+                .collect();
+            assert!(scalers.len() <= 1, "{}: {scalers:?}", w.name);
+            let autoscaled = w.replicas == Replicas::Autoscaled;
+            assert_eq!(autoscaled, scalers.len() == 1, "{}: {scalers:?}", w.name);
+        }
+    }
+
+    #[test]
     fn keda_http_routes_go_through_the_interceptor_alias() {
         let w = hello();
         let manifests = render_workload(&w, &ctx());
@@ -571,7 +699,7 @@ mod tests {
 
     #[test]
     fn other_routes_go_straight_to_the_service() {
-        for w in [web(), frontend()] {
+        for w in [web(), frontend(), nightly()] {
             let manifests = render_workload(&w, &ctx());
             let Manifest::IngressRoute(route) = find(&manifests, "IngressRoute", &w.name) else {
                 unreachable!()
@@ -612,6 +740,56 @@ mod tests {
             ]
         );
         assert!(listed(IngressController::None).is_empty());
+    }
+
+    #[test]
+    fn interceptor_route_is_applied_before_its_scaled_object() {
+        let manifests = render_workload(&hello_beta(), &ctx());
+        let position = |kind: &str| manifests.iter().position(|m| m.kind() == kind);
+        assert!(position("InterceptorRoute") < position("ScaledObject"));
+        assert!(position("TriggerAuthentication").is_none());
+    }
+
+    /// DESIGN rule 8: the scaler matches the path the interceptor receives, i.e. after the
+    /// ingress stripped the route's prefix.
+    #[test]
+    fn scaler_paths_match_the_path_after_the_ingress_strips_it() {
+        let mut w = hello();
+        w.routes[0].rewrite = crate::workload::Rewrite::StripPrefix;
+        if let crate::workload::Scaling::Http { path_prefixes, .. } = &mut w.scaling {
+            // What lowering derives for a stripped prefix.
+            *path_prefixes = vec!["/".to_string()];
+        }
+        let manifests = render_workload(&w, &ctx());
+        let Manifest::Middleware(strip) = find(&manifests, "Middleware", "hello-strip") else {
+            unreachable!()
+        };
+        let prefixes = &strip
+            .spec
+            .strip_prefix
+            .as_ref()
+            .expect("stripPrefix")
+            .prefixes;
+        let request = "/hello/world";
+        let forwarded = prefixes
+            .iter()
+            .find_map(|p| request.strip_prefix(p.as_str()))
+            .expect("the route's prefix is stripped");
+        assert_eq!(forwarded, "/world");
+        let Manifest::HTTPScaledObject(scaler) = find(&manifests, "HTTPScaledObject", "hello")
+        else {
+            unreachable!()
+        };
+        assert!(
+            scaler
+                .spec
+                .path_prefixes
+                .iter()
+                .any(|p| forwarded.starts_with(p.as_str())),
+            "{:?} does not match {forwarded}",
+            scaler.spec.path_prefixes
+        );
+        assert!(!scaler.spec.path_prefixes.iter().any(|p| p == "/hello"));
     }
 
     /// Writes every rendered document of the fixtures to `$K3S_RENDER_DUMP`, for the
