@@ -406,8 +406,8 @@ fn port_target(port: &PortTarget) -> IntOrString {
 #[cfg(test)]
 mod tests {
     use super::fixtures::{
-        backup, db, frontend, haproxy_route, hello, hello_beta, ingest, migrate, nightly, runner,
-        traefik_route, web, worker,
+        backup, db, frontend, haproxy_route, hello, hello_beta, ingest, labels, migrate, nightly,
+        runner, traefik_route, web, worker,
     };
     use super::*;
 
@@ -437,6 +437,14 @@ mod tests {
             runner(),
             nightly(),
         ]
+    }
+
+    /// The documents as `k3s render` writes them: `---`-separated, in apply order.
+    fn documents(manifests: &[Manifest]) -> String {
+        manifests
+            .iter()
+            .map(|m| format!("---\n{}", m.to_yaml()))
+            .collect()
     }
 
     fn find<'a>(manifests: &'a [Manifest], kind: &str, name: &str) -> &'a Manifest {
@@ -792,6 +800,68 @@ mod tests {
         assert!(!scaler.spec.path_prefixes.iter().any(|p| p == "/hello"));
     }
 
+    #[test]
+    fn hpa_app_snapshot() {
+        insta::assert_snapshot!(documents(&render_workload(&web(), &ctx())));
+    }
+
+    #[test]
+    fn keda_http_v1alpha1_app_snapshot() {
+        insta::assert_snapshot!(documents(&render_workload(&hello(), &ctx())));
+    }
+
+    #[test]
+    fn keda_http_v1beta1_app_snapshot() {
+        insta::assert_snapshot!(documents(&render_workload(&hello_beta(), &ctx())));
+    }
+
+    #[test]
+    fn keda_queue_list_app_snapshot() {
+        insta::assert_snapshot!(documents(&render_workload(&worker(), &ctx())));
+    }
+
+    #[test]
+    fn keda_queue_stream_with_auth_app_snapshot() {
+        insta::assert_snapshot!(documents(&render_workload(&ingest(), &ctx())));
+    }
+
+    #[test]
+    fn keda_queue_scaled_job_app_snapshot() {
+        insta::assert_snapshot!(documents(&render_workload(&runner(), &ctx())));
+    }
+
+    #[test]
+    fn keda_cron_app_snapshot() {
+        insta::assert_snapshot!(documents(&render_workload(&nightly(), &ctx())));
+    }
+
+    #[test]
+    fn no_scaling_app_snapshot() {
+        insta::assert_snapshot!(documents(&render_workload(&frontend(), &ctx())));
+    }
+
+    #[test]
+    fn traefik_route_snapshot() {
+        let manifests = render_routes(
+            &[traefik_route()],
+            "shop",
+            &labels(&[("app.kubernetes.io/part-of", "gateway")]),
+            &ctx(),
+        );
+        insta::assert_snapshot!(documents(&manifests));
+    }
+
+    #[test]
+    fn haproxy_route_snapshot() {
+        let manifests = render_routes(
+            &[haproxy_route()],
+            "shop",
+            &labels(&[("app.kubernetes.io/part-of", "gateway")]),
+            &context(IngressController::Haproxy),
+        );
+        insta::assert_snapshot!(documents(&manifests));
+    }
+
     /// Writes every rendered document of the fixtures to `$K3S_RENDER_DUMP`, for the
     /// independent validator: `K3S_RENDER_DUMP=/tmp/x cargo test --lib render -- --ignored`.
     #[test]
@@ -799,11 +869,34 @@ mod tests {
     fn dump_fixtures_for_validator() {
         let dir = std::env::var("K3S_RENDER_DUMP").expect("K3S_RENDER_DUMP names a directory");
         std::fs::create_dir_all(&dir).expect("create dump directory");
-        for w in [web(), db(), backup(), hello(), migrate(), frontend()] {
-            for m in render_workload(&w, &ctx()) {
-                let path = format!("{dir}/{}-{}-{}.yaml", w.name, m.kind(), m.name());
+        let write = |prefix: &str, manifests: &[Manifest]| {
+            for m in manifests {
+                let path = format!("{dir}/{prefix}-{}-{}.yaml", m.kind(), m.name());
                 std::fs::write(path, m.to_yaml()).expect("write manifest");
             }
+        };
+        // Numbered: `hello` and `hello_beta` share their names.
+        for (i, w) in workloads().iter().enumerate() {
+            let prefix = format!("{i:02}-{}", w.name);
+            write(&prefix, &render_workload(w, &ctx()));
+            // The same workloads' routes under HAProxy Ingress.
+            let haproxy = context(IngressController::Haproxy);
+            let routes = render_routes(&w.routes, &w.namespace, &w.object_labels(), &haproxy);
+            write(&format!("{prefix}-haproxy"), &routes);
         }
+        let gateway = labels(&[("app.kubernetes.io/managed-by", "k3s")]);
+        let traefik = context(IngressController::Traefik);
+        let routes = [traefik_route()];
+        write(
+            "gateway-traefik",
+            &render_routes(&routes, "shop", &gateway, &traefik),
+        );
+        // Timeouts are HAProxy-only: lowering rejects `haproxy_route` under Traefik.
+        let haproxy = context(IngressController::Haproxy);
+        let routes = [traefik_route(), haproxy_route()];
+        write(
+            "gateway-haproxy",
+            &render_routes(&routes, "shop", &gateway, &haproxy),
+        );
     }
 }
