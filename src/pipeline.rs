@@ -6,7 +6,7 @@ use crate::config::{Project, Section};
 use crate::diagnostic::Diagnostics;
 use crate::images::ImageTags;
 use crate::lower::{LowerContext, LoweredEnvironment, TreeLocation, lower_environment};
-use crate::render::{Manifest, RenderContext, render_workload, sort_manifests};
+use crate::render::{Manifest, RenderContext, render_routes, render_workload, sort_manifests};
 use crate::resolve::{Inputs, Resolved, resolve};
 use crate::workload::LoweredEntry;
 
@@ -54,6 +54,7 @@ pub fn plan_environment(
     };
     let ctx = RenderContext {
         env: env.to_string(),
+        ingress: resolved.ingress,
     };
     let mut problems = Diagnostics::new();
     let entries = lowered
@@ -83,13 +84,34 @@ pub fn plan_environment(
     if problems.has_errors() {
         return Err(problems);
     }
-    let gateway = Vec::new();
+    let gateway = render_gateway(&lowered, &ctx);
     Ok(EnvironmentPlan {
         resolved,
         entries,
         gateway,
         lowered,
     })
+}
+
+/// The gateway's routes, each in its target's namespace, labelled as the gateway's.
+fn render_gateway(lowered: &LoweredEnvironment, ctx: &RenderContext) -> Vec<Manifest> {
+    let labels = std::collections::BTreeMap::from([
+        (
+            "app.kubernetes.io/managed-by".to_string(),
+            "k3s".to_string(),
+        ),
+        (
+            "app.kubernetes.io/part-of".to_string(),
+            "gateway".to_string(),
+        ),
+    ]);
+    let mut manifests: Vec<Manifest> = lowered
+        .gateway
+        .iter()
+        .flat_map(|g| render_routes(std::slice::from_ref(&g.route), &g.namespace, &labels, ctx))
+        .collect();
+    sort_manifests(&mut manifests);
+    manifests
 }
 
 /// The environments a command acts on: those named, or every declared one.

@@ -70,10 +70,14 @@ pub fn run(context: &Context, args: &Args) -> CommandResult {
             "--stdout prints one environment: name it with --env".to_string(),
         ));
     }
-    let output = args
+    // `.` components confuse directory creation (`out/.` cannot be created before `out`).
+    let output: PathBuf = args
         .output
         .clone()
-        .unwrap_or_else(|| project.dir.join(DEFAULT_OUTPUT));
+        .unwrap_or_else(|| project.dir.join(DEFAULT_OUTPUT))
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect();
     let location = TreeLocation {
         repo_url_override: args.repo_url.clone(),
         tree_path: relative_tree_path(&project.dir, &output),
