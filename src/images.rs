@@ -2,9 +2,9 @@
 //! `[<registry>/]<name>@sha256:…` — and where tags come from: `--image NAME=TAG`, then an
 //! `--images` file, then the entry's `build.tag`, then `latest`.
 
-use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+use std::sync::Mutex;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile, Span, display_path};
 use crate::dotenv::parse_dotenv;
@@ -17,7 +17,7 @@ pub struct ImageTags {
     /// `--images FILE` lines, with where each was written.
     file: BTreeMap<String, (String, Span)>,
     /// Names looked up while lowering, to find tags that match no image.
-    used: RefCell<BTreeSet<String>>,
+    used: Mutex<BTreeSet<String>>,
 }
 
 impl ImageTags {
@@ -73,7 +73,10 @@ impl ImageTags {
 
     /// The full reference of a built image. `build_tag` is the entry's `build.tag`.
     pub fn reference(&self, registry: Option<&str>, name: &str, build_tag: Option<&str>) -> String {
-        self.used.borrow_mut().insert(name.to_string());
+        self.used
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(name.to_string());
         let tag = self
             .cli
             .get(name)
@@ -96,7 +99,7 @@ impl ImageTags {
 
     /// Tags given for names no workload has; call after lowering every environment.
     pub fn unused(&self) -> Diagnostics {
-        let used = self.used.borrow();
+        let used = self.used.lock().unwrap_or_else(|e| e.into_inner());
         let mut d = Diagnostics::new();
         for name in self.cli.keys().filter(|n| !used.contains(*n)) {
             d.push(

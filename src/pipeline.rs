@@ -5,7 +5,10 @@ use crate::check::{Origin, check_manifests};
 use crate::config::{Project, Section};
 use crate::diagnostic::Diagnostics;
 use crate::images::ImageTags;
-use crate::lower::{LowerContext, LoweredEnvironment, TreeLocation, lower_environment};
+use crate::lower::{
+    ApplicationPlan, GatewayRoute, LowerContext, LoweredEnvironment, ProjectPlan, TreeLocation,
+    lower_environment,
+};
 use crate::render::{Manifest, RenderContext, render_routes, render_workload, sort_manifests};
 use crate::resolve::{Inputs, Resolved, resolve};
 use crate::workload::LoweredEntry;
@@ -15,9 +18,12 @@ use crate::workload::LoweredEntry;
 pub struct EnvironmentPlan {
     pub resolved: Resolved,
     pub entries: Vec<EntryOutput>,
-    /// The gateway's objects, when it has routes.
-    pub gateway: Vec<Manifest>,
-    pub lowered: LoweredEnvironment,
+    /// The gateway's objects (YAML documents), when it has routes.
+    pub gateway: Vec<String>,
+    /// The Argo CD Applications and project (none when the repository URL is unknown).
+    pub applications: Vec<ApplicationPlan>,
+    pub project: Option<ProjectPlan>,
+    pub warnings: Diagnostics,
 }
 
 /// One apps.yaml entry's rendered objects and extra files.
@@ -26,24 +32,39 @@ pub struct EntryOutput {
     pub section: Section,
     pub name: String,
     pub namespace: String,
-    pub manifests: Vec<Manifest>,
+    /// Its objects as YAML documents (no `---`), in apply order. The typed objects are checked
+    /// and dropped as soon as they are written out, which keeps memory low for large files.
+    pub documents: Vec<String>,
     pub lowered: LoweredEntry,
 }
 
 impl EnvironmentPlan {
     pub fn warnings(&self) -> &Diagnostics {
-        &self.lowered.warnings
+        &self.warnings
     }
 }
 
-/// Resolves, lowers and renders one environment.
+/// What planning an environment needs besides apps.yaml.
+pub struct PlanOptions<'a> {
+    pub inputs: &'a Inputs,
+    pub images: &'a ImageTags,
+    pub location: &'a TreeLocation,
+    /// Write each object out as YAML (`validate` only needs the checks).
+    pub documents: bool,
+}
+
+/// Resolves, lowers, renders and checks one environment.
 pub fn plan_environment(
     project: &Project,
     env: &str,
-    inputs: &Inputs,
-    images: &ImageTags,
-    location: &TreeLocation,
+    options: &PlanOptions<'_>,
 ) -> Result<EnvironmentPlan, Diagnostics> {
+    let PlanOptions {
+        inputs,
+        images,
+        location,
+        documents,
+    } = *options;
     let resolved = resolve(project, env, inputs)?;
     let lowered = {
         let cx = LowerContext {
@@ -56,10 +77,16 @@ pub fn plan_environment(
         env: env.to_string(),
         ingress: resolved.ingress,
     };
+    let LoweredEnvironment {
+        entries: lowered_entries,
+        gateway: gateway_routes,
+        applications,
+        project,
+        warnings,
+    } = lowered;
     let mut problems = Diagnostics::new();
-    let entries = lowered
-        .entries
-        .iter()
+    let entries = lowered_entries
+        .into_iter()
         .map(|entry| {
             let mut manifests = Vec::new();
             for workload in &entry.entry.workloads {
@@ -74,27 +101,33 @@ pub fn plan_environment(
             sort_manifests(&mut manifests);
             EntryOutput {
                 section: entry.section,
-                name: entry.name.clone(),
-                namespace: entry.namespace.clone(),
-                manifests,
-                lowered: entry.entry.clone(),
+                name: entry.name,
+                namespace: entry.namespace,
+                documents: if documents {
+                    manifests.iter().map(Manifest::to_yaml).collect()
+                } else {
+                    Vec::new()
+                },
+                lowered: entry.entry,
             }
         })
         .collect();
     if problems.has_errors() {
         return Err(problems);
     }
-    let gateway = render_gateway(&lowered, &ctx);
+    let gateway = render_gateway(&gateway_routes, &ctx);
     Ok(EnvironmentPlan {
         resolved,
         entries,
         gateway,
-        lowered,
+        applications,
+        project,
+        warnings,
     })
 }
 
 /// The gateway's routes, each in its target's namespace, labelled as the gateway's.
-fn render_gateway(lowered: &LoweredEnvironment, ctx: &RenderContext) -> Vec<Manifest> {
+fn render_gateway(routes: &[GatewayRoute], ctx: &RenderContext) -> Vec<String> {
     let labels = std::collections::BTreeMap::from([
         (
             "app.kubernetes.io/managed-by".to_string(),
@@ -105,13 +138,33 @@ fn render_gateway(lowered: &LoweredEnvironment, ctx: &RenderContext) -> Vec<Mani
             "gateway".to_string(),
         ),
     ]);
-    let mut manifests: Vec<Manifest> = lowered
-        .gateway
+    let mut manifests: Vec<Manifest> = routes
         .iter()
         .flat_map(|g| render_routes(std::slice::from_ref(&g.route), &g.namespace, &labels, ctx))
         .collect();
     sort_manifests(&mut manifests);
-    manifests
+    manifests.iter().map(Manifest::to_yaml).collect()
+}
+
+/// Runs `work` for every environment, each on its own thread (environments are independent
+/// once apps.yaml is loaded), and returns the results in the order given.
+pub fn for_each_environment<T: Send>(
+    environments: &[String],
+    work: impl Fn(&str) -> T + Sync,
+) -> Vec<T> {
+    if environments.len() < 2 {
+        return environments.iter().map(|env| work(env)).collect();
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = environments
+            .iter()
+            .map(|env| scope.spawn(|| work(env)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("planning an environment does not panic"))
+            .collect()
+    })
 }
 
 /// The environments a command acts on: those named, or every declared one.

@@ -4,13 +4,12 @@
 use std::path::{Path, PathBuf};
 
 use super::{CommandResult, Context, EXIT_INVALID, EXIT_OK, Failure, print_diagnostics};
-use crate::diagnostic::Diagnostics;
 use crate::emit::{
-    DriftKind, check_environment, environment_tree, manifest_stream, write_environment,
+    DriftKind, Tree, check_environment, environment_tree, manifest_stream, write_environment,
 };
 use crate::images::ImageTags;
 use crate::lower::TreeLocation;
-use crate::pipeline::{EnvironmentPlan, plan_environment, selected_environments};
+use crate::pipeline::{PlanOptions, for_each_environment, plan_environment, selected_environments};
 
 /// Where the tree goes when `--output` is not given, beside apps.yaml.
 pub const DEFAULT_OUTPUT: &str = "argocd-state";
@@ -83,55 +82,65 @@ pub fn run(context: &Context, args: &Args) -> CommandResult {
         tree_path: relative_tree_path(&project.dir, &output),
     };
     let images = args.images.tags()?;
-    let plans = plan_all(
-        context,
-        &project,
-        &environments,
-        &images,
-        &location,
-        &mut diagnostics,
-    );
+    // Each environment is planned and turned into text at once, so the typed objects of only
+    // the environments being planned are in memory; nothing is written before all succeed.
+    let options = PlanOptions {
+        inputs: &context.inputs,
+        images: &images,
+        location: &location,
+        documents: true,
+    };
+    let outputs = for_each_environment(&environments, |env| {
+        plan_environment(&project, env, &options).map(|plan| {
+            let output = if args.stdout {
+                Output::Stream(manifest_stream(&plan))
+            } else {
+                Output::Tree(environment_tree(&plan))
+            };
+            (env.to_string(), output, plan.warnings)
+        })
+    });
+    let mut trees = Vec::new();
+    let mut streams = Vec::new();
+    for output in outputs {
+        match output {
+            Ok((env, output, warnings)) => {
+                diagnostics.extend(warnings);
+                match output {
+                    Output::Stream(text) => streams.push(text),
+                    Output::Tree(tree) => trees.push((env, tree)),
+                }
+            }
+            Err(d) => diagnostics.extend(d),
+        }
+    }
     diagnostics.extend(images.unused());
     if diagnostics.has_errors() {
         return Err(Failure::Invalid(diagnostics));
     }
     print_diagnostics(&diagnostics);
     if args.stdout {
-        out!("{}", manifest_stream(&plans[0]));
+        for text in streams {
+            out!("{text}");
+        }
         return Ok(EXIT_OK);
     }
     if args.check {
-        return check(&output, &plans, args.verbose);
+        return check(&output, &trees, args.verbose);
     }
-    write(&output, &plans)
+    write(&output, &trees)
 }
 
-fn plan_all(
-    context: &Context,
-    project: &crate::config::Project,
-    environments: &[String],
-    images: &ImageTags,
-    location: &TreeLocation,
-    diagnostics: &mut Diagnostics,
-) -> Vec<EnvironmentPlan> {
-    let mut plans = Vec::new();
-    for env in environments {
-        match plan_environment(project, env, &context.inputs, images, location) {
-            Ok(plan) => {
-                diagnostics.extend(plan.warnings().clone());
-                plans.push(plan);
-            }
-            Err(d) => diagnostics.extend(d),
-        }
-    }
-    plans
+/// What one environment becomes.
+enum Output {
+    Stream(String),
+    Tree(Tree),
 }
 
-fn check(output: &Path, plans: &[EnvironmentPlan], verbose: bool) -> CommandResult {
+fn check(output: &Path, trees: &[(String, Tree)], verbose: bool) -> CommandResult {
     let mut drifted = 0;
-    for plan in plans {
-        let tree = environment_tree(plan);
-        for drift in check_environment(output, &plan.resolved.env, &tree)? {
+    for (env, tree) in trees {
+        for drift in check_environment(output, env, tree)? {
             drifted += 1;
             let what = match drift.kind {
                 DriftKind::Added => "would be added",
@@ -156,11 +165,9 @@ fn check(output: &Path, plans: &[EnvironmentPlan], verbose: bool) -> CommandResu
     }
 }
 
-fn write(output: &Path, plans: &[EnvironmentPlan]) -> CommandResult {
-    for plan in plans {
-        let env = &plan.resolved.env;
-        let tree = environment_tree(plan);
-        let outcome = write_environment(output, env, &tree)
+fn write(output: &Path, trees: &[(String, Tree)]) -> CommandResult {
+    for (env, tree) in trees {
+        let outcome = write_environment(output, env, tree)
             .map_err(|e| anyhow::anyhow!("writing {}: {e}", output.join(env).display()))?;
         let dir = output.join(env);
         if outcome.unchanged {

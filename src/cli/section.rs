@@ -9,19 +9,19 @@ use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
 use crate::emit::header;
 use crate::images::ImageTags;
 use crate::lower::TreeLocation;
-use crate::pipeline::{EntryOutput, EnvironmentPlan, plan_environment};
+use crate::pipeline::{EntryOutput, EnvironmentPlan, PlanOptions, plan_environment};
 
 /// Plans `env` (every entry: apps.yaml is checked as a whole) and returns it.
 pub fn plan(context: &Context, env: &str) -> Result<EnvironmentPlan, Failure> {
     let (project, mut diagnostics) = context.load()?;
     let images = ImageTags::new();
-    match plan_environment(
-        &project,
-        env,
-        &context.inputs,
-        &images,
-        &TreeLocation::default(),
-    ) {
+    let options = PlanOptions {
+        inputs: &context.inputs,
+        images: &images,
+        location: &TreeLocation::default(),
+        documents: true,
+    };
+    match plan_environment(&project, env, &options) {
         Ok(plan) if !diagnostics.has_errors() => {
             super::print_diagnostics(plan.warnings());
             Ok(plan)
@@ -91,9 +91,9 @@ pub fn find<'a>(
 /// its extra files beside it).
 pub fn emit(entry: &EntryOutput, env: &str, output: Option<&Path>) -> Result<(), Failure> {
     let mut stream = header(env);
-    for manifest in &entry.manifests {
+    for document in &entry.documents {
         stream.push_str("---\n");
-        stream.push_str(&manifest.to_yaml());
+        stream.push_str(document);
     }
     let Some(dir) = output else {
         out!("{stream}");

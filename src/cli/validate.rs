@@ -2,7 +2,7 @@
 //! pipeline without writing anything; report every problem found.
 
 use super::{CommandResult, Context, EXIT_INVALID, EXIT_OK, Failure, Format, print_diagnostics};
-use crate::pipeline::{plan_environment, selected_environments};
+use crate::pipeline::{PlanOptions, for_each_environment, plan_environment, selected_environments};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -25,10 +25,19 @@ pub fn run(context: &Context, args: &Args) -> CommandResult {
     };
     let environments = selected_environments(&project, &args.env);
     let images = crate::images::ImageTags::new();
-    for env in &environments {
-        let location = crate::lower::TreeLocation::default();
-        match plan_environment(&project, env, &context.inputs, &images, &location) {
-            Ok(plan) => diagnostics.extend(plan.warnings().clone()),
+    let location = crate::lower::TreeLocation::default();
+    let results = for_each_environment(&environments, |env| {
+        let options = PlanOptions {
+            inputs: &context.inputs,
+            images: &images,
+            location: &location,
+            documents: false,
+        };
+        plan_environment(&project, env, &options).map(|plan| plan.warnings)
+    });
+    for result in results {
+        match result {
+            Ok(warnings) => diagnostics.extend(warnings),
             Err(d) => diagnostics.extend(d),
         }
     }

@@ -57,6 +57,8 @@ pub struct EnvironmentDecl {
 pub struct RawBlock {
     pub base: Node,
     pub overrides: BTreeMap<String, Node>,
+    /// Whether any value (base or override) contains `$`: only then is a copy interpolated.
+    pub has_variables: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -113,11 +115,12 @@ pub fn load(path: &Path) -> Result<(Project, Diagnostics), Diagnostics> {
         .parent()
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
     let mut diagnostics = Diagnostics::new();
-    let project = read_project(absolute, dir, &root, &mut diagnostics);
+    let project = read_project(absolute, dir, root, &mut diagnostics);
     Ok((project, diagnostics))
 }
 
-fn read_project(path: PathBuf, dir: PathBuf, root: &Node, d: &mut Diagnostics) -> Project {
+/// Takes the tree apart (entries are moved, not copied: a large file is read once).
+fn read_project(path: PathBuf, dir: PathBuf, mut root: Node, d: &mut Diagnostics) -> Project {
     let mut project = Project {
         path,
         dir,
@@ -142,25 +145,27 @@ fn read_project(path: PathBuf, dir: PathBuf, root: &Node, d: &mut Diagnostics) -
         return project;
     };
     check_top_level_keys(entries, d);
-    check_version(root, d);
-    project.environments = read_environments(root, d);
+    check_version(&root, d);
+    project.environments = read_environments(&root, d);
     let env_names: Vec<String> = project
         .environments
         .iter()
         .map(|e| e.name.value.clone())
         .collect();
-    project.defaults = root.get("defaults").filter(|n| !n.is_null()).cloned();
-    project.repositories = root.get("repositories").filter(|n| !n.is_null()).cloned();
+    project.defaults = root.remove("defaults").filter(|n| !n.is_null());
+    project.repositories = root.remove("repositories").filter(|n| !n.is_null());
     for section in Section::ALL {
-        read_section(section, root, &env_names, &mut project.entries, d);
+        if let Some(node) = root.remove(section.key()) {
+            read_section(section, node, &env_names, &mut project.entries, d);
+        }
     }
     check_unique_names(&project.entries, d);
     project.gateway = root
-        .get("gateway")
+        .remove("gateway")
         .filter(|n| !n.is_null())
         .map(|n| split_block::<Gateway>(n, "gateway", &env_names, d));
     project.argocd = root
-        .get("argocd")
+        .remove("argocd")
         .filter(|n| !n.is_null())
         .map(|n| split_block::<ArgoCd>(n, "argocd", &env_names, d));
     project
@@ -304,16 +309,16 @@ fn read_environments(root: &Node, d: &mut Diagnostics) -> Vec<EnvironmentDecl> {
 
 fn read_section(
     section: Section,
-    root: &Node,
+    node: Node,
     env_names: &[String],
     out: &mut Vec<RawEntry>,
     d: &mut Diagnostics,
 ) {
     let key = section.key();
-    let Some(node) = root.get(key).filter(|n| !n.is_null()) else {
+    if node.is_null() {
         return;
-    };
-    let Some(items) = node.as_seq() else {
+    }
+    let Value::Seq(items) = node.value else {
         d.push(
             Diagnostic::error(
                 "wrong-type",
@@ -324,7 +329,7 @@ fn read_section(
         );
         return;
     };
-    for (index, item) in items.iter().enumerate() {
+    for (index, item) in items.into_iter().enumerate() {
         if let Some(entry) = read_entry(section, index, item, env_names, d) {
             out.push(entry);
         }
@@ -334,7 +339,7 @@ fn read_section(
 fn read_entry(
     section: Section,
     index: usize,
-    item: &Node,
+    item: Node,
     env_names: &[String],
     d: &mut Diagnostics,
 ) -> Option<RawEntry> {
@@ -358,6 +363,7 @@ fn read_entry(
         );
         return None;
     };
+    let name_span = name_node.span;
     let name = match &name_node.value {
         Value::Scalar(s) if !name_node.is_null() => s.text.clone(),
         _ => {
@@ -376,7 +382,7 @@ fn read_entry(
     if let Err(problem) = check_dns_label(&name, 63) {
         d.push(
             Diagnostic::error("bad-name", format!("entry name `{name}` {problem}"))
-                .at(name_node.span)
+                .at(name_span)
                 .field(format!("{field}.name"))
                 .help("names become Kubernetes object names and directory names"),
         );
@@ -389,7 +395,7 @@ fn read_entry(
     };
     Some(RawEntry {
         section,
-        name: Spanned::new(name, name_node.span),
+        name: Spanned::new(name, name_span),
         block,
     })
 }
@@ -399,7 +405,7 @@ fn read_entry(
 /// undeclared environment (or misspelt field) and dropped; other unknown keys stay in the base,
 /// for the typed read to report with a did-you-mean.
 fn split_block<T: DeserializeOwned>(
-    node: &Node,
+    node: Node,
     field: &str,
     env_names: &[String],
     d: &mut Diagnostics,
@@ -407,7 +413,13 @@ fn split_block<T: DeserializeOwned>(
     let fields = struct_fields::<T>();
     let mut base = Vec::new();
     let mut overrides = BTreeMap::new();
-    for (key, value) in node.as_map().unwrap_or_default() {
+    let span = node.span;
+    let has_variables = node.any_scalar(&|s| s.text.contains('$'));
+    let entries = match node.value {
+        Value::Map(entries) => entries,
+        _ => Vec::new(),
+    };
+    for (key, value) in entries {
         let name = key.as_str().unwrap_or_default();
         if env_names.iter().any(|e| e == name) {
             if value.is_null() {
@@ -427,7 +439,7 @@ fn split_block<T: DeserializeOwned>(
                 );
                 continue;
             }
-            overrides.insert(name.to_string(), value.clone());
+            overrides.insert(name.to_string(), value);
         } else if !fields.contains(&name) && value.as_map().is_some() {
             // A mapping under an unknown key is most likely an environment block for an
             // environment that was never declared, or a misspelt field: say both.
@@ -449,12 +461,13 @@ fn split_block<T: DeserializeOwned>(
             ));
             d.push(diagnostic);
         } else {
-            base.push((key.clone(), value.clone()));
+            base.push((key, value));
         }
     }
     RawBlock {
-        base: Node::map(base, node.span),
+        base: Node::map(base, span),
         overrides,
+        has_variables,
     }
 }
 

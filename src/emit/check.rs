@@ -5,7 +5,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use super::tree::Tree;
-use super::write::read_generated;
+use super::write::compare_with_disk;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DriftKind {
@@ -36,30 +36,27 @@ impl Drift {
 }
 
 pub fn check_environment(root: &Path, env: &str, tree: &Tree) -> io::Result<Vec<Drift>> {
-    let existing = read_generated(&root.join(env))?;
+    let dir = root.join(env);
+    let difference = compare_with_disk(&dir, tree)?;
     let mut drift = Vec::new();
-    for (path, new) in &tree.files {
-        match existing.iter().find(|(p, _)| p == path) {
-            None => drift.push(Drift {
-                kind: DriftKind::Added,
-                path: Path::new(env).join(path),
-                old: String::new(),
-                new: new.clone(),
-            }),
-            Some((_, old)) if old != new => drift.push(Drift {
-                kind: DriftKind::Changed,
-                path: Path::new(env).join(path),
-                old: old.clone(),
-                new: new.clone(),
-            }),
-            Some(_) => {}
-        }
+    for path in difference.changed {
+        let old = std::fs::read_to_string(dir.join(&path)).ok();
+        drift.push(Drift {
+            kind: if old.is_some() {
+                DriftKind::Changed
+            } else {
+                DriftKind::Added
+            },
+            path: Path::new(env).join(&path),
+            old: old.unwrap_or_default(),
+            new: tree.files[&path].clone(),
+        });
     }
-    for (path, old) in existing.iter().filter(|(p, _)| !tree.files.contains_key(p)) {
+    for path in difference.removed {
         drift.push(Drift {
             kind: DriftKind::Removed,
-            path: Path::new(env).join(path),
-            old: old.clone(),
+            path: Path::new(env).join(&path),
+            old: std::fs::read_to_string(dir.join(&path)).unwrap_or_default(),
             new: String::new(),
         });
     }

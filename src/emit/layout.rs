@@ -15,7 +15,7 @@ use serde::Serialize;
 use super::tree::{Tree, header};
 use crate::pipeline::EnvironmentPlan;
 use crate::render::argocd::{render_application, render_project};
-use crate::render::{Manifest, yaml_document};
+use crate::render::yaml_document;
 
 /// The whole tree of one environment.
 pub fn environment_tree(plan: &EnvironmentPlan) -> Tree {
@@ -25,7 +25,7 @@ pub fn environment_tree(plan: &EnvironmentPlan) -> Tree {
         let dir = PathBuf::from(entry.section.key()).join(&entry.name);
         tree.insert(
             dir.join("manifests.yaml"),
-            manifests_file(env, &entry.manifests),
+            manifests_file(env, &entry.documents),
         );
         for (name, text) in &entry.lowered.files {
             tree.insert(dir.join(name), format!("{}{text}", header(env)));
@@ -34,7 +34,7 @@ pub fn environment_tree(plan: &EnvironmentPlan) -> Tree {
     if !plan.gateway.is_empty() {
         tree.insert("gateway/manifests.yaml", manifests_file(env, &plan.gateway));
     }
-    let Some(project) = &plan.lowered.project else {
+    let Some(project) = &plan.project else {
         return tree;
     };
     // The project first: Applications that name it are invalid until it exists.
@@ -43,7 +43,7 @@ pub fn environment_tree(plan: &EnvironmentPlan) -> Tree {
         "project.yaml",
         document_file(env, &yaml_document(&render_project(project))),
     );
-    for application in &plan.lowered.applications {
+    for application in &plan.applications {
         let file = application_file_name(application);
         resources.push(format!("applications/{file}"));
         tree.insert(
@@ -59,16 +59,15 @@ pub fn environment_tree(plan: &EnvironmentPlan) -> Tree {
 /// Every workload object of the environment as one multi-document stream (no Argo CD
 /// objects, no Dockerfiles): what `generate --stdout` prints for Tilt or `kubectl apply -f -`.
 pub fn manifest_stream(plan: &EnvironmentPlan) -> String {
-    let manifests: Vec<&Manifest> = plan
+    let documents = plan
         .entries
         .iter()
-        .flat_map(|e| e.manifests.iter())
-        .chain(plan.gateway.iter())
-        .collect();
+        .flat_map(|e| e.documents.iter())
+        .chain(plan.gateway.iter());
     let mut out = header(&plan.resolved.env);
-    for manifest in manifests {
+    for document in documents {
         out.push_str("---\n");
-        out.push_str(&manifest.to_yaml());
+        out.push_str(document);
     }
     out
 }
@@ -88,11 +87,11 @@ fn application_file_name(application: &crate::lower::ApplicationPlan) -> String 
     }
 }
 
-fn manifests_file(env: &str, manifests: &[Manifest]) -> String {
+fn manifests_file(env: &str, documents: &[String]) -> String {
     let mut out = header(env);
-    for manifest in manifests {
+    for document in documents {
         out.push_str("---\n");
-        out.push_str(&manifest.to_yaml());
+        out.push_str(document);
     }
     out
 }

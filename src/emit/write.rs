@@ -2,6 +2,7 @@
 //! (hand-written files copied in, generated files written, stale generated files left out),
 //! then swapped in with two renames. An unchanged tree is not touched at all.
 
+use std::collections::BTreeSet;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -18,24 +19,11 @@ pub struct WriteOutcome {
 /// Replaces the generated files of `root/<env>` with `tree`.
 pub fn write_environment(root: &Path, env: &str, tree: &Tree) -> io::Result<WriteOutcome> {
     let target = root.join(env);
-    let existing = read_generated(&target)?;
-    let pruned: Vec<PathBuf> = existing
-        .iter()
-        .filter(|(path, _)| !tree.files.contains_key(path))
-        .map(|(path, _)| path.clone())
-        .collect();
-    let written: Vec<PathBuf> = tree
-        .files
-        .iter()
-        .filter(|(path, text)| {
-            existing.iter().find(|(p, _)| p == *path).map(|(_, t)| t) != Some(text)
-        })
-        .map(|(path, _)| path.clone())
-        .collect();
+    let difference = compare_with_disk(&target, tree)?;
     let outcome = WriteOutcome {
-        unchanged: pruned.is_empty() && written.is_empty(),
-        written,
-        pruned,
+        unchanged: difference.is_empty(),
+        written: difference.changed,
+        pruned: difference.removed,
     };
     if outcome.unchanged {
         return Ok(outcome);
@@ -114,37 +102,78 @@ fn symlink(link: &Path, at: &Path) -> io::Result<()> {
     fs::copy(link, at).map(|_| ())
 }
 
-/// Whether a file starts with the generated-file header.
+/// Whether a file starts with the generated-file header (only its first bytes are read).
 pub fn is_generated(path: &Path) -> bool {
-    let Ok(bytes) = fs::read(path) else {
-        return false;
-    };
-    let head = &bytes[..bytes.len().min(256)];
-    String::from_utf8_lossy(head)
-        .lines()
+    let mut head = [0u8; 256];
+    let read = fs::File::open(path).and_then(|mut f| {
+        use std::io::Read;
+        f.read(&mut head)
+    });
+    read.is_ok_and(|n| has_header(&String::from_utf8_lossy(&head[..n])))
+}
+
+fn has_header(text: &str) -> bool {
+    text.lines()
         .next()
         .is_some_and(|line| line.starts_with('#') && line.contains(GENERATED_MARKER))
 }
 
-/// The generated files now under `dir`, by relative path, with their contents.
-pub fn read_generated(dir: &Path) -> io::Result<Vec<(PathBuf, String)>> {
-    let mut out = Vec::new();
-    if dir.is_dir() {
-        collect(dir, Path::new(""), &mut out)?;
-    }
-    out.sort();
-    Ok(out)
+/// How the files on disk differ from a tree.
+#[derive(Debug, Default)]
+pub struct Difference {
+    /// Files of the tree that are missing or different on disk.
+    pub changed: Vec<PathBuf>,
+    /// Generated files on disk that the tree no longer has.
+    pub removed: Vec<PathBuf>,
 }
 
-fn collect(root: &Path, relative: &Path, out: &mut Vec<(PathBuf, String)>) -> io::Result<()> {
+impl Difference {
+    pub fn is_empty(&self) -> bool {
+        self.changed.is_empty() && self.removed.is_empty()
+    }
+}
+
+/// Compares `dir` with `tree`, reading one file at a time: a file the tree has is compared
+/// whole; any other is only checked for the generated-file header (to be pruned).
+pub fn compare_with_disk(dir: &Path, tree: &Tree) -> io::Result<Difference> {
+    let mut difference = Difference::default();
+    let mut seen = BTreeSet::new();
+    if dir.is_dir() {
+        walk(dir, Path::new(""), tree, &mut seen, &mut difference)?;
+    }
+    difference.changed.extend(
+        tree.files
+            .keys()
+            .filter(|path| !seen.contains(*path))
+            .cloned(),
+    );
+    difference.changed.sort();
+    difference.removed.sort();
+    Ok(difference)
+}
+
+fn walk(
+    root: &Path,
+    relative: &Path,
+    tree: &Tree,
+    seen: &mut BTreeSet<PathBuf>,
+    difference: &mut Difference,
+) -> io::Result<()> {
     for entry in fs::read_dir(root.join(relative))? {
         let entry = entry?;
         let path = relative.join(entry.file_name());
         let kind = entry.file_type()?;
         if kind.is_dir() {
-            collect(root, &path, out)?;
-        } else if kind.is_file() && is_generated(&entry.path()) {
-            out.push((path, fs::read_to_string(entry.path())?));
+            walk(root, &path, tree, seen, difference)?;
+        } else if !kind.is_file() {
+            continue;
+        } else if let Some(text) = tree.files.get(&path) {
+            if fs::read(entry.path())? != text.as_bytes() {
+                difference.changed.push(path.clone());
+            }
+            seen.insert(path);
+        } else if is_generated(&entry.path()) {
+            difference.removed.push(path);
         }
     }
     Ok(())

@@ -262,18 +262,27 @@ impl EntryContext<'_> {
         adjust: impl FnOnce(&Node, Option<&Node>, &mut Node),
     ) -> Option<Typed<T>> {
         let field = format!("{}.{}", raw.section.key(), raw.name.value);
-        let mut merged = merged(&raw.block, self.env);
-        adjust(
-            &raw.block.base,
-            raw.block.overrides.get(self.env),
-            &mut merged,
-        );
-        if !self.is_enabled(&mut merged, &field) {
-            self.disabled.push((raw.section, raw.name.clone()));
-            return None;
-        }
-        self.variables.interpolate_tree(&mut merged, &field, self.d);
-        let spec = typed::<T>(&merged, &field, self.d)?;
+        let spec = if needs_copy(&raw.block, self.env) {
+            let mut merged = merged(&raw.block, self.env);
+            adjust(
+                &raw.block.base,
+                raw.block.overrides.get(self.env),
+                &mut merged,
+            );
+            if !self.is_enabled(&mut merged, &field) {
+                self.disabled.push((raw.section, raw.name.clone()));
+                return None;
+            }
+            self.variables.interpolate_tree(&mut merged, &field, self.d);
+            typed::<T>(&merged, &field, self.d)?
+        } else {
+            // Nothing to merge or expand: read the base as it is, without a copy.
+            if !is_enabled_literal(&raw.block.base) {
+                self.disabled.push((raw.section, raw.name.clone()));
+                return None;
+            }
+            typed::<T>(&raw.block.base, &field, self.d)?
+        };
         Some(Typed {
             section: raw.section,
             name: raw.name.clone(),
@@ -283,6 +292,9 @@ impl EntryContext<'_> {
     }
 
     fn block<T: DeserializeOwned>(&mut self, block: &RawBlock, field: &str) -> Option<T> {
+        if !needs_copy(block, self.env) {
+            return typed::<T>(&block.base, field, self.d);
+        }
         let mut merged = merged(block, self.env);
         self.variables.interpolate_tree(&mut merged, field, self.d);
         typed::<T>(&merged, field, self.d)
@@ -297,6 +309,19 @@ impl EntryContext<'_> {
             .interpolate_tree(enabled, &format!("{field}.enabled"), self.d);
         !matches!(enabled.as_str(), Some("false" | "False" | "FALSE"))
     }
+}
+
+/// Whether resolving the block for `env` changes it (an override or a `${...}` to expand).
+fn needs_copy(block: &RawBlock, env: &str) -> bool {
+    block.has_variables || block.overrides.contains_key(env)
+}
+
+/// `enabled` of a block that has no variables.
+fn is_enabled_literal(base: &Node) -> bool {
+    !matches!(
+        base.get("enabled").and_then(Node::as_str),
+        Some("false" | "False" | "FALSE")
+    )
 }
 
 /// The base of a block with the environment's override applied.

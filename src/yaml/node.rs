@@ -159,6 +159,15 @@ impl Node {
         }
     }
 
+    /// Whether `f` holds for any scalar value below this node (keys excluded).
+    pub fn any_scalar(&self, f: &impl Fn(&Scalar) -> bool) -> bool {
+        match &self.value {
+            Value::Scalar(s) => f(s),
+            Value::Seq(items) => items.iter().any(|n| n.any_scalar(f)),
+            Value::Map(entries) => entries.iter().any(|(_, v)| v.any_scalar(f)),
+        }
+    }
+
     /// Calls `f` on every scalar below this node (keys excluded), depth first.
     pub fn for_each_scalar_mut(&mut self, f: &mut impl FnMut(&mut Scalar, Span)) {
         let span = self.span;

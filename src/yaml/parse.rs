@@ -206,8 +206,12 @@ impl<'a> Builder<'a> {
                 (node, anchor)
             }
         };
-        let size = count_nodes(&node);
-        self.remember_anchor(anchor, &node, size);
+        // Counting is only needed for anchored nodes (alias budget); counting every node on
+        // close would cost depth × size.
+        if anchor != 0 {
+            let size = count_nodes(&node);
+            self.remember_anchor(anchor, &node, size);
+        }
         self.push_node(node)
     }
 
