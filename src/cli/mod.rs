@@ -12,6 +12,7 @@ macro_rules! outln {
 }
 
 mod app;
+mod build_plan;
 mod completions;
 mod function;
 mod generate;
@@ -72,6 +73,8 @@ pub enum Command {
     /// Serverless functions: a project's functions, or its manifests and Dockerfile
     #[command(subcommand, name = "fn")]
     Fn(function::FnCommand),
+    /// Every image an environment builds, as JSON for CI and Tilt
+    BuildPlan(build_plan::Args),
     /// Print the JSON Schema of apps.yaml
     Schema,
     /// Print shell completions
@@ -133,6 +136,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::List(args) => list::run(&context, &args),
         Command::App(command) => app::run(&context, &command),
         Command::Fn(command) => function::run(&context, &command),
+        Command::BuildPlan(args) => build_plan::run(&context, &args),
         Command::Schema => schema::run(),
         Command::Completions(args) => completions::run(&args),
     };

@@ -4,6 +4,7 @@ mod support;
 
 mod bad_input;
 mod generate;
+mod images;
 mod list;
 mod schema;
 mod sections;
