@@ -1,12 +1,15 @@
 //! The whole run for one environment — resolve, lower, render — shared by `validate`,
 //! `generate`, `list` and the per-section commands, so they can never disagree.
 
-use crate::config::{Project, Section};
+use crate::config::{ComposeEntry, Project, Section};
 use crate::diagnostic::Diagnostics;
 use crate::images::ImageTags;
-use crate::lower::{LowerContext, LoweredEnvironment, TreeLocation, lower_environment};
+use crate::lower::{
+    LowerContext, LoweredEnvironment, TreeLocation, lower_compose_entry, lower_environment,
+};
 use crate::render::{Manifest, RenderContext, render_workload, sort_manifests};
-use crate::resolve::{Inputs, Resolved, resolve};
+use crate::resolve::{Entry, Inputs, Resolved, resolve};
+use crate::sources::compose::ComposeProject;
 use crate::workload::LoweredEntry;
 
 /// Everything one environment produces.
@@ -81,6 +84,38 @@ pub fn plan_environment(
         gateway,
         lowered,
     })
+}
+
+/// One compose entry of a resolved environment, lowered and rendered on its own; `project`
+/// when the caller has already loaded it. Returns the entry's output and its warnings.
+pub fn plan_compose_entry(
+    resolved: &Resolved,
+    entry: &Entry<ComposeEntry>,
+    project: Option<&ComposeProject>,
+    images: &ImageTags,
+) -> Result<(EntryOutput, Diagnostics), Diagnostics> {
+    let cx = LowerContext { resolved, images };
+    let (lowered, warnings) = lower_compose_entry(entry, project, &cx)?;
+    let ctx = RenderContext {
+        env: resolved.env.clone(),
+    };
+    let mut manifests: Vec<Manifest> = lowered
+        .entry
+        .workloads
+        .iter()
+        .flat_map(|w| render_workload(w, &ctx))
+        .collect();
+    sort_manifests(&mut manifests);
+    Ok((
+        EntryOutput {
+            section: lowered.section,
+            name: lowered.name,
+            namespace: lowered.namespace,
+            manifests,
+            lowered: lowered.entry,
+        },
+        warnings,
+    ))
 }
 
 /// The environments a command acts on: those named, or every declared one.
