@@ -2,6 +2,7 @@
 //! commands call the pipeline and print; they hold no apps.yaml logic of their own.
 
 mod completions;
+mod compose;
 mod generate;
 mod list;
 mod schema;
@@ -51,6 +52,9 @@ pub enum Command {
     Validate(validate::Args),
     /// Write every environment's Argo CD tree (or check it is up to date, or print it)
     Generate(generate::Args),
+    /// Compose projects: one entry's manifests, conversion without apps.yaml, a starting entry,
+    /// the parsed model
+    Compose(compose::Args),
     /// List the entries of apps.yaml with their section, namespace and state per environment
     List(list::Args),
     /// Print the JSON Schema of apps.yaml
@@ -96,6 +100,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Validate(args) => validate::run(&context, &args),
         Command::Generate(args) => generate::run(&context, &args),
         Command::List(args) => list::run(&context, &args),
+        Command::Compose(args) => compose::run(&context, &args),
         Command::Schema => schema::run(),
         Command::Completions(args) => completions::run(&args),
     };
@@ -129,6 +134,12 @@ pub enum Failure {
 impl From<anyhow::Error> for Failure {
     fn from(error: anyhow::Error) -> Failure {
         Failure::Io(error)
+    }
+}
+
+impl From<Diagnostics> for Failure {
+    fn from(diagnostics: Diagnostics) -> Failure {
+        Failure::Invalid(diagnostics)
     }
 }
 

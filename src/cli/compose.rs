@@ -1,0 +1,443 @@
+//! `k3s compose`: one compose entry's manifests (`generate`), compose files without apps.yaml
+//! (`convert`), a starting apps.yaml entry (`init`), and the parsed model (`parse`).
+
+use std::path::{Path, PathBuf};
+
+use clap::{Subcommand, ValueEnum};
+
+use super::generate::ImageArgs;
+use super::{CommandResult, Context, EXIT_OK, Failure, print_diagnostics};
+use crate::config::{ComposeEntry, Section};
+use crate::diagnostic::did_you_mean;
+use crate::emit::{GENERATED_MARKER, manifests_file};
+use crate::lower::{ServiceHints, init_hints};
+use crate::names::to_dns_label;
+use crate::pipeline::{EntryOutput, plan_compose_entry};
+use crate::render::Manifest;
+use crate::resolve::{Entry, Resolved, resolve};
+use crate::sources::compose::{ComposeProject, LoadOptions, default_compose_files, load_project};
+use crate::yaml::Spanned;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: ComposeCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ComposeCommand {
+    /// Print one compose entry's manifests for one environment (or write them under --output)
+    Generate(GenerateArgs),
+    /// Convert compose files to Kubernetes manifests, without apps.yaml
+    Convert(ConvertArgs),
+    /// Print an apps.yaml `compose:` entry for a project, pre-filled where conversion needs a decision
+    Init(InitArgs),
+    /// Print a compose project as k3s reads it: merged, interpolated, in long form
+    Parse(ParseArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GenerateArgs {
+    /// The compose entry's name in apps.yaml
+    pub name: String,
+    /// Environment to generate
+    #[arg(short, long = "env", value_name = "ENV")]
+    pub env: String,
+    /// Write DIR/compose/NAME/manifests.yaml instead of printing
+    #[arg(short, long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub images: ImageArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ConvertArgs {
+    /// Compose files, merged in order (like `docker compose -f`)
+    #[arg(required = true, value_name = "COMPOSE_FILE")]
+    pub files: Vec<PathBuf>,
+    /// Namespace of every object
+    #[arg(short, long, default_value = "default", value_name = "NAMESPACE")]
+    pub namespace: String,
+    /// Name prefix of the objects [default: the compose project's name]
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Write DIR/compose/NAME/manifests.yaml instead of printing
+    #[arg(short, long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// Read variables from this file instead of the project's .env
+    #[arg(long, value_name = "FILE")]
+    pub env_file: Option<PathBuf>,
+    /// Activate a compose profile; repeatable
+    #[arg(long = "profile", value_name = "PROFILE")]
+    pub profiles: Vec<String>,
+    /// Registry of the images of build-only services
+    #[arg(long, value_name = "REGISTRY")]
+    pub registry: Option<String>,
+    #[command(flatten)]
+    pub images: ImageArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    /// The project's directory or compose file
+    pub path: PathBuf,
+    /// Name of the entry (and prefix of its objects)
+    #[arg(long, value_name = "NAME")]
+    pub name: String,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ParseArgs {
+    /// The project's directory or compose file(s)
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Output format
+    #[arg(short, long, value_enum, default_value_t)]
+    pub output: ModelFormat,
+    /// Activate a compose profile; repeatable
+    #[arg(long = "profile", value_name = "PROFILE")]
+    pub profiles: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ModelFormat {
+    #[default]
+    Yaml,
+    Json,
+}
+
+pub fn run(context: &Context, args: &Args) -> CommandResult {
+    match &args.command {
+        ComposeCommand::Generate(args) => generate(context, args),
+        ComposeCommand::Convert(args) => convert(args),
+        ComposeCommand::Init(args) => init(args),
+        ComposeCommand::Parse(args) => parse(args),
+    }
+}
+
+fn generate(context: &Context, args: &GenerateArgs) -> CommandResult {
+    let (project, mut diagnostics) = context.load()?;
+    if diagnostics.has_errors() {
+        return Err(Failure::Invalid(diagnostics));
+    }
+    if project.environment(&args.env).is_none() {
+        let mut message = format!("environment `{}` is not declared in apps.yaml", args.env);
+        if let Some(similar) = did_you_mean(&args.env, project.environment_names()) {
+            message.push_str(&format!(" (did you mean `{similar}`?)"));
+        }
+        return Err(Failure::Usage(message));
+    }
+    let resolved = resolve(&project, &args.env, &context.inputs)?;
+    let Some(entry) = resolved.compose.iter().find(|e| e.name.value == args.name) else {
+        return Err(Failure::Usage(missing_entry(&resolved, &args.name)));
+    };
+    let images = args.images.tags()?;
+    let (output, warnings) = plan_compose_entry(&resolved, entry, None, &images)?;
+    diagnostics.extend(warnings);
+    print_diagnostics(&diagnostics);
+    emit(
+        &output,
+        manifests_file(&args.env, &output.manifests),
+        args.output.as_deref(),
+    )
+}
+
+fn missing_entry(resolved: &Resolved, name: &str) -> String {
+    if resolved
+        .disabled
+        .iter()
+        .any(|(section, n)| *section == Section::Compose && n.value == name)
+    {
+        return format!(
+            "compose entry `{name}` is disabled in environment `{}`",
+            resolved.env
+        );
+    }
+    let mut message = format!("apps.yaml has no compose entry `{name}`");
+    if let Some(similar) =
+        did_you_mean(name, resolved.compose.iter().map(|e| e.name.value.as_str()))
+    {
+        message.push_str(&format!(" (did you mean `{similar}`?)"));
+    }
+    message
+}
+
+fn convert(args: &ConvertArgs) -> CommandResult {
+    for file in &args.files {
+        if !file.is_file() {
+            return Err(Failure::Usage(format!("{} does not exist", file.display())));
+        }
+    }
+    let options = LoadOptions {
+        project_name: args.name.clone(),
+        profiles: args.profiles.clone(),
+        env_file: args.env_file.clone(),
+        ..LoadOptions::default()
+    };
+    let project = load_project(&args.files, &options).map_err(Failure::Invalid)?;
+    let name = to_dns_label(args.name.as_deref().unwrap_or(&project.name));
+    if name.is_empty() {
+        return Err(Failure::Usage(
+            "the project has no usable name: give one with --name".to_string(),
+        ));
+    }
+    if let Err(problem) = crate::names::check_dns_label(&args.namespace, 63) {
+        return Err(Failure::Usage(format!(
+            "namespace `{}` {problem}",
+            args.namespace
+        )));
+    }
+    let cwd = std::env::current_dir()?;
+    let mut resolved = Resolved::standalone("default", cwd);
+    resolved.registry = args.registry.clone();
+    resolved.namespace = args.namespace.clone();
+    let entry = standalone_entry(&name, &args.namespace, &project, &args.profiles);
+    let images = args.images.tags()?;
+    let (output, warnings) = plan_compose_entry(&resolved, &entry, Some(&project), &images)
+        .map_err(|mut d| {
+            d.extend(project.warnings.clone());
+            Failure::Invalid(d)
+        })?;
+    let mut diagnostics = project.warnings.clone();
+    diagnostics.extend(warnings);
+    diagnostics.extend(images.unused());
+    if diagnostics.has_errors() {
+        return Err(Failure::Invalid(diagnostics));
+    }
+    print_diagnostics(&diagnostics);
+    for build in &output.lowered.builds {
+        eprintln!(
+            "note: `{}` is built from {}; the manifests use `{}`",
+            build.name,
+            crate::diagnostic::display_path(&build.context).display(),
+            build.reference
+        );
+    }
+    let files: Vec<String> = args.files.iter().map(|f| f.display().to_string()).collect();
+    let text = document(
+        &format!(
+            "# {GENERATED_MARKER} compose convert from {}. Do not edit by hand:\n\
+             # change the compose file and convert again.\n",
+            files.join(", ")
+        ),
+        &output.manifests,
+    );
+    emit(&output, text, args.output.as_deref())
+}
+
+/// The entry `k3s compose convert` lowers: named `name`, with nothing but the compose file.
+fn standalone_entry(
+    name: &str,
+    namespace: &str,
+    project: &ComposeProject,
+    profiles: &[String],
+) -> Entry<ComposeEntry> {
+    let spec = ComposeEntry {
+        name: Spanned::builtin(name.to_string()),
+        path: Spanned::builtin(project.project_dir.to_string_lossy().into_owned()),
+        compose_file: None,
+        namespace: None,
+        enabled: None,
+        profiles: profiles.to_vec(),
+        variables: Default::default(),
+        defaults: None,
+        services: Default::default(),
+        network: None,
+        security: None,
+        visibility: None,
+        network_policy: None,
+        depends_on: Vec::new(),
+    };
+    Entry {
+        section: Section::Compose,
+        name: Spanned::builtin(name.to_string()),
+        namespace: namespace.to_string(),
+        spec,
+    }
+}
+
+fn document(header: &str, manifests: &[Manifest]) -> String {
+    let mut out = header.to_string();
+    for manifest in manifests {
+        out.push_str("---\n");
+        out.push_str(&manifest.to_yaml());
+    }
+    out
+}
+
+/// Prints `text`, or writes it to `DIR/compose/<name>/manifests.yaml`.
+fn emit(output: &EntryOutput, text: String, dir: Option<&Path>) -> CommandResult {
+    let Some(dir) = dir else {
+        print!("{text}");
+        return Ok(EXIT_OK);
+    };
+    let target = dir.join("compose").join(&output.name);
+    std::fs::create_dir_all(&target)
+        .map_err(|e| anyhow::anyhow!("creating {}: {e}", target.display()))?;
+    let file = target.join("manifests.yaml");
+    std::fs::write(&file, text).map_err(|e| anyhow::anyhow!("writing {}: {e}", file.display()))?;
+    println!(
+        "{}: {} objects written",
+        file.display(),
+        output.manifests.len()
+    );
+    Ok(EXIT_OK)
+}
+
+/// The compose files of a directory (the defaults) or the file given.
+fn project_files(path: &Path) -> Result<Vec<PathBuf>, Failure> {
+    if path.is_dir() {
+        default_compose_files(path).ok_or_else(|| {
+            Failure::Usage(format!(
+                "no compose.yaml, compose.yml, docker-compose.yaml or docker-compose.yml in {}",
+                path.display()
+            ))
+        })
+    } else if path.is_file() {
+        Ok(vec![path.to_path_buf()])
+    } else {
+        Err(Failure::Usage(format!("{} does not exist", path.display())))
+    }
+}
+
+fn init(args: &InitArgs) -> CommandResult {
+    if let Err(problem) = crate::names::check_dns_label(&args.name, 63) {
+        return Err(Failure::Usage(format!("--name `{}` {problem}", args.name)));
+    }
+    let files = project_files(&args.path)?;
+    let options = LoadOptions {
+        project_name: Some(args.name.clone()),
+        ..LoadOptions::default()
+    };
+    let project = load_project(&files, &options).map_err(Failure::Invalid)?;
+    print_diagnostics(&project.warnings);
+    let (dir, file) = if args.path.is_dir() {
+        (args.path.clone(), None)
+    } else {
+        (
+            args.path
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default(),
+            args.path
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned()),
+        )
+    };
+    let dir_text = match dir.to_string_lossy().into_owned() {
+        text if text.is_empty() => ".".to_string(),
+        text => text,
+    };
+    print!(
+        "{}",
+        init_entry(
+            &args.name,
+            &dir_text,
+            file.as_deref(),
+            &init_hints(&project)
+        )
+    );
+    Ok(EXIT_OK)
+}
+
+/// The `compose:` entry as YAML text, with comments where a decision is the user's.
+pub fn init_entry(name: &str, path: &str, file: Option<&str>, hints: &[ServiceHints]) -> String {
+    let mut out = String::from("compose:\n");
+    out.push_str(&format!("  - name: {}\n", scalar(name)));
+    out.push_str(&format!("    path: {}\n", scalar(path)));
+    if let Some(file) = file {
+        out.push_str(&format!("    compose_file: {}\n", scalar(file)));
+    }
+    if hints.is_empty() {
+        return out;
+    }
+    out.push_str("    services:\n");
+    for hint in hints {
+        out.push_str(&format!("      {}:\n", scalar(&hint.service)));
+        let reached = hint
+            .reached_by
+            .iter()
+            .map(|s| format!("`{s}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        if hint.build_only {
+            out.push_str(&format!(
+                "        # Built from the project: the image is <defaults.registry>/{name}-{}:<tag>\n\
+                 \x20       # (tag with `--image {name}-{}=TAG`), or set a prebuilt one:\n\
+                 \x20       # image: registry.example.com/{}:1.0\n",
+                to_dns_label(&hint.service),
+                to_dns_label(&hint.service),
+                to_dns_label(&hint.service)
+            ));
+        }
+        if hint.one_shot {
+            out.push_str("        # Others wait for it to complete, so it runs as a Job:\n        kind: job\n");
+        }
+        if let Some(port) = hint.inferred_port {
+            out.push_str(&format!(
+                "        # Reached by {reached} but declares no port: the image's usual one.\n        expose: [{port}]\n"
+            ));
+        }
+        if hint.missing_port {
+            out.push_str(&format!(
+                "        # Reached by {reached} but declares no port, and none is known: give it.\n        # expose: [PORT]\n"
+            ));
+        }
+        if !hint.volumes.is_empty() {
+            out.push_str("        # Claims (default size 1Gi); a claim makes the service a StatefulSet.\n        volumes:\n");
+            for volume in &hint.volumes {
+                out.push_str(&format!(
+                    "          - name: {}\n            type: pvc\n            mount_path: {}\n            size: {}\n",
+                    scalar(&volume.name),
+                    scalar(&volume.mount_path),
+                    volume.size
+                ));
+                if volume.shared {
+                    out.push_str("            # Mounted by several services: needs a class that supports it.\n            access_modes: [ReadWriteMany]\n");
+                }
+            }
+        }
+        if !hint.host_paths.is_empty() {
+            out.push_str("        # Host paths are refused unless allowed (and the privileged standard is chosen):\n");
+            for (source, target) in &hint.host_paths {
+                out.push_str(&format!("        #   {source} -> {target}\n"));
+            }
+            out.push_str(
+                "        # allow_host_path: true\n        # security: {profile: privileged}\n",
+            );
+        }
+    }
+    out
+}
+
+/// A YAML scalar, quoted when plain text would be read as something else.
+fn scalar(text: &str) -> String {
+    crate::render::yaml_document(&text).trim_end().to_string()
+}
+
+fn parse(args: &ParseArgs) -> CommandResult {
+    let files = if args.paths.len() == 1 {
+        project_files(&args.paths[0])?
+    } else {
+        args.paths.clone()
+    };
+    for file in &files {
+        if !file.is_file() {
+            return Err(Failure::Usage(format!("{} does not exist", file.display())));
+        }
+    }
+    let options = LoadOptions {
+        profiles: args.profiles.clone(),
+        ..LoadOptions::default()
+    };
+    let project = load_project(&files, &options).map_err(Failure::Invalid)?;
+    print_diagnostics(&project.warnings);
+    match args.output {
+        ModelFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&project).expect("the model serializes to JSON")
+        ),
+        ModelFormat::Yaml => print!("{}", crate::render::yaml_document(&project)),
+    }
+    Ok(EXIT_OK)
+}
