@@ -91,10 +91,25 @@ pub fn split_environment(
     out
 }
 
-/// Secret-looking: the name says so (seed 002's `*_PASSWORD`, `*_KEY`…), or the value is a URL
-/// with a password in it (`postgres://user:pw@db/app`).
+/// Words that make a variable secret wherever they appear in its name (`PGPASSWORD`,
+/// `JWT_SECRET_BASE`), beyond seed 002's suffixes. Erring towards the Secret costs nothing.
+const SECRET_WORDS: &[&str] = &[
+    "PASSWORD",
+    "PASSWD",
+    "SECRET",
+    "TOKEN",
+    "CREDENTIAL",
+    "APIKEY",
+    "API_KEY",
+    "PRIVATE_KEY",
+    "ACCESS_KEY",
+];
+
+/// Secret-looking: the name says so (seed 002's `*_PASSWORD`, `*_KEY`…, or a secret word
+/// anywhere in it), or the value is a URL with a password in it (`postgres://user:pw@db/app`).
 pub fn is_secret(key: &str, value: &str) -> bool {
-    looks_secret(key) || has_credentials(value)
+    let upper = key.to_ascii_uppercase();
+    looks_secret(key) || SECRET_WORDS.iter().any(|w| upper.contains(w)) || has_credentials(value)
 }
 
 /// `scheme://user:password@host…`.
@@ -126,6 +141,8 @@ mod tests {
     fn credentials_in_urls_are_secret() {
         assert!(is_secret("DATABASE_URL", "postgres://app:pw@db:5432/app"));
         assert!(is_secret("DB_PASSWORD", ""));
+        assert!(is_secret("PGPASSWORD", "x"));
+        assert!(is_secret("SECRET_KEY_BASE", "x"));
         assert!(!is_secret("DATABASE_URL", "postgres://db:5432/app"));
         assert!(!is_secret("CALLBACK", "https://user@example.com/x"));
         assert!(!is_secret("LOG_LEVEL", "debug"));

@@ -25,6 +25,7 @@ pub struct Published {
     pub host_port: Option<u16>,
     /// Bound to a loopback address: reachable from the host only, so not published.
     pub local: bool,
+    pub span: Span,
 }
 
 /// A service's ports, decided once for the whole project.
@@ -80,6 +81,7 @@ pub fn service_ports(
                 protocol,
                 host_port: port.value.published.as_deref().and_then(|p| p.parse().ok()),
                 local,
+                span: port.span,
             });
         }
         let name = port.value.name.clone().map(|n| (n, port.span));
@@ -204,6 +206,44 @@ pub fn well_known_port(image: &str) -> Option<u16> {
         _ => return None,
     };
     Some(port)
+}
+
+/// Published host ports a NodePort cannot keep (outside 30000-32767, or ranges).
+pub fn unkept_host_ports(
+    ports: &ServicePorts,
+    service: &Service,
+    field: &str,
+    d: &mut Diagnostics,
+) {
+    if !matches!(
+        service.kind,
+        ServiceType::NodePort | ServiceType::LoadBalancer
+    ) {
+        return;
+    }
+    for published in ports.published.iter().filter(|p| !p.local) {
+        let kept = service.ports.iter().any(|p| {
+            p.port == published.target
+                && p.node_port.is_some()
+                && p.node_port == published.host_port
+        });
+        if !kept {
+            d.push(
+                Diagnostic::warning(
+                    "published-port",
+                    format!(
+                        "host port for {} cannot be kept: node ports are {}-{}, so Kubernetes assigns one",
+                        published.target,
+                        NODE_PORTS.start(),
+                        NODE_PORTS.end()
+                    ),
+                )
+                .at(published.span)
+                .field(format!("{field}.ports"))
+                .help("publish it with `ingress:` for the service in apps.yaml, or pick a port in that range"),
+            );
+        }
+    }
 }
 
 /// The Service named `name` (the compose service's own name, so `db:5432` keeps resolving).

@@ -8,7 +8,7 @@ use super::environment::split_environment;
 use super::files::{FileKind, FilesInput, lower_files};
 use super::healthcheck::{healthcheck_probes, no_probes, seconds};
 use super::network::{PolicyInput, compose_network_policy};
-use super::ports::main_service;
+use super::ports::{main_service, unkept_host_ports};
 use super::{Plan, Prepared};
 use crate::config::{
     ComposeNetworkPolicy, PodSecurityProfile, ScalingType, ServiceType, WorkloadKind,
@@ -153,6 +153,9 @@ pub fn lower_service(
                 .unwrap_or_default(),
         )
     });
+    if let Some(main) = &main {
+        unkept_host_ports(&ports, main, &field, d);
+    }
     if keda_http && main.is_none() {
         d.push(
             Diagnostic::error(
@@ -247,10 +250,22 @@ pub fn lower_service(
     restart_policy(svc, &mut controller, settings.job.as_ref(), span, &field, d);
 
     let mut services: Vec<Service> = main.into_iter().collect();
-    if let Controller::StatefulSet { service_name, .. } = &mut controller {
+    // The StatefulSet's governing Service: its own headless Service when it has one, else a
+    // headless one named after the compose service (pods are `<workload>-0.<service>`), else
+    // (its Service is not headless, or turned off) `<workload>-headless`.
+    let service_enabled = settings.service.as_ref().and_then(|s| s.enabled) != Some(false);
+    if let Controller::StatefulSet {
+        service_name: governing,
+        ..
+    } = &mut controller
+    {
         match services.first() {
-            Some(main) if main.kind == ServiceType::Headless => *service_name = main.name.clone(),
-            _ => services.push(headless_service(service_name, &container_ports)),
+            Some(main) if main.kind == ServiceType::Headless => *governing = main.name.clone(),
+            None if service_enabled => {
+                *governing = service_name.clone();
+                services.push(headless_service(&service_name, &container_ports));
+            }
+            _ => services.push(headless_service(governing, &container_ports)),
         }
     }
 
