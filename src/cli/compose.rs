@@ -353,61 +353,84 @@ pub fn init_entry(name: &str, path: &str, file: Option<&str>, hints: &[ServiceHi
     }
     out.push_str("    services:\n");
     for hint in hints {
-        out.push_str(&format!("      {}:\n", scalar(&hint.service)));
-        let reached = hint
-            .reached_by
-            .iter()
-            .map(|s| format!("`{s}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        if hint.build_only {
-            out.push_str(&format!(
-                "        # Built from the project: the image is <defaults.registry>/{name}-{}:<tag>\n\
-                 \x20       # (tag with `--image {name}-{}=TAG`), or set a prebuilt one:\n\
-                 \x20       # image: registry.example.com/{}:1.0\n",
-                to_dns_label(&hint.service),
-                to_dns_label(&hint.service),
-                to_dns_label(&hint.service)
-            ));
-        }
-        if hint.one_shot {
-            out.push_str("        # Others wait for it to complete, so it runs as a Job:\n        kind: job\n");
-        }
-        if let Some(port) = hint.inferred_port {
-            out.push_str(&format!(
-                "        # Reached by {reached} but declares no port: the image's usual one.\n        expose: [{port}]\n"
-            ));
-        }
-        if hint.missing_port {
-            out.push_str(&format!(
-                "        # Reached by {reached} but declares no port, and none is known: give it.\n        # expose: [PORT]\n"
-            ));
-        }
-        if !hint.volumes.is_empty() {
-            out.push_str("        # Claims (default size 1Gi); a claim makes the service a StatefulSet.\n        volumes:\n");
-            for volume in &hint.volumes {
-                out.push_str(&format!(
-                    "          - name: {}\n            type: pvc\n            mount_path: {}\n            size: {}\n",
-                    scalar(&volume.name),
-                    scalar(&volume.mount_path),
-                    volume.size
-                ));
-                if volume.shared {
-                    out.push_str("            # Mounted by several services: needs a class that supports it.\n            access_modes: [ReadWriteMany]\n");
-                }
-            }
-        }
-        if !hint.host_paths.is_empty() {
-            out.push_str("        # Host paths are refused unless allowed (and the privileged standard is chosen):\n");
-            for (source, target) in &hint.host_paths {
-                out.push_str(&format!("        #   {source} -> {target}\n"));
-            }
-            out.push_str(
-                "        # allow_host_path: true\n        # security: {profile: privileged}\n",
-            );
-        }
+        let block = service_block(name, hint);
+        // A block of comments only still needs a value.
+        let empty = block.lines().all(|l| l.trim_start().starts_with('#'));
+        out.push_str(&format!(
+            "      {}:{}\n{block}",
+            scalar(&hint.service),
+            if empty { " {}" } else { "" }
+        ));
     }
     out
+}
+
+/// The lines under `services.<svc>` for one service's hints.
+fn service_block(name: &str, hint: &ServiceHints) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    let service = to_dns_label(&hint.service);
+    let reached = hint
+        .reached_by
+        .iter()
+        .map(|s| format!("`{s}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if hint.build_only {
+        lines.push(format!(
+            "# Built from the project: the image is <defaults.registry>/{name}-{service}:<tag>"
+        ));
+        lines.push(format!(
+            "# (tag it with `--image {name}-{service}=TAG`), or name a prebuilt one:"
+        ));
+        lines.push(format!("# image: registry.example.com/{service}:1.0"));
+    }
+    if hint.one_shot {
+        lines.push("# Others wait for it to complete, so it runs as a Job:".to_string());
+        lines.push("kind: job".to_string());
+    }
+    if let Some(port) = hint.inferred_port {
+        lines.push(format!(
+            "# Reached by {reached} but declares no port: the image's usual one."
+        ));
+        lines.push(format!("expose: [{port}]"));
+    }
+    if hint.missing_port {
+        lines.push(format!(
+            "# Reached by {reached} but declares no port, and none is known: give it."
+        ));
+        lines.push("# expose: [PORT]".to_string());
+    }
+    if !hint.volumes.is_empty() {
+        lines.push("# Claims (default 1Gi); a claim makes the service a StatefulSet.".to_string());
+        lines.push("volumes:".to_string());
+        for volume in &hint.volumes {
+            lines.push(format!("  - name: {}", scalar(&volume.name)));
+            lines.push("    type: pvc".to_string());
+            lines.push(format!("    mount_path: {}", scalar(&volume.mount_path)));
+            lines.push(format!("    size: {}", volume.size));
+            if volume.shared {
+                lines.push(
+                    "    # Mounted by several services: needs a class that supports it."
+                        .to_string(),
+                );
+                lines.push("    access_modes: [ReadWriteMany]".to_string());
+            }
+        }
+    }
+    if !hint.host_paths.is_empty() {
+        lines.push(
+            "# Host paths are refused unless allowed, under the privileged standard:".to_string(),
+        );
+        for (source, target) in &hint.host_paths {
+            lines.push(format!("#   {source} -> {target}"));
+        }
+        lines.push("# allow_host_path: true".to_string());
+        lines.push("# security: {profile: privileged}".to_string());
+    }
+    lines
+        .iter()
+        .map(|line| format!("        {line}\n"))
+        .collect()
 }
 
 /// A YAML scalar, quoted when plain text would be read as something else.

@@ -3,6 +3,7 @@
 mod support;
 
 mod bad_input;
+mod compose;
 mod list;
 mod schema;
 mod validate;

@@ -258,6 +258,16 @@ fn bind_mount(
     let path = normalize(&root.join(source));
     let path = path.canonicalize().unwrap_or(path);
     if !path.starts_with(&root) {
+        d.push(
+            Diagnostic::warning(
+                "bind-mount",
+                format!(
+                    "`{source}` lies outside the project directory: it can only be a host path"
+                ),
+            )
+            .at(span)
+            .field(field.to_string()),
+        );
         return MountKind::HostPath {
             path: path.to_string_lossy().into_owned(),
         };
