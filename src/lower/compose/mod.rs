@@ -22,11 +22,13 @@
 //!   ports, the image's well-known port is used where certain (postgres 5432, redis 6379…,
 //!   matched on the repository name); otherwise it is an error asking for `expose:`. Published
 //!   ports (not bound to loopback) make it a NodePort, keeping the host port when it lies in
-//!   30000-32767; a StatefulSet's Service is headless and is the StatefulSet's `serviceName`;
-//!   apps.yaml's `service.type` wins. Service ports are the container ports, as compose
-//!   services see each other.
+//!   30000-32767 (other host ports are warned about); a StatefulSet's Service is headless and is
+//!   its `serviceName` — named after the compose service even without ports — unless
+//!   apps.yaml's `service.type` (which wins) makes it another type, when `<workload>-headless`
+//!   governs. Service ports are the container ports, as compose services see each other.
 //! - **Environment** (seed 002). Plain values go to ConfigMap `<entry>-<svc>-env`; values whose
-//!   name looks secret (`*_PASSWORD`, `*_KEY`…) or that are URLs with a password go to Secret
+//!   name looks secret (seed 002's `*_PASSWORD`, `*_KEY`… suffixes, or `PASSWORD`, `SECRET`,
+//!   `TOKEN`… anywhere, as in `PGPASSWORD`) or that are URLs with a password go to Secret
 //!   `<entry>-<svc>-env`; both are imported with `envFrom`. apps.yaml literals win; apps.yaml
 //!   references (`{secret: …}`) become `env` entries.
 //! - **Secrets and configs.** A `file:` definition becomes Secret (ConfigMap) `<entry>-<name>`
@@ -55,7 +57,7 @@
 //!   services is one PVC `<entry>-<volume>`, carried by the first, and needs `ReadWriteMany`
 //!   (or `ReadOnlyMany`) from apps.yaml — otherwise an error. `external: true` volumes refer to
 //!   the existing claim. Anonymous volumes → emptyDir; `tmpfs` and `shm_size` → memory emptyDir.
-//!   Bind mounts, by source: an absolute or `~` path, or one outside the project → hostPath,
+//!   Bind mounts, by source: an absolute or `~` path, or one outside the project (warned) → hostPath,
 //!   refused unless apps.yaml says `allow_host_path: true` (which needs the privileged
 //!   standard); a text file of at most 1 MiB, or a flat directory of such files → ConfigMap
 //!   `<entry>-<svc>-<name>` mounted read-only (binary or larger files are errors); the

@@ -741,3 +741,34 @@ fn services_of_two_entries_in_one_namespace_must_not_clash() {
         d.render()
     );
 }
+
+#[test]
+fn several_ports_get_unique_valid_names() {
+    let f = project(
+        "services:\n  ui:\n    image: myorg/ui\n    ports: [\"3002:3000\", \"8080:8080\"]\n",
+    );
+    let (workloads, _) = lower_ok(&f);
+    let names: Vec<&str> = workload(&workloads, "ui")
+        .main_container()
+        .ports
+        .iter()
+        .map(|p| p.name.as_str())
+        .collect();
+    assert_eq!(names, ["http", "http-2"], "seed 002");
+}
+
+#[test]
+fn one_shot_modes_and_retries_make_jobs() {
+    let f = project(
+        "services:\n  seed:\n    image: myorg/seed\n    restart: on-failure:4\n    deploy: {mode: replicated-job}\n",
+    );
+    let (workloads, _) = lower_ok(&f);
+    let seed = workload(&workloads, "seed");
+    let Controller::Job { job } = &seed.controller else {
+        panic!("a Job")
+    };
+    assert_eq!(job.restart_policy, "OnFailure");
+    assert_eq!(job.backoff_limit, 4);
+    assert_eq!(seed.replicas, Replicas::NotApplicable);
+    assert!(seed.services.is_empty());
+}
