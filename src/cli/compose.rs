@@ -30,7 +30,7 @@ pub enum ComposeCommand {
     Generate(GenerateArgs),
     /// Convert compose files to Kubernetes manifests, without apps.yaml
     Convert(ConvertArgs),
-    /// Print an apps.yaml `compose:` entry for a project, pre-filled where conversion needs a decision
+    /// Print an apps.yaml `compose:` entry, pre-filled where conversion needs a decision
     Init(InitArgs),
     /// Print a compose project as k3s reads it: merged, interpolated, in long form
     Parse(ParseArgs),

@@ -56,15 +56,15 @@
 //!   there too); a claim makes its service a StatefulSet. A named volume mounted by several
 //!   services is one PVC `<entry>-<volume>`, carried by the first, and needs `ReadWriteMany`
 //!   (or `ReadOnlyMany`) from apps.yaml — otherwise an error. `external: true` volumes refer to
-//!   the existing claim. Anonymous volumes → emptyDir; `tmpfs` and `shm_size` → memory emptyDir.
-//!   Bind mounts, by source: an absolute or `~` path, or one outside the project (warned) → hostPath,
-//!   refused unless apps.yaml says `allow_host_path: true` (which needs the privileged
-//!   standard); a text file of at most 1 MiB, or a flat directory of such files → ConfigMap
-//!   `<entry>-<svc>-<name>` mounted read-only (binary or larger files are errors); the
-//!   service's build context, a source file, or a directory holding source files (by extension
-//!   or markers like `package.json`) → dropped with a warning (a development mount); a path
-//!   that does not exist, an empty directory, or one holding data → a claim like a named
-//!   volume, with a warning that its content is not copied.
+//!   the existing claim. Anonymous volumes → emptyDir; `tmpfs` and `shm_size` → memory
+//!   emptyDir. Bind mounts, by source: an absolute or `~` path, or one outside the project
+//!   (warned) → hostPath, refused unless apps.yaml says `allow_host_path: true` (which needs
+//!   the privileged standard); a text file of at most 1 MiB, or a flat directory of such
+//!   files → ConfigMap `<entry>-<svc>-<name>` mounted read-only (binary or larger files are
+//!   errors); the service's build context, a source file, or a directory holding source files
+//!   (by extension or markers like `package.json`) → dropped with a warning (a development
+//!   mount); a path that does not exist, an empty directory, or one holding data → a claim
+//!   like a named volume, with a warning that its content is not copied.
 //! - **Container.** `entrypoint` → command, `command` → args (already split like a shell);
 //!   `user` `uid[:gid]` → runAsUser/runAsGroup (names are warned about); `read_only`,
 //!   `cap_add`, `cap_drop` → the security context, checked against the Pod Security Standard
