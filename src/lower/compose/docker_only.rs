@@ -21,13 +21,7 @@ pub fn warn_docker_only(
                 .field(format!("{field}.{key}")),
         );
     };
-    for (key, value) in &svc.engine_only {
-        warn(
-            key,
-            value.span,
-            "Docker engine setting with no Kubernetes equivalent, ignored",
-        );
-    }
+    // `engine_only` keys are reported by the parser already.
     if let Some(mode) = &svc.network_mode
         && mode.value != "bridge"
         && mode.value != "default"

@@ -364,7 +364,7 @@ pub fn lower_compose_project(
 
     // Pass one: volumes, controller kind, ports.
     let mut prepared: BTreeMap<String, Prepared> = BTreeMap::new();
-    for (name, (merged, _)) in &settings {
+    for (name, (merged, profile)) in &settings {
         let service = &project.services[name];
         let field = format!("{entry_field}.services.{name}");
         let workload = workload_name(&entry.name.value, name);
@@ -378,9 +378,11 @@ pub fn lower_compose_project(
                 workload: &workload,
                 settings: merged,
                 shared: &shared,
+                profile: *profile,
             },
             &mut names,
             &mut config_names,
+            d,
         );
         let owns_claim = planned
             .volumes

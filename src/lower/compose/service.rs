@@ -391,7 +391,12 @@ fn image(
                 "unsupported-build",
                 "a remote build context or an inline Dockerfile is not built by k3s; push the image yourself",
             )
-            .at(build.context.as_ref().map_or(span, |c| c.span))
+            .at(build
+                .context
+                .as_ref()
+                .map(|c| c.span)
+                .filter(|s| s.file != crate::diagnostic::FileId::builtin())
+                .unwrap_or(span))
             .field(format!("{field}.build"))
             .help(format!("the manifests use `{reference}`")),
         );

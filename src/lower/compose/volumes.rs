@@ -4,7 +4,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
 
-use crate::config::{ComposeService, Quantity, Volume, VolumeType as ConfigVolumeType};
+use crate::config::{
+    ComposeService, PodSecurityProfile, Quantity, Volume, VolumeType as ConfigVolumeType,
+};
 use crate::diagnostic::{Diagnostic, Diagnostics, Span};
 use crate::names::{check_dns_label, to_dns_label};
 use crate::sources::compose::{ComposeProject, Service, VolumeType};
@@ -82,6 +84,8 @@ pub enum MountKind {
 
 #[derive(Debug, Clone)]
 pub struct Mount {
+    /// Where the mount is written: `compose.<entry>.services.<svc>.volumes[2]`, `….tmpfs`.
+    pub field: String,
     pub target: String,
     pub read_only: bool,
     pub sub_path: Option<String>,
@@ -150,12 +154,13 @@ pub fn classify_mounts(
                         ),
                     )
                     .at(volume.span)
-                    .field(field),
+                    .field(field.clone()),
                 );
                 MountKind::Dropped
             }
         };
         mounts.push(Mount {
+            field,
             target: v.target.clone(),
             read_only: v.read_only,
             sub_path: v.volume.as_ref().and_then(|o| o.subpath.clone()),
@@ -170,6 +175,7 @@ pub fn classify_mounts(
             .find_map(|o| o.strip_prefix("size="))
             .and_then(|s| crate::sources::compose::parse_bytes(s).ok());
         mounts.push(Mount {
+            field: format!("{field}.tmpfs"),
             target: target.to_string(),
             read_only: false,
             sub_path: None,
@@ -179,6 +185,7 @@ pub fn classify_mounts(
     }
     if let Some(size) = svc.shm_size {
         mounts.push(Mount {
+            field: format!("{field}.shm_size"),
             target: "/dev/shm".to_string(),
             read_only: false,
             sub_path: None,
@@ -568,6 +575,8 @@ pub struct PlanInput<'a> {
     pub workload: &'a str,
     pub settings: &'a ComposeService,
     pub shared: &'a BTreeMap<String, SharedClaim>,
+    /// The Pod Security Standard apps.yaml chose; hostPath needs `privileged`.
+    pub profile: PodSecurityProfile,
 }
 
 /// apps.yaml volumes win over the mounts they match (by name or mount path): a `pvc` one sets
@@ -578,6 +587,7 @@ pub fn plan_volumes(
     input: &PlanInput<'_>,
     names: &mut Names,
     config_names: &mut Names,
+    d: &mut Diagnostics,
 ) -> PlannedVolumes {
     let overrides = &input.settings.volumes;
     for o in overrides {
@@ -695,6 +705,9 @@ pub fn plan_volumes(
                     out.volumes.push(settings.clone());
                     continue;
                 }
+                if !host_path_allowed(path, mount, input, d) {
+                    continue;
+                }
                 let name = names.take("host", "host");
                 out.volumes.push(Volume {
                     path: Some(Spanned::new(path.clone(), mount.span)),
@@ -714,6 +727,42 @@ pub fn plan_volumes(
         }
     }
     out
+}
+
+/// hostPath needs both `allow_host_path: true` and the privileged standard (the shared
+/// volume rules check it again); refused here, the message names the compose line and what to
+/// set in apps.yaml.
+fn host_path_allowed(
+    path: &str,
+    mount: &Mount,
+    input: &PlanInput<'_>,
+    d: &mut Diagnostics,
+) -> bool {
+    let allowed = input.settings.allow_host_path == Some(true);
+    let privileged = input.profile == PodSecurityProfile::Privileged;
+    if allowed && privileged {
+        return true;
+    }
+    let missing = match (allowed, privileged) {
+        (false, false) => "`allow_host_path: true` and `security: {profile: privileged}`",
+        (false, true) => "`allow_host_path: true`",
+        _ => {
+            "`security: {profile: privileged}` (baseline and restricted pods may not use a host path)"
+        }
+    };
+    d.push(
+        Diagnostic::error(
+            "host-path",
+            format!("`{path}` is a path on the host: refused unless the service allows hostPath"),
+        )
+        .at(mount.span)
+        .field(mount.field.clone())
+        .help(format!(
+            "set {missing} under `services.{}` in apps.yaml, or mount a named volume instead",
+            input.service
+        )),
+    );
+    false
 }
 
 fn default_size() -> Quantity {
