@@ -134,6 +134,10 @@ fn generate(context: &Context, args: &GenerateArgs) -> CommandResult {
     let images = args.images.tags()?;
     let (output, warnings) = plan_compose_entry(&resolved, entry, None, &images)?;
     diagnostics.extend(warnings);
+    diagnostics.extend(images.unused());
+    if diagnostics.has_errors() {
+        return Err(Failure::Invalid(diagnostics));
+    }
     print_diagnostics(&diagnostics);
     emit(
         &output,

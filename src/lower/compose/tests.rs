@@ -772,3 +772,49 @@ fn one_shot_modes_and_retries_make_jobs() {
     assert_eq!(seed.replicas, Replicas::NotApplicable);
     assert!(seed.services.is_empty());
 }
+
+#[test]
+fn secrets_and_configs_from_variables_inline_content_and_existing_objects() {
+    let f = with_files(
+        "    variables: {API_TOKEN: t0ken}\n",
+        "services:\n  api:\n    image: myorg/api\n    secrets: [token, tls]\n    configs:\n      - source: settings\n        target: /etc/api/settings.ini\n        mode: 0440\nsecrets:\n  token:\n    environment: API_TOKEN\n  tls:\n    external: true\n    name: api-tls\nconfigs:\n  settings:\n    content: \"debug = false\"\n",
+        &[],
+    );
+    let (workloads, _) = lower_ok(&f);
+    let api = workload(&workloads, "api");
+    let token = api
+        .secrets
+        .iter()
+        .find(|s| s.name == "stack-token")
+        .unwrap();
+    assert_eq!(token.string_data["token"], "t0ken");
+    assert!(
+        api.secrets.iter().all(|s| s.name != "api-tls"),
+        "external: referred to, not made"
+    );
+    assert!(api.pod.volumes.iter().any(|v| matches!(&v.source, VolumeSource::Secret { secret_name, .. } if secret_name == "api-tls")));
+    let settings = api
+        .config_maps
+        .iter()
+        .find(|c| c.name == "stack-settings")
+        .unwrap();
+    assert_eq!(settings.data["settings"], "debug = false");
+    let volume = api
+        .pod
+        .volumes
+        .iter()
+        .find(|v| matches!(&v.source, VolumeSource::ConfigMap { name, .. } if name == "stack-settings"))
+        .unwrap();
+    let VolumeSource::ConfigMap { default_mode, .. } = &volume.source else {
+        unreachable!()
+    };
+    assert_eq!(*default_mode, Some(0o440));
+    let mount = api
+        .main_container()
+        .volume_mounts
+        .iter()
+        .find(|m| m.name == volume.name)
+        .unwrap();
+    assert_eq!(mount.mount_path, "/etc/api/settings.ini");
+    assert_eq!(mount.sub_path.as_deref(), Some("settings"));
+}
