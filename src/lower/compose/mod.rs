@@ -110,7 +110,7 @@ pub use volumes::DEFAULT_CLAIM_SIZE;
 use self::dependencies::Endpoint;
 use self::files::{FileKind, Lookup, read_dotenv};
 use self::ports::{ServicePorts, service_ports};
-use self::references::{Edges, Reference, literal, references};
+use self::references::{Edges, Reference, Via, literal, references};
 use self::settings::{apps_yaml_settings, compose_settings, layer, unknown_services};
 use self::volumes::{
     Mount, MountKind, Names, PlanInput, PlannedVolumes, SharedClaim, classify_mounts, plan_volumes,
@@ -119,13 +119,14 @@ use super::context::LowerContext;
 use crate::config::{
     ComposeEntry, ComposeService, PodSecurityProfile, VolumeType as ConfigVolumeType, WorkloadKind,
 };
-use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
+use crate::diagnostic::{Diagnostic, Diagnostics, Span, did_you_mean};
 use crate::names::to_dns_label;
 use crate::resolve::Entry;
 use crate::sources::compose::{
-    ComposeProject, Condition, LoadOptions, default_compose_files, load_project,
+    ComposeProject, Condition, LoadOptions, Service, default_compose_files, load_project,
 };
 use crate::workload::LoweredEntry;
+use crate::yaml::Spanned;
 
 /// Loads the entry's compose project and lowers every enabled service of it.
 pub fn lower_compose(
@@ -308,43 +309,13 @@ pub fn lower_compose_project(
     check_service_names(entry, project, &enabled, d);
 
     // Who reaches whom.
-    let edges: Vec<Edges<'_>> = settings
-        .iter()
-        .map(|(name, (merged, _))| {
-            let service = &project.services[name];
-            let mut environment: BTreeMap<String, (String, crate::diagnostic::Span)> = service
-                .value
-                .environment
-                .iter()
-                .map(|(k, v)| (k.clone(), (v.value.clone(), v.span)))
-                .collect();
-            for (key, value) in &merged.environment {
-                if let Some(text) = literal(&value.value) {
-                    environment.insert(key.clone(), (text.to_string(), value.span));
-                }
-            }
-            Edges {
-                name,
-                depends_on: service
-                    .value
-                    .depends_on
-                    .iter()
-                    .map(|(target, dep)| (target.clone(), dep.value.condition, dep.span))
-                    .collect(),
-                environment: environment
-                    .into_iter()
-                    .map(|(k, (v, span))| (k, v, span))
-                    .collect(),
-            }
-        })
-        .collect();
+    let edges = service_edges(project, &settings);
     let reached = references(&edges, &enabled);
     let one_shot: BTreeSet<String> = reached
         .iter()
         .filter(|(_, refs)| {
-            refs.iter().any(|r| {
-                r.via == references::Via::DependsOn(Condition::ServiceCompletedSuccessfully)
-            })
+            refs.iter()
+                .any(|r| r.via == Via::DependsOn(Condition::ServiceCompletedSuccessfully))
         })
         .map(|(name, _)| name.clone())
         .collect();
@@ -363,103 +334,21 @@ pub fn lower_compose_project(
     let shared = shared_claims(entry, &mounts, &settings, d);
 
     // Pass one: volumes, controller kind, ports.
-    let mut prepared: BTreeMap<String, Prepared> = BTreeMap::new();
-    for (name, (merged, profile)) in &settings {
-        let service = &project.services[name];
-        let field = format!("{entry_field}.services.{name}");
-        let workload = workload_name(&entry.name.value, name);
-        let mut names = Names::default();
-        let mut config_names = Names::default();
-        config_names.reserve("env");
-        let planned = plan_volumes(
-            &mounts[name],
-            &PlanInput {
-                service: name,
-                workload: &workload,
-                settings: merged,
-                shared: &shared,
-                profile: *profile,
-            },
-            &mut names,
-            &mut config_names,
-            d,
-        );
-        let owns_claim = planned
-            .volumes
-            .iter()
-            .any(|v| v.kind.value == ConfigVolumeType::Pvc && v.claim_name.is_none());
-        let job_mode = service
-            .value
-            .deploy
-            .as_ref()
-            .and_then(|d| d.mode.as_ref())
-            .is_some_and(|m| m.value.ends_with("-job"));
-        let kind = match &merged.kind {
-            Some(kind) => kind.value,
-            None if one_shot.contains(name) || job_mode => WorkloadKind::Job,
-            None if owns_claim => WorkloadKind::Statefulset,
-            None => WorkloadKind::Deployment,
-        };
-        let is_job = matches!(kind, WorkloadKind::Job | WorkloadKind::Cronjob);
-        let service_enabled = merged.service.as_ref().and_then(|s| s.enabled) != Some(false);
-        let needed: Vec<&Reference> = reached
-            .get(name)
-            .map(|refs| {
-                refs.iter()
-                    .filter(|r| {
-                        r.via != references::Via::DependsOn(Condition::ServiceCompletedSuccessfully)
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let wanted = !needed.is_empty() && !is_job && service_enabled;
-        let ports = service_ports(
-            service,
-            &merged.expose,
-            merged
-                .image
-                .as_ref()
-                .map(|i| i.value.as_str())
-                .filter(|_| wanted),
-            &field,
-            d,
-        );
-        if wanted && ports.container.is_empty() {
-            let who: Vec<String> = needed.iter().map(|r| r.describe()).collect();
-            let image = merged.image.as_ref().map_or_else(
-                || "a built image".to_string(),
-                |i| format!("image `{}`", i.value),
-            );
-            d.push(
-                Diagnostic::error(
-                    "missing-port",
-                    format!(
-                        "`{name}` is reached by {} but declares no port, and its {image} has no well-known one",
-                        who.join(", ")
-                    ),
-                )
-                .at(service.span)
-                .field(format!("{field}.expose"))
-                .label(needed[0].span, "reached here")
-                .help(format!(
-                    "add `expose: [\"PORT\"]` to `{name}` in the compose file, or `services.{name}.expose: [PORT]` under the compose entry in apps.yaml"
-                )),
-            );
-        }
-        let has_service = !ports.container.is_empty() && !is_job && service_enabled;
-        prepared.insert(
-            name.clone(),
-            Prepared {
-                settings: merged.clone(),
-                kind,
-                planned,
-                names,
-                ports,
-                service_name: to_dns_label(name),
-                has_service,
-            },
-        );
-    }
+    let facts = ProjectFacts {
+        entry,
+        reached: &reached,
+        one_shot: &one_shot,
+        shared: &shared,
+    };
+    let prepared: BTreeMap<String, Prepared> = settings
+        .iter()
+        .map(|(name, (merged, profile))| {
+            let service = &project.services[name];
+            let prepared =
+                prepare_service(&facts, name, service, merged, *profile, &mounts[name], d);
+            (name.clone(), prepared)
+        })
+        .collect();
 
     let endpoints = prepared
         .iter()
@@ -476,39 +365,14 @@ pub fn lower_compose_project(
             })
         })
         .collect();
-    let mut file_owners = BTreeMap::new();
-    for name in &enabled {
-        let svc = &project.services[name].value;
-        for (kind, refs) in [
-            (FileKind::Secret, &svc.secrets),
-            (FileKind::Config, &svc.configs),
-        ] {
-            for r in refs {
-                file_owners
-                    .entry((kind, r.value.source.clone()))
-                    .or_insert_with(|| name.clone());
-            }
-        }
-    }
-    let networks = enabled
-        .iter()
-        .map(|name| {
-            let svc = &project.services[name].value;
-            let mut networks: BTreeSet<String> = svc.networks.keys().cloned().collect();
-            if networks.is_empty() {
-                networks.insert("default".to_string());
-            }
-            (name.clone(), networks)
-        })
-        .collect();
     let plan = Plan {
         entry,
         project,
         cx,
         prepared_names: enabled.clone(),
         endpoints,
-        file_owners,
-        networks,
+        file_owners: file_owners(project, &enabled),
+        networks: networks(project, &enabled),
         lookup: Lookup {
             variables: &entry.spec.variables,
             dotenv: read_dotenv(&project.project_dir),
@@ -526,6 +390,178 @@ pub fn lower_compose_project(
         out.builds.extend(build);
     }
     out
+}
+
+/// Each service's edges: its `depends_on`, and its environment (apps.yaml literals over the
+/// compose values).
+fn service_edges<'a>(
+    project: &ComposeProject,
+    settings: &'a BTreeMap<String, (ComposeService, PodSecurityProfile)>,
+) -> Vec<Edges<'a>> {
+    settings
+        .iter()
+        .map(|(name, (merged, _))| {
+            let service = &project.services[name].value;
+            let mut environment: BTreeMap<String, (String, Span)> = service
+                .environment
+                .iter()
+                .map(|(k, v)| (k.clone(), (v.value.clone(), v.span)))
+                .collect();
+            for (key, value) in &merged.environment {
+                if let Some(text) = literal(&value.value) {
+                    environment.insert(key.clone(), (text.to_string(), value.span));
+                }
+            }
+            Edges {
+                name,
+                depends_on: service
+                    .depends_on
+                    .iter()
+                    .map(|(target, dep)| (target.clone(), dep.value.condition, dep.span))
+                    .collect(),
+                environment: environment
+                    .into_iter()
+                    .map(|(k, (v, span))| (k, v, span))
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+/// What pass one needs to know about the whole project.
+struct ProjectFacts<'a> {
+    entry: &'a Entry<ComposeEntry>,
+    reached: &'a BTreeMap<String, Vec<Reference>>,
+    one_shot: &'a BTreeSet<String>,
+    shared: &'a BTreeMap<String, SharedClaim>,
+}
+
+/// One service's volumes, controller kind and ports.
+fn prepare_service(
+    facts: &ProjectFacts<'_>,
+    name: &str,
+    service: &Spanned<Service>,
+    merged: &ComposeService,
+    profile: PodSecurityProfile,
+    mounts: &[Mount],
+    d: &mut Diagnostics,
+) -> Prepared {
+    let entry = facts.entry;
+    let field = format!("{}.services.{name}", entry.field());
+    let workload = workload_name(&entry.name.value, name);
+    let mut names = Names::default();
+    let mut config_names = Names::default();
+    config_names.reserve("env");
+    let planned = plan_volumes(
+        mounts,
+        &PlanInput {
+            service: name,
+            workload: &workload,
+            settings: merged,
+            shared: facts.shared,
+            profile,
+        },
+        &mut names,
+        &mut config_names,
+        d,
+    );
+    let owns_claim = planned
+        .volumes
+        .iter()
+        .any(|v| v.kind.value == ConfigVolumeType::Pvc && v.claim_name.is_none());
+    let job_mode = service
+        .value
+        .deploy
+        .as_ref()
+        .and_then(|d| d.mode.as_ref())
+        .is_some_and(|m| m.value.ends_with("-job"));
+    let kind = match &merged.kind {
+        Some(kind) => kind.value,
+        None if facts.one_shot.contains(name) || job_mode => WorkloadKind::Job,
+        None if owns_claim => WorkloadKind::Statefulset,
+        None => WorkloadKind::Deployment,
+    };
+    let is_job = matches!(kind, WorkloadKind::Job | WorkloadKind::Cronjob);
+    let service_enabled = merged.service.as_ref().and_then(|s| s.enabled) != Some(false);
+    let needed: Vec<&Reference> = facts
+        .reached
+        .get(name)
+        .into_iter()
+        .flatten()
+        .filter(|r| r.via != Via::DependsOn(Condition::ServiceCompletedSuccessfully))
+        .collect();
+    let wanted = !needed.is_empty() && !is_job && service_enabled;
+    let image = merged.image.as_ref().map(|i| i.value.as_str());
+    let ports = service_ports(service, &merged.expose, image.filter(|_| wanted), &field, d);
+    if wanted && ports.container.is_empty() {
+        let who: Vec<String> = needed.iter().map(|r| r.describe()).collect();
+        let image = image.map_or_else(|| "a built image".to_string(), |i| format!("image `{i}`"));
+        d.push(
+            Diagnostic::error(
+                "missing-port",
+                format!(
+                    "`{name}` is reached by {} but declares no port, and its {image} has no well-known one",
+                    who.join(", ")
+                ),
+            )
+            .at(service.span)
+            .field(format!("{field}.expose"))
+            .label(needed[0].span, "reached here")
+            .help(format!(
+                "add `expose: [\"PORT\"]` to `{name}` in the compose file, or `services.{name}.expose: [PORT]` under the compose entry in apps.yaml"
+            )),
+        );
+    }
+    Prepared {
+        settings: merged.clone(),
+        kind,
+        planned,
+        names,
+        has_service: !ports.container.is_empty() && !is_job && service_enabled,
+        ports,
+        service_name: to_dns_label(name),
+    }
+}
+
+/// (secret or config, name) → the first enabled service (by name) using it, which carries
+/// its object.
+fn file_owners(
+    project: &ComposeProject,
+    enabled: &BTreeSet<String>,
+) -> BTreeMap<(FileKind, String), String> {
+    let mut owners = BTreeMap::new();
+    for name in enabled {
+        let svc = &project.services[name].value;
+        for (kind, refs) in [
+            (FileKind::Secret, &svc.secrets),
+            (FileKind::Config, &svc.configs),
+        ] {
+            for r in refs {
+                owners
+                    .entry((kind, r.value.source.clone()))
+                    .or_insert_with(|| name.clone());
+            }
+        }
+    }
+    owners
+}
+
+/// Each enabled service's compose networks (`default` when it lists none).
+fn networks(
+    project: &ComposeProject,
+    enabled: &BTreeSet<String>,
+) -> BTreeMap<String, BTreeSet<String>> {
+    enabled
+        .iter()
+        .map(|name| {
+            let svc = &project.services[name].value;
+            let mut networks: BTreeSet<String> = svc.networks.keys().cloned().collect();
+            if networks.is_empty() {
+                networks.insert("default".to_string());
+            }
+            (name.clone(), networks)
+        })
+        .collect()
 }
 
 /// Services whose names become the same DNS label (`my_db`, `my-db`) would share a Service;
