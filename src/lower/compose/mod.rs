@@ -25,7 +25,8 @@
 //!   30000-32767 (other host ports are warned about); a StatefulSet's Service is headless and is
 //!   its `serviceName` — named after the compose service even without ports — unless
 //!   apps.yaml's `service.type` (which wins) makes it another type, when `<workload>-headless`
-//!   governs. Service ports are the container ports, as compose services see each other.
+//!   governs. Service ports are the container ports, as compose services see each other; a
+//!   port given without a host port (Docker would pick a random one) stays in the cluster.
 //! - **Environment** (seed 002). Plain values go to ConfigMap `<entry>-<svc>-env`; values whose
 //!   name looks secret (seed 002's `*_PASSWORD`, `*_KEY`… suffixes, or `PASSWORD`, `SECRET`,
 //!   `TOKEN`… anywhere, as in `PGPASSWORD`) or that are URLs with a password go to Secret

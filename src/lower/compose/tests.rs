@@ -818,3 +818,40 @@ fn secrets_and_configs_from_variables_inline_content_and_existing_objects() {
     assert_eq!(mount.mount_path, "/etc/api/settings.ini");
     assert_eq!(mount.sub_path.as_deref(), Some("settings"));
 }
+
+#[test]
+fn settings_for_a_service_the_project_lacks_are_an_error() {
+    let f = with_files(
+        "    services:\n      wbe: {replicas: 2}\n",
+        "services:\n  web:\n    image: nginx\n",
+        &[],
+    );
+    let (_, d) = lower(&f);
+    let error = d
+        .items
+        .iter()
+        .find(|i| i.code == "unknown-service")
+        .unwrap();
+    assert!(
+        error.render().contains("did you mean `web`?"),
+        "{}",
+        error.render()
+    );
+}
+
+#[test]
+fn a_service_name_that_is_no_dns_label_is_renamed_with_a_warning() {
+    let f = project(
+        "services:\n  my_db:\n    image: postgres\n  web:\n    image: nginx\n    depends_on: [my_db]\n",
+    );
+    let (workloads, d) = lower_ok(&f);
+    let db = workload(&workloads, "my-db");
+    assert_eq!(db.services[0].name, "my-db");
+    assert!(codes(&d, Severity::Warning).contains(&"renamed-service"));
+    let wait = &workload(&workloads, "web").pod.init_containers[0];
+    assert!(
+        wait.command[2].contains("nc -z -w 2 my-db 5432"),
+        "{:?}",
+        wait.command
+    );
+}
