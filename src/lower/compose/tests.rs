@@ -855,3 +855,23 @@ fn a_service_name_that_is_no_dns_label_is_renamed_with_a_warning() {
         wait.command
     );
 }
+
+#[test]
+fn a_cron_job_when_apps_yaml_asks() {
+    let f = with_files(
+        "    services:\n      backup:\n        kind: cronjob\n        job: {schedule: \"0 3 * * *\"}\n",
+        "services:\n  backup:\n    image: postgres:15\n    command: [\"sh\", \"-c\", \"pg_dump -h db > /backup/dump.sql\"]\n    volumes: [backups:/backup]\nvolumes:\n  backups:\n",
+        &[],
+    );
+    let (workloads, _) = lower_ok(&f);
+    let backup = workload(&workloads, "backup");
+    let Controller::CronJob { schedule, .. } = &backup.controller else {
+        panic!("a CronJob: {:?}", backup.controller)
+    };
+    assert_eq!(schedule, "0 3 * * *");
+    assert_eq!(
+        backup.claims[0].name, "stack-backup-backups",
+        "a standalone claim"
+    );
+    assert!(backup.services.is_empty());
+}
