@@ -3,6 +3,7 @@
 //! The pipeline is load (`config`) → resolve(env) (`resolve`) → lower → render → emit; the
 //! `cli` module is a thin shell over it. See the README's design notes.
 
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod cron;

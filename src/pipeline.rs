@@ -1,13 +1,14 @@
 //! The whole run for one environment — resolve, lower, render — shared by `validate`,
 //! `generate`, `list` and the per-section commands, so they can never disagree.
 
+use crate::check::{Origin, check_manifests};
 use crate::config::{ComposeEntry, Project, Section};
 use crate::diagnostic::Diagnostics;
 use crate::images::ImageTags;
 use crate::lower::{
     LowerContext, LoweredEnvironment, TreeLocation, lower_compose_entry, lower_environment,
 };
-use crate::render::{Manifest, RenderContext, render_workload, sort_manifests};
+use crate::render::{Manifest, RenderContext, render_routes, render_workload, sort_manifests};
 use crate::resolve::{Entry, Inputs, Resolved, resolve};
 use crate::sources::compose::ComposeProject;
 use crate::workload::LoweredEntry;
@@ -56,17 +57,23 @@ pub fn plan_environment(
     };
     let ctx = RenderContext {
         env: env.to_string(),
+        ingress: resolved.ingress,
     };
+    let mut problems = Diagnostics::new();
     let entries = lowered
         .entries
         .iter()
         .map(|entry| {
-            let mut manifests: Vec<Manifest> = entry
-                .entry
-                .workloads
-                .iter()
-                .flat_map(|w| render_workload(w, &ctx))
-                .collect();
+            let mut manifests = Vec::new();
+            for workload in &entry.entry.workloads {
+                let rendered = render_workload(workload, &ctx);
+                let origin = Origin {
+                    span: workload.name_span,
+                    field: &workload.field,
+                };
+                check_manifests(&rendered, &origin, &mut problems);
+                manifests.extend(rendered);
+            }
             sort_manifests(&mut manifests);
             EntryOutput {
                 section: entry.section,
@@ -77,7 +84,10 @@ pub fn plan_environment(
             }
         })
         .collect();
-    let gateway = Vec::new();
+    if problems.has_errors() {
+        return Err(problems);
+    }
+    let gateway = render_gateway(&lowered, &ctx);
     Ok(EnvironmentPlan {
         resolved,
         entries,
@@ -98,14 +108,25 @@ pub fn plan_compose_entry(
     let (lowered, warnings) = lower_compose_entry(entry, project, &cx)?;
     let ctx = RenderContext {
         env: resolved.env.clone(),
+        ingress: resolved.ingress,
     };
-    let mut manifests: Vec<Manifest> = lowered
-        .entry
-        .workloads
-        .iter()
-        .flat_map(|w| render_workload(w, &ctx))
-        .collect();
+    let mut problems = Diagnostics::new();
+    let mut manifests = Vec::new();
+    for workload in &lowered.entry.workloads {
+        let rendered = render_workload(workload, &ctx);
+        let origin = Origin {
+            span: workload.name_span,
+            field: &workload.field,
+        };
+        check_manifests(&rendered, &origin, &mut problems);
+        manifests.extend(rendered);
+    }
+    if problems.has_errors() {
+        return Err(problems);
+    }
     sort_manifests(&mut manifests);
+    let mut warnings = warnings;
+    warnings.extend(problems);
     Ok((
         EntryOutput {
             section: lowered.section,
@@ -116,6 +137,27 @@ pub fn plan_compose_entry(
         },
         warnings,
     ))
+}
+
+/// The gateway's routes, each in its target's namespace, labelled as the gateway's.
+fn render_gateway(lowered: &LoweredEnvironment, ctx: &RenderContext) -> Vec<Manifest> {
+    let labels = std::collections::BTreeMap::from([
+        (
+            "app.kubernetes.io/managed-by".to_string(),
+            "k3s".to_string(),
+        ),
+        (
+            "app.kubernetes.io/part-of".to_string(),
+            "gateway".to_string(),
+        ),
+    ]);
+    let mut manifests: Vec<Manifest> = lowered
+        .gateway
+        .iter()
+        .flat_map(|g| render_routes(std::slice::from_ref(&g.route), &g.namespace, &labels, ctx))
+        .collect();
+    sort_manifests(&mut manifests);
+    manifests
 }
 
 /// The environments a command acts on: those named, or every declared one.

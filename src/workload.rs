@@ -631,6 +631,8 @@ pub struct ImageBuild {
     /// The full reference manifests use.
     pub reference: String,
     pub context: PathBuf,
+    /// An absolute path; a relative one names a generated file of `LoweredEntry::files` (a
+    /// function project's `Dockerfile`), written next to the entry's manifests.
     pub dockerfile: PathBuf,
     pub target: Option<String>,
     pub args: BTreeMap<String, String>,

@@ -12,6 +12,8 @@ pub struct Args {
 
 pub fn run(args: &Args) -> CommandResult {
     let mut command = Cli::command();
-    clap_complete::generate(args.shell, &mut command, "k3s", &mut std::io::stdout());
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut command, "k3s", &mut script);
+    out!("{}", String::from_utf8_lossy(&script));
     Ok(EXIT_OK)
 }

@@ -6,15 +6,14 @@ use std::path::{Path, PathBuf};
 use clap::{Subcommand, ValueEnum};
 
 use super::generate::ImageArgs;
-use super::{CommandResult, Context, EXIT_OK, Failure, print_diagnostics};
+use super::{CommandResult, Context, EXIT_OK, Failure, print_diagnostics, section};
 use crate::config::{ComposeEntry, Section};
-use crate::diagnostic::did_you_mean;
-use crate::emit::{GENERATED_MARKER, manifests_file};
+use crate::emit::GENERATED_MARKER;
 use crate::lower::{ServiceHints, init_hints};
 use crate::names::to_dns_label;
 use crate::pipeline::{EntryOutput, plan_compose_entry};
 use crate::render::Manifest;
-use crate::resolve::{Entry, Resolved, resolve};
+use crate::resolve::{Entry, Resolved};
 use crate::sources::compose::{ComposeProject, LoadOptions, default_compose_files, load_project};
 use crate::yaml::Spanned;
 
@@ -40,14 +39,12 @@ pub enum ComposeCommand {
 pub struct GenerateArgs {
     /// The compose entry's name in apps.yaml
     pub name: String,
-    /// Environment to generate
+    /// Environment [default: the first declared]
     #[arg(short, long = "env", value_name = "ENV")]
-    pub env: String,
+    pub env: Option<String>,
     /// Write DIR/compose/NAME/manifests.yaml instead of printing
     #[arg(short, long, value_name = "DIR")]
     pub output: Option<PathBuf>,
-    #[command(flatten)]
-    pub images: ImageArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -115,55 +112,17 @@ pub fn run(context: &Context, args: &Args) -> CommandResult {
     }
 }
 
+/// Plans the whole environment (apps.yaml is checked as a whole), like `k3s app generate`.
 fn generate(context: &Context, args: &GenerateArgs) -> CommandResult {
-    let (project, mut diagnostics) = context.load()?;
-    if diagnostics.has_errors() {
-        return Err(Failure::Invalid(diagnostics));
-    }
-    if project.environment(&args.env).is_none() {
-        let mut message = format!("environment `{}` is not declared in apps.yaml", args.env);
-        if let Some(similar) = did_you_mean(&args.env, project.environment_names()) {
-            message.push_str(&format!(" (did you mean `{similar}`?)"));
-        }
-        return Err(Failure::Usage(message));
-    }
-    let resolved = resolve(&project, &args.env, &context.inputs)?;
-    let Some(entry) = resolved.compose.iter().find(|e| e.name.value == args.name) else {
-        return Err(Failure::Usage(missing_entry(&resolved, &args.name)));
-    };
-    let images = args.images.tags()?;
-    let (output, warnings) = plan_compose_entry(&resolved, entry, None, &images)?;
-    diagnostics.extend(warnings);
-    diagnostics.extend(images.unused());
-    if diagnostics.has_errors() {
-        return Err(Failure::Invalid(diagnostics));
-    }
-    print_diagnostics(&diagnostics);
-    emit(
-        &output,
-        manifests_file(&args.env, &output.manifests),
-        args.output.as_deref(),
-    )
-}
-
-fn missing_entry(resolved: &Resolved, name: &str) -> String {
-    if resolved
-        .disabled
-        .iter()
-        .any(|(section, n)| *section == Section::Compose && n.value == name)
-    {
-        return format!(
-            "compose entry `{name}` is disabled in environment `{}`",
-            resolved.env
-        );
-    }
-    let mut message = format!("apps.yaml has no compose entry `{name}`");
-    if let Some(similar) =
-        did_you_mean(name, resolved.compose.iter().map(|e| e.name.value.as_str()))
-    {
-        message.push_str(&format!(" (did you mean `{similar}`?)"));
-    }
-    message
+    let env = section::environment(context, args.env.as_deref())?;
+    let plan = section::plan(context, &env)?;
+    let entry = section::find(&plan, Section::Compose, &args.name)?;
+    let dir = args
+        .output
+        .as_ref()
+        .map(|dir| dir.join("compose").join(&args.name));
+    section::emit(entry, &env, dir.as_deref())?;
+    Ok(EXIT_OK)
 }
 
 fn convert(args: &ConvertArgs) -> CommandResult {
@@ -272,7 +231,7 @@ fn document(header: &str, manifests: &[Manifest]) -> String {
 /// Prints `text`, or writes it to `DIR/compose/<name>/manifests.yaml`.
 fn emit(output: &EntryOutput, text: String, dir: Option<&Path>) -> CommandResult {
     let Some(dir) = dir else {
-        print!("{text}");
+        out!("{text}");
         return Ok(EXIT_OK);
     };
     let target = dir.join("compose").join(&output.name);
@@ -280,11 +239,7 @@ fn emit(output: &EntryOutput, text: String, dir: Option<&Path>) -> CommandResult
         .map_err(|e| anyhow::anyhow!("creating {}: {e}", target.display()))?;
     let file = target.join("manifests.yaml");
     std::fs::write(&file, text).map_err(|e| anyhow::anyhow!("writing {}: {e}", file.display()))?;
-    println!(
-        "{}: {} objects written",
-        file.display(),
-        output.manifests.len()
-    );
+    outln!("{}", file.display());
     Ok(EXIT_OK)
 }
 
@@ -332,7 +287,7 @@ fn init(args: &InitArgs) -> CommandResult {
         text if text.is_empty() => ".".to_string(),
         text => text,
     };
-    print!(
+    out!(
         "{}",
         init_entry(
             &args.name,
@@ -460,11 +415,11 @@ fn parse(args: &ParseArgs) -> CommandResult {
     let project = load_project(&files, &options).map_err(Failure::Invalid)?;
     print_diagnostics(&project.warnings);
     match args.output {
-        ModelFormat::Json => println!(
+        ModelFormat::Json => outln!(
             "{}",
             serde_json::to_string_pretty(&project).expect("the model serializes to JSON")
         ),
-        ModelFormat::Yaml => print!("{}", crate::render::yaml_document(&project)),
+        ModelFormat::Yaml => out!("{}", crate::render::yaml_document(&project)),
     }
     Ok(EXIT_OK)
 }

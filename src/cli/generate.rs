@@ -70,10 +70,14 @@ pub fn run(context: &Context, args: &Args) -> CommandResult {
             "--stdout prints one environment: name it with --env".to_string(),
         ));
     }
-    let output = args
+    // `.` components confuse directory creation (`out/.` cannot be created before `out`).
+    let output: PathBuf = args
         .output
         .clone()
-        .unwrap_or_else(|| project.dir.join(DEFAULT_OUTPUT));
+        .unwrap_or_else(|| project.dir.join(DEFAULT_OUTPUT))
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect();
     let location = TreeLocation {
         repo_url_override: args.repo_url.clone(),
         tree_path: relative_tree_path(&project.dir, &output),
@@ -93,7 +97,7 @@ pub fn run(context: &Context, args: &Args) -> CommandResult {
     }
     print_diagnostics(&diagnostics);
     if args.stdout {
-        print!("{}", manifest_stream(&plans[0]));
+        out!("{}", manifest_stream(&plans[0]));
         return Ok(EXIT_OK);
     }
     if args.check {
@@ -134,14 +138,14 @@ fn check(output: &Path, plans: &[EnvironmentPlan], verbose: bool) -> CommandResu
                 DriftKind::Changed => "would change",
                 DriftKind::Removed => "would be removed",
             };
-            println!("{}: {what}", output.join(&drift.path).display());
+            outln!("{}: {what}", output.join(&drift.path).display());
             if verbose {
-                print!("{}", drift.unified_diff());
+                out!("{}", drift.unified_diff());
             }
         }
     }
     if drifted == 0 {
-        println!("{}: up to date", output.display());
+        outln!("{}: up to date", output.display());
         Ok(EXIT_OK)
     } else {
         eprintln!(
@@ -160,9 +164,9 @@ fn write(output: &Path, plans: &[EnvironmentPlan]) -> CommandResult {
             .map_err(|e| anyhow::anyhow!("writing {}: {e}", output.join(env).display()))?;
         let dir = output.join(env);
         if outcome.unchanged {
-            println!("{}: unchanged ({} files)", dir.display(), tree.files.len());
+            outln!("{}: unchanged ({} files)", dir.display(), tree.files.len());
         } else {
-            println!(
+            outln!(
                 "{}: {} file{} written, {} pruned",
                 dir.display(),
                 outcome.written.len(),

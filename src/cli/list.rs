@@ -55,11 +55,11 @@ pub fn run(context: &Context, args: &Args) -> CommandResult {
     }
     let listing = listing(&project, &resolved);
     match args.output {
-        ListFormat::Json => println!(
+        ListFormat::Json => outln!(
             "{}",
             serde_json::to_string_pretty(&listing).expect("JSON serializes")
         ),
-        ListFormat::Table => print!("{}", table(&listing)),
+        ListFormat::Table => out!("{}", table(&listing)),
     }
     Ok(EXIT_OK)
 }
@@ -130,6 +130,11 @@ fn table(listing: &Listing) -> String {
         }
         rows.push(row);
     }
+    format_table(&rows)
+}
+
+/// Left-aligned columns separated by two spaces, no trailing blanks.
+pub(super) fn format_table(rows: &[Vec<String>]) -> String {
     let widths: Vec<usize> = (0..rows[0].len())
         .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
         .collect();

@@ -1,11 +1,24 @@
 //! Command-line interface: clap definitions and one file per command. Orchestration only:
 //! commands call the pipeline and print; they hold no apps.yaml logic of their own.
 
+/// `print!` for command output: a closed pipe (`k3s … | head`) ends the process quietly.
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::cli::write_stdout(&format!($($arg)*)) };
+}
+
+/// `println!` for command output; see [`out!`].
+macro_rules! outln {
+    ($($arg:tt)*) => { $crate::cli::write_stdout(&format!("{}\n", format_args!($($arg)*))) };
+}
+
+mod app;
 mod completions;
 mod compose;
+mod function;
 mod generate;
 mod list;
 mod schema;
+mod section;
 mod validate;
 
 use std::collections::BTreeMap;
@@ -57,6 +70,12 @@ pub enum Command {
     Compose(compose::Args),
     /// List the entries of apps.yaml with their section, namespace and state per environment
     List(list::Args),
+    /// Traditional apps: one app's manifests, or the apps of an environment
+    #[command(subcommand)]
+    App(app::AppCommand),
+    /// Serverless functions: a project's functions, or its manifests and Dockerfile
+    #[command(subcommand, name = "fn")]
+    Fn(function::FnCommand),
     /// Print the JSON Schema of apps.yaml
     Schema,
     /// Print shell completions
@@ -87,7 +106,23 @@ pub(crate) fn parse_key_value(text: &str) -> Result<(String, String), String> {
 /// Runs the command line of this process.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    ExitCode::from(run(cli))
+    let code = run(cli);
+    if std::env::var_os("K3S_REPORT_PEAK_MEMORY").is_some() {
+        report_peak_memory();
+    }
+    ExitCode::from(code)
+}
+
+/// For the benchmark: the process's peak resident memory, from Linux's `/proc/self/status`.
+fn report_peak_memory() {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    if let Some(kib) = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .map(|v| v.trim().trim_end_matches("kB").trim().to_string())
+    {
+        eprintln!("peak-memory-kib: {kib}");
+    }
 }
 
 /// Runs parsed arguments; returns the exit code.
@@ -101,6 +136,8 @@ pub fn run(cli: Cli) -> u8 {
         Command::Generate(args) => generate::run(&context, &args),
         Command::List(args) => list::run(&context, &args),
         Command::Compose(args) => compose::run(&context, &args),
+        Command::App(command) => app::run(&context, &command),
+        Command::Fn(command) => function::run(&context, &command),
         Command::Schema => schema::run(),
         Command::Completions(args) => completions::run(&args),
     };
@@ -183,6 +220,22 @@ impl Context {
                 Failure::Invalid(d)
             }
         })
+    }
+}
+
+/// Writes command output to stdout. A reader that went away (`| head`) is not an error: the
+/// process exits 0 at once, as ripgrep does.
+pub fn write_stdout(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let written = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
+    if let Err(e) = written {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: writing to stdout: {e}");
+        std::process::exit(i32::from(EXIT_USAGE));
     }
 }
 

@@ -3,6 +3,6 @@
 use super::{CommandResult, EXIT_OK};
 
 pub fn run() -> CommandResult {
-    print!("{}", crate::schema::apps_schema_json());
+    out!("{}", crate::schema::apps_schema_json());
     Ok(EXIT_OK)
 }

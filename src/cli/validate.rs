@@ -39,7 +39,7 @@ pub fn run(context: &Context, args: &Args) -> CommandResult {
         Format::Text => {
             print_diagnostics(&diagnostics);
             if valid {
-                println!(
+                outln!(
                     "{}: valid for {}",
                     project.display_path().display(),
                     environments.join(", ")
@@ -56,7 +56,7 @@ fn print_json(diagnostics: &crate::diagnostic::Diagnostics, environments: &[Stri
         "environments": environments,
         "diagnostics": diagnostics.items.iter().map(|d| d.to_json()).collect::<Vec<_>>(),
     });
-    println!(
+    outln!(
         "{}",
         serde_json::to_string_pretty(&json).expect("JSON serializes")
     );

@@ -88,8 +88,7 @@ fn application_file_name(application: &crate::lower::ApplicationPlan) -> String 
     }
 }
 
-/// A multi-document manifests file with the generated header for `env`.
-pub fn manifests_file(env: &str, manifests: &[Manifest]) -> String {
+fn manifests_file(env: &str, manifests: &[Manifest]) -> String {
     let mut out = header(env);
     for manifest in manifests {
         out.push_str("---\n");

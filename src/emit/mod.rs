@@ -8,6 +8,6 @@ mod tree;
 mod write;
 
 pub use check::{Drift, DriftKind, check_environment};
-pub use layout::{environment_tree, manifest_stream, manifests_file};
+pub use layout::{environment_tree, manifest_stream};
 pub use tree::{GENERATED_MARKER, Tree, header};
 pub use write::{WriteOutcome, write_environment};

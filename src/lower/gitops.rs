@@ -104,6 +104,8 @@ pub fn plan_argocd(
 ) -> Option<(Vec<ApplicationPlan>, ProjectPlan)> {
     let argocd = &resolved.argocd;
     let env = &resolved.env;
+    // Dependencies are checked whether or not Applications can be written.
+    let waves = sync_waves(resolved, d);
     let repo_url = location
         .repo_url_override
         .clone()
@@ -161,7 +163,6 @@ pub fn plan_argocd(
         namespace: namespace.to_string(),
     };
     let sync = sync_settings(resolved);
-    let waves = sync_waves(resolved, d);
     let app_name = |entry: &str| format!("{env}-{entry}");
 
     let mut applications = Vec::new();

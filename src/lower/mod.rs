@@ -6,7 +6,9 @@ mod app;
 mod availability;
 mod compose;
 mod context;
+mod dockerfile;
 mod env;
+mod function;
 mod gateway;
 mod gitops;
 mod helm;
@@ -26,6 +28,7 @@ pub use compose::{
 };
 pub use context::LowerContext;
 pub use env::looks_secret;
+pub use function::function_visibility;
 pub use gateway::GatewayRoute;
 pub use gitops::{
     ApplicationPlan, Destination, IgnoredReplicas, ProjectPlan, Source, SyncSettings, TreeLocation,
@@ -69,6 +72,15 @@ pub fn lower_environment(
 ) -> Result<LoweredEnvironment, Diagnostics> {
     let mut d = Diagnostics::new();
     let mut entries = Vec::new();
+    for entry in &cx.resolved.serverless {
+        let lowered = function::lower_function_project(entry, cx, &mut d);
+        entries.push(Lowered {
+            section: Section::Serverless,
+            name: entry.name.value.clone(),
+            namespace: entry.namespace.clone(),
+            entry: lowered,
+        });
+    }
     for entry in &cx.resolved.apps {
         let lowered = app::lower_app(entry, cx, &mut d);
         entries.push(Lowered {
@@ -103,7 +115,8 @@ pub fn lower_environment(
             check_object_names(workload, &mut d);
         }
     }
-    check_duplicate_objects(&entries, &mut d);
+    check_unique_names(&entries, &mut d);
+    check_unique_objects(&entries, &mut d);
     let mut gateway_namespaces: Vec<String> = gateway.iter().map(|g| g.namespace.clone()).collect();
     gateway_namespaces.sort();
     gateway_namespaces.dedup();
@@ -154,7 +167,8 @@ pub fn lower_compose_entry(
     for workload in &lowered.entry.workloads {
         check_object_names(workload, &mut d);
     }
-    check_duplicate_objects(std::slice::from_ref(&lowered), &mut d);
+    check_unique_names(std::slice::from_ref(&lowered), &mut d);
+    check_unique_objects(std::slice::from_ref(&lowered), &mut d);
     if d.has_errors() {
         Err(d)
     } else {
@@ -162,9 +176,10 @@ pub fn lower_compose_entry(
     }
 }
 
-/// The KEDA interceptor routes by host and path prefix. Two keda-http workloads matching the
-/// same host and prefix, or one matching everything (`/`, e.g. after stripping its prefix)
-/// while another shares its host, cannot be told apart.
+/// The KEDA interceptor routes by host and longest path prefix. Two keda-http workloads on the
+/// same host and prefix cannot be told apart (an error). One matching everything (`/`, e.g.
+/// after stripping its prefix) beside others on its host works by longest prefix, except for
+/// its own paths that start with another's prefix (a warning that says which).
 fn check_interceptor_routing(entries: &[Lowered], d: &mut Diagnostics) {
     let mut seen: Vec<(String, String, &Workload)> = Vec::new();
     for workload in entries.iter().flat_map(|e| e.entry.workloads.iter()) {
@@ -179,17 +194,17 @@ fn check_interceptor_routing(entries: &[Lowered], d: &mut Diagnostics) {
         for host in hosts {
             for prefix in path_prefixes {
                 for (other_host, other_prefix, other) in &seen {
-                    if other_host != host
-                        || other.name == workload.name && other.namespace == workload.namespace
-                    {
+                    let same_workload =
+                        other.name == workload.name && other.namespace == workload.namespace;
+                    if other_host != host || same_workload {
                         continue;
                     }
-                    if other_prefix == prefix || other_prefix == "/" || prefix == "/" {
+                    if other_prefix == prefix {
                         d.push(
                             Diagnostic::error(
                                 "ambiguous-interceptor-route",
                                 format!(
-                                    "the KEDA interceptor cannot tell `{}` from `{}`: both are reached on host `{host}` with paths `{prefix}` and `{other_prefix}`",
+                                    "the KEDA interceptor cannot tell `{}` from `{}`: both are reached on host `{host}` with path `{prefix}`",
                                     workload.field, other.field
                                 ),
                             )
@@ -197,6 +212,24 @@ fn check_interceptor_routing(entries: &[Lowered], d: &mut Diagnostics) {
                             .field(workload.field.clone())
                             .label(other.name_span, "the other workload")
                             .help("give one its own host, or keep its path prefix (strip_prefix: false) so the paths differ"),
+                        );
+                    } else if other_prefix == "/" || prefix == "/" {
+                        let (catch_all, specific, specific_prefix) = if prefix == "/" {
+                            (workload, *other, other_prefix)
+                        } else {
+                            (*other, workload, prefix)
+                        };
+                        d.push(
+                            Diagnostic::warning(
+                                "overlapping-interceptor-route",
+                                format!(
+                                    "on host `{host}` the KEDA interceptor sees every path of `{}` (its prefix is stripped); its requests whose remaining path starts with `{specific_prefix}` go to `{}`",
+                                    catch_all.field, specific.field
+                                ),
+                            )
+                            .at(catch_all.name_span)
+                            .field(catch_all.field.clone())
+                            .help("set strip_prefix: false (the app then serves under its prefix) or give it its own host to avoid the overlap"),
                         );
                     }
                 }
@@ -238,13 +271,13 @@ fn check_object_names(w: &Workload, d: &mut Diagnostics) {
     }
 }
 
-/// Two objects of one kind, name and namespace would overwrite each other: compose Services
-/// keep their services' own names, so two compose entries (or an app) in one namespace can
-/// clash.
-pub(crate) fn check_duplicate_objects(entries: &[Lowered], d: &mut Diagnostics) {
-    let mut seen: BTreeMap<(&str, String, String), &Workload> = BTreeMap::new();
+/// Objects other than the workloads' own (Services, ConfigMaps, Secrets, claims) must not
+/// share a kind, name and namespace either: compose Services keep their services' own names, so
+/// two compose entries (or an app and a compose service) in one namespace can clash.
+fn check_unique_objects(entries: &[Lowered], d: &mut Diagnostics) {
+    let mut seen: BTreeMap<(&str, &str, String), &Workload> = BTreeMap::new();
     for workload in entries.iter().flat_map(|e| e.entry.workloads.iter()) {
-        let mut names: Vec<(&str, String)> = vec![("workload", workload.name.clone())];
+        let mut names: Vec<(&str, String)> = Vec::new();
         names.extend(
             workload
                 .services
@@ -267,7 +300,7 @@ pub(crate) fn check_duplicate_objects(entries: &[Lowered], d: &mut Diagnostics) 
         names.sort();
         names.dedup();
         for (kind, name) in names {
-            let key = (kind, workload.namespace.clone(), name.clone());
+            let key = (kind, workload.namespace.as_str(), name.clone());
             match seen.get(&key) {
                 Some(other) => d.push(
                     Diagnostic::error(
@@ -285,6 +318,36 @@ pub(crate) fn check_duplicate_objects(entries: &[Lowered], d: &mut Diagnostics) 
                 None => {
                     seen.insert(key, workload);
                 }
+            }
+        }
+    }
+}
+
+/// Two workloads of one namespace never share a name, whichever entries they come from (an app
+/// `api-hello` and the function `hello` of the serverless entry `api` would).
+fn check_unique_names(lowered: &[Lowered], d: &mut Diagnostics) {
+    let mut first: std::collections::BTreeMap<(&str, &str), &Workload> = Default::default();
+    for workload in lowered.iter().flat_map(|l| &l.entry.workloads) {
+        let key = (workload.namespace.as_str(), workload.name.as_str());
+        match first.get(&key) {
+            Some(earlier) => d.push(
+                Diagnostic::error(
+                    "duplicate-name",
+                    format!(
+                        "`{}` and `{}` both generate objects named `{}` in namespace `{}`",
+                        earlier.field, workload.field, workload.name, workload.namespace
+                    ),
+                )
+                .at(workload.name_span)
+                .field(workload.field.clone())
+                .label(
+                    earlier.name_span,
+                    format!("`{}` is named here", earlier.field),
+                )
+                .help("rename one of them"),
+            ),
+            None => {
+                first.insert(key, workload);
             }
         }
     }

@@ -1,7 +1,8 @@
 //! Visibility to NetworkPolicy rules. public and internal: any namespace; private: the own
 //! namespace; restricted: `allowed_sources` only. The ingress controller and the KEDA
-//! interceptor are always let in when they must reach the pods; egress is restricted only when
-//! `allow_to` or `egress` rules are given (DNS then stays open).
+//! interceptor are always let in when they must reach the pods; a workload that declares no
+//! ports gets none of these rules (nothing listens, so ingress is denied). Egress is restricted
+//! only when `allow_to` or `egress` rules are given (DNS then stays open).
 
 use crate::config::{BoolOr, Peer as PeerSettings, Security, Visibility};
 use crate::diagnostic::{Diagnostic, Diagnostics, Span};
@@ -52,7 +53,10 @@ pub fn lower_network(input: &NetworkInput<'_>, d: &mut Diagnostics) -> Option<Ne
     };
     let mut policy = NetworkPolicy::default();
     let visibility = visibility(input.security, input.default_visibility);
+    // A rule without ports allows every port, so a pod with none declared gets no rule at all.
+    let listens = !input.ports.is_empty();
     match visibility {
+        _ if !listens => {}
         Visibility::Public | Visibility::Internal => {
             policy.ingress.push(rule(vec![Peer::AnyNamespace]))
         }
@@ -76,7 +80,7 @@ pub fn lower_network(input: &NetworkInput<'_>, d: &mut Diagnostics) -> Option<Ne
         }
     }
     let open_to_all = matches!(visibility, Visibility::Public | Visibility::Internal);
-    if !open_to_all {
+    if listens && !open_to_all {
         for namespace in [&input.ingress_namespace, &input.interceptor_namespace]
             .into_iter()
             .flatten()

@@ -1,17 +1,20 @@
-//! Hand-built workloads for the renderer tests: a web app, a database, a backup job.
-//! They stand in for lowering's output and must stay realistic, not minimal.
+//! Hand-built workloads and routes for the renderer tests: one app per kind of scaling, a
+//! database, jobs. They stand in for lowering's output and must stay realistic, not minimal.
 
 use std::collections::BTreeMap;
 
-use crate::config::{ConcurrencyPolicy, IntOrPercent, PathType, Protocol, Quantity, ServiceType};
+use crate::config::{
+    ConcurrencyPolicy, IntOrPercent, PathType, Protocol, Quantity, ServiceType, StoreKind,
+};
 use crate::diagnostic::{FileId, Span};
 use crate::workload::{
     AntiAffinity, Backend, Claim, ConfigMap, Container, ContainerPort, ContainerSecurity,
-    Controller, DisruptionBudget, EnvFrom, EnvSource, EnvVar, InterceptorAlias, JobOptions,
-    NetworkPolicy, Peer, Pod, PodSecurity, PolicyPort, PolicyRule, PortTarget, Probe, ProbeAction,
-    RefKind, Replicas, Resources, Rewrite, RolloutStrategy, Route, Scaling, Secret, Service,
-    ServiceAccount, ServicePort, Timeouts, Toleration, TopologySpread, Volume, VolumeMount,
-    VolumeSource, Workload,
+    Controller, Cors, CronWindow, DisruptionBudget, EnvFrom, EnvSource, EnvVar, ExternalSecret,
+    HttpScalerApi, InterceptorAlias, JobOptions, NetworkPolicy, Peer, Pod, PodSecurity, PolicyPort,
+    PolicyRule, PortTarget, Probe, ProbeAction, QueueTrigger, RateLimit, RefKind, Replicas,
+    Resources, Rewrite, RolloutStrategy, Route, Scaling, Secret, Service, ServiceAccount,
+    ServicePort, Timeouts, Tls, Toleration, TopologySpread, Volume, VolumeMount, VolumeSource,
+    Workload,
 };
 
 pub fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
@@ -383,6 +386,20 @@ pub fn web() -> Workload {
         name: "web-secrets".to_string(),
         string_data: labels(&[("SESSION_KEY", "s3cr3t-for-dev-only")]),
     }];
+    w.external_secrets = vec![ExternalSecret {
+        name: "db-credentials".to_string(),
+        store: "vault".to_string(),
+        store_kind: StoreKind::ClusterSecretStore,
+        refresh_interval: "1h".to_string(),
+        data: BTreeMap::from([
+            (
+                "password".to_string(),
+                ("shop/db".to_string(), Some("password".to_string())),
+            ),
+            ("username".to_string(), ("shop/db-user".to_string(), None)),
+        ]),
+        extract: Some("shop/db-extra".to_string()),
+    }];
     w.claims = vec![Claim {
         name: "web-uploads".to_string(),
         size: quantity("5Gi"),
@@ -623,6 +640,7 @@ pub fn hello() -> Workload {
     w.service_account = None;
     w.config_maps.clear();
     w.secrets.clear();
+    w.external_secrets.clear();
     w.claims.clear();
     w.network = None;
     w.disruption_budget = None;
@@ -673,7 +691,7 @@ pub fn frontend() -> Workload {
     w.entry = "frontend".to_string();
     w.replicas = Replicas::Fixed(2);
     w.scaling = Scaling::None;
-    w.routes.clear();
+    w.routes = vec![route("frontend", "frontend", None)];
     w.pod.anti_affinity = AntiAffinity::Required;
     w.services = vec![Service {
         name: "frontend".to_string(),
@@ -688,5 +706,190 @@ pub fn frontend() -> Workload {
         annotations: labels(&[("metallb.universe.tf/allow-shared-ip", "shop")]),
     }];
     w.disruption_budget = Some(DisruptionBudget::MaxUnavailable(IntOrPercent::Percent(50)));
+    w
+}
+
+/// `hello` on the add-on's v1beta1 API: an InterceptorRoute and a ScaledObject.
+pub fn hello_beta() -> Workload {
+    let mut w = hello();
+    if let Scaling::Http { api, .. } = &mut w.scaling {
+        *api = HttpScalerApi::V1beta1;
+    }
+    w
+}
+
+/// A Traefik route with everything seed 000 asks of one: a Let's Encrypt certificate for two
+/// hosts, a stripped prefix, CORS for a browser app, a rate limit.
+pub fn traefik_route() -> Route {
+    let mut r = route("api", "api", None);
+    r.hosts = strings(&["shop.example.com", "www.shop.example.com"]);
+    r.path = "/api".to_string();
+    r.rewrite = Rewrite::StripPrefix;
+    r.tls = Some(Tls {
+        secret: None,
+        cert_resolver: Some("letsencrypt".to_string()),
+        hosts: r.hosts.clone(),
+    });
+    r.rate_limit = Some(RateLimit {
+        requests_per_second: 10,
+        burst: 20,
+    });
+    r.cors = Some(Cors {
+        allow_origins: strings(&["https://app.example.com"]),
+        allow_methods: strings(&["GET", "POST"]),
+        allow_headers: strings(&["Content-Type", "Authorization"]),
+        allow_credentials: true,
+        max_age: Some(600),
+    });
+    r
+}
+
+/// An HAProxy route: a certificate Secret, `/api` served by the backend as `/v1`, backend
+/// timeouts, and a route annotation that overrides one of them.
+pub fn haproxy_route() -> Route {
+    let mut r = route("partner-api", "partner-api", None);
+    r.hosts = strings(&["api.example.com"]);
+    r.path = "/api".to_string();
+    r.rewrite = Rewrite::ReplacePrefix("/v1".to_string());
+    r.backend.port = PortTarget::Number(80);
+    r.tls = Some(Tls {
+        secret: Some("api-tls-cert".to_string()),
+        cert_resolver: None,
+        hosts: strings(&["api.example.com"]),
+    });
+    r.timeouts = Timeouts {
+        connect: Some("5s".to_string()),
+        server: Some("60s".to_string()),
+        client: None,
+        queue: Some("30s".to_string()),
+    };
+    r.annotations = labels(&[("haproxy-ingress.github.io/timeout-server", "120s")]);
+    r.entry_points.clear();
+    r
+}
+
+/// A long-running worker draining a Redis list, scaled to zero by KEDA when it is empty.
+pub fn worker() -> Workload {
+    let mut w = hello();
+    w.name = "worker".to_string();
+    w.entry = "worker".to_string();
+    w.services.clear();
+    w.routes.clear();
+    w.pod.containers[0].name = "worker".to_string();
+    w.pod.containers[0].args = strings(&["work", "--queue=thumbnails"]);
+    w.scaling = Scaling::Queue {
+        min: 0,
+        max: 8,
+        queue: QueueTrigger {
+            stream: false,
+            name: "thumbnails".to_string(),
+            target: 5,
+            consumer_group: None,
+            address: "valkey.shop.svc.cluster.local:6379".to_string(),
+            database: None,
+            tls: false,
+            password: None,
+        },
+        cooldown_period: Some(120),
+        polling_interval: Some(15),
+    };
+    w
+}
+
+/// A consumer group on a Valkey stream (seed 004) behind TLS and a password.
+pub fn ingest() -> Workload {
+    let mut w = worker();
+    w.name = "ingest".to_string();
+    w.entry = "ingest".to_string();
+    w.pod.containers[0].name = "ingest".to_string();
+    w.pod.containers[0].args = strings(&["consume", "--stream=runs-fleet:jobs"]);
+    w.scaling = Scaling::Queue {
+        min: 1,
+        max: 10,
+        queue: QueueTrigger {
+            stream: true,
+            name: "runs-fleet:jobs".to_string(),
+            target: 10,
+            consumer_group: Some("ingest".to_string()),
+            address: "valkey.jobs.svc.cluster.local:6380".to_string(),
+            database: Some(2),
+            tls: true,
+            password: Some(("valkey-auth".to_string(), "password".to_string())),
+        },
+        cooldown_period: None,
+        polling_interval: None,
+    };
+    w
+}
+
+/// One Kubernetes Job per batch of stream entries (seed 004's job runners): a ScaledJob.
+pub fn runner() -> Workload {
+    let mut w = ingest();
+    w.name = "runner".to_string();
+    w.entry = "runner".to_string();
+    w.pod.containers[0].name = "runner".to_string();
+    w.pod.containers[0].args = strings(&["run-one", "--stream=runs-fleet:jobs"]);
+    w.pod.containers[0].ports.clear();
+    w.pod.containers[0].readiness_probe = None;
+    w.pod.containers[0].liveness_probe = None;
+    w.pod.containers[0].startup_probe = None;
+    w.pod.anti_affinity = AntiAffinity::None;
+    w.pod.topology_spread = None;
+    w.controller = Controller::ScaledJob {
+        job: JobOptions {
+            active_deadline_seconds: Some(3600),
+            backoff_limit: 0,
+            ttl_seconds_after_finished: Some(600),
+            restart_policy: "Never".to_string(),
+        },
+    };
+    w.replicas = Replicas::NotApplicable;
+    if let Scaling::Queue {
+        min,
+        max,
+        queue,
+        polling_interval,
+        ..
+    } = &mut w.scaling
+    {
+        *min = 0;
+        *max = 20;
+        queue.consumer_group = Some("runners".to_string());
+        queue.target = 1;
+        *polling_interval = Some(10);
+    }
+    w
+}
+
+/// A reporting API sized by the clock: more replicas in office hours and for the nightly run.
+pub fn nightly() -> Workload {
+    let mut w = frontend();
+    w.name = "nightly".to_string();
+    w.entry = "nightly".to_string();
+    w.services[0].name = "nightly".to_string();
+    w.services[0].kind = ServiceType::ClusterIP;
+    w.services[0].ports[0].node_port = None;
+    w.services[0].annotations.clear();
+    w.routes = vec![route("nightly", "nightly", None)];
+    w.replicas = Replicas::Autoscaled;
+    w.disruption_budget = None;
+    w.scaling = Scaling::Cron {
+        min: 1,
+        max: 6,
+        windows: vec![
+            CronWindow {
+                timezone: "Europe/Paris".to_string(),
+                start: "0 8 * * 1-5".to_string(),
+                end: "0 19 * * 1-5".to_string(),
+                desired_replicas: 4,
+            },
+            CronWindow {
+                timezone: "UTC".to_string(),
+                start: "0 1 * * *".to_string(),
+                end: "0 3 * * *".to_string(),
+                desired_replicas: 6,
+            },
+        ],
+    };
     w
 }

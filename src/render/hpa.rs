@@ -9,7 +9,7 @@ use k8s_openapi::api::autoscaling::v2::{
     ResourceMetricSource,
 };
 
-use super::object_meta;
+use super::{count, object_meta};
 use crate::workload::{Controller, Scaling, Workload};
 
 /// The CPU utilization target when the IR names no metric, as `kubectl autoscale` picks.
@@ -85,11 +85,6 @@ fn utilization(resource: &str, percent: u32) -> MetricSpec {
         }),
         ..MetricSpec::default()
     }
-}
-
-/// Replica counts, percentages and seconds are far below `i32::MAX`; saturate rather than wrap.
-fn count(n: u32) -> i32 {
-    i32::try_from(n).unwrap_or(i32::MAX)
 }
 
 #[cfg(test)]

@@ -7,16 +7,22 @@ pub mod crd;
 mod config_map;
 mod cron_job;
 mod deployment;
+mod external_secret;
+mod haproxy;
 mod hpa;
 mod job;
+mod keda;
+mod keda_http;
 mod network_policy;
 mod pdb;
 mod pod_template;
 mod pvc;
+mod routes;
 mod secret;
 mod service;
 mod service_account;
 mod stateful_set;
+mod traefik;
 
 #[cfg(test)]
 mod fixtures;
@@ -30,17 +36,22 @@ use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{
     ConfigMap, PersistentVolumeClaim, Secret, Service, ServiceAccount,
 };
-use k8s_openapi::api::networking::v1::NetworkPolicy;
+use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use crate::config::Protocol;
+use self::crd::external_secrets::ExternalSecret;
+use self::crd::keda::{ScaledJob, ScaledObject, TriggerAuthentication};
+use self::crd::keda_http::{HTTPScaledObject, InterceptorRoute};
+use self::crd::traefik::{IngressRoute, Middleware};
+use crate::config::{IngressController, Protocol};
 use crate::workload::{PortTarget, Replicas, Workload};
 
 // For the CRD renderers beside these (a KEDA ScaledJob embeds a JobSpec).
 pub(crate) use job::job_spec;
 pub(crate) use pod_template::pod_template;
+pub use routes::render_routes;
 pub use service::render_interceptor_alias;
 
 /// What renderers may know beyond the workload itself.
@@ -48,6 +59,8 @@ pub use service::render_interceptor_alias;
 pub struct RenderContext {
     /// The environment being rendered.
     pub env: String,
+    /// Which objects carry the environment's routes (Traefik CRDs, `Ingress`, or none).
+    pub ingress: IngressController,
 }
 
 /// One rendered object. Boxed so that a `Vec<Manifest>` stays small whatever the kind.
@@ -56,30 +69,50 @@ pub enum Manifest {
     ServiceAccount(Box<ServiceAccount>),
     ConfigMap(Box<ConfigMap>),
     Secret(Box<Secret>),
+    ExternalSecret(Box<ExternalSecret>),
     PersistentVolumeClaim(Box<PersistentVolumeClaim>),
     Deployment(Box<Deployment>),
     StatefulSet(Box<StatefulSet>),
     CronJob(Box<CronJob>),
     Job(Box<Job>),
+    ScaledJob(Box<ScaledJob>),
     Service(Box<Service>),
+    Middleware(Box<Middleware>),
+    IngressRoute(Box<IngressRoute>),
+    Ingress(Box<Ingress>),
+    TriggerAuthentication(Box<TriggerAuthentication>),
     HorizontalPodAutoscaler(Box<HorizontalPodAutoscaler>),
+    ScaledObject(Box<ScaledObject>),
+    HTTPScaledObject(Box<HTTPScaledObject>),
+    InterceptorRoute(Box<InterceptorRoute>),
     NetworkPolicy(Box<NetworkPolicy>),
     PodDisruptionBudget(Box<PodDisruptionBudget>),
 }
 
 impl Manifest {
+    /// The `kind` the object serializes with. kube's `CustomResource` only offers it as a
+    /// `Cow`, so the CRD kinds are spelled here; a test checks them against the YAML.
     pub fn kind(&self) -> &'static str {
         match self {
             Manifest::ServiceAccount(_) => ServiceAccount::KIND,
             Manifest::ConfigMap(_) => ConfigMap::KIND,
             Manifest::Secret(_) => Secret::KIND,
+            Manifest::ExternalSecret(_) => "ExternalSecret",
             Manifest::PersistentVolumeClaim(_) => PersistentVolumeClaim::KIND,
             Manifest::Deployment(_) => Deployment::KIND,
             Manifest::StatefulSet(_) => StatefulSet::KIND,
             Manifest::CronJob(_) => CronJob::KIND,
             Manifest::Job(_) => Job::KIND,
+            Manifest::ScaledJob(_) => "ScaledJob",
             Manifest::Service(_) => Service::KIND,
+            Manifest::Middleware(_) => "Middleware",
+            Manifest::IngressRoute(_) => "IngressRoute",
+            Manifest::Ingress(_) => Ingress::KIND,
+            Manifest::TriggerAuthentication(_) => "TriggerAuthentication",
             Manifest::HorizontalPodAutoscaler(_) => HorizontalPodAutoscaler::KIND,
+            Manifest::ScaledObject(_) => "ScaledObject",
+            Manifest::HTTPScaledObject(_) => "HTTPScaledObject",
+            Manifest::InterceptorRoute(_) => "InterceptorRoute",
             Manifest::NetworkPolicy(_) => NetworkPolicy::KIND,
             Manifest::PodDisruptionBudget(_) => PodDisruptionBudget::KIND,
         }
@@ -90,13 +123,22 @@ impl Manifest {
             Manifest::ServiceAccount(o) => &o.metadata,
             Manifest::ConfigMap(o) => &o.metadata,
             Manifest::Secret(o) => &o.metadata,
+            Manifest::ExternalSecret(o) => &o.metadata,
             Manifest::PersistentVolumeClaim(o) => &o.metadata,
             Manifest::Deployment(o) => &o.metadata,
             Manifest::StatefulSet(o) => &o.metadata,
             Manifest::CronJob(o) => &o.metadata,
             Manifest::Job(o) => &o.metadata,
+            Manifest::ScaledJob(o) => &o.metadata,
             Manifest::Service(o) => &o.metadata,
+            Manifest::Middleware(o) => &o.metadata,
+            Manifest::IngressRoute(o) => &o.metadata,
+            Manifest::Ingress(o) => &o.metadata,
+            Manifest::TriggerAuthentication(o) => &o.metadata,
             Manifest::HorizontalPodAutoscaler(o) => &o.metadata,
+            Manifest::ScaledObject(o) => &o.metadata,
+            Manifest::HTTPScaledObject(o) => &o.metadata,
+            Manifest::InterceptorRoute(o) => &o.metadata,
             Manifest::NetworkPolicy(o) => &o.metadata,
             Manifest::PodDisruptionBudget(o) => &o.metadata,
         }
@@ -133,37 +175,55 @@ impl Manifest {
     pub fn apply_order(&self) -> u8 {
         match self {
             Manifest::ServiceAccount(_) => 10,
-            Manifest::ConfigMap(_) | Manifest::Secret(_) => 20,
+            Manifest::ConfigMap(_) | Manifest::Secret(_) | Manifest::ExternalSecret(_) => 20,
             Manifest::PersistentVolumeClaim(_) => 30,
             Manifest::Deployment(_)
             | Manifest::StatefulSet(_)
             | Manifest::CronJob(_)
-            | Manifest::Job(_) => 40,
+            | Manifest::Job(_)
+            | Manifest::ScaledJob(_) => 40,
             Manifest::Service(_) => 50,
-            Manifest::HorizontalPodAutoscaler(_) => 75,
+            Manifest::Middleware(_) => 60,
+            Manifest::IngressRoute(_) | Manifest::Ingress(_) => 65,
+            Manifest::TriggerAuthentication(_) => 70,
+            // Within 75, kinds sort by name: an InterceptorRoute comes before the ScaledObject
+            // whose external-push trigger asks the HTTP add-on's scaler about it.
+            Manifest::HorizontalPodAutoscaler(_)
+            | Manifest::ScaledObject(_)
+            | Manifest::HTTPScaledObject(_)
+            | Manifest::InterceptorRoute(_) => 75,
             Manifest::NetworkPolicy(_) => 80,
             Manifest::PodDisruptionBudget(_) => 90,
         }
     }
 
-    /// The object as one YAML document (no `---`), keys in the order k8s-openapi serializes
-    /// them (`apiVersion`, `kind`, then alphabetical; maps are `BTreeMap`s), so the bytes
-    /// depend only on the object.
+    /// The object as one YAML document (no `---`), keys in the order the types serialize them
+    /// (`apiVersion`, `kind`, then alphabetical for k8s-openapi, declaration order for the CRD
+    /// types; maps are `BTreeMap`s), so the bytes depend only on the object.
     pub fn to_yaml(&self) -> String {
         let options = yaml_options();
         let yaml = match self {
             Manifest::ServiceAccount(o) => serde_saphyr::to_string_with_options(o, options),
             Manifest::ConfigMap(o) => serde_saphyr::to_string_with_options(o, options),
             Manifest::Secret(o) => serde_saphyr::to_string_with_options(o, options),
+            Manifest::ExternalSecret(o) => serde_saphyr::to_string_with_options(o, options),
             Manifest::PersistentVolumeClaim(o) => serde_saphyr::to_string_with_options(o, options),
             Manifest::Deployment(o) => serde_saphyr::to_string_with_options(o, options),
             Manifest::StatefulSet(o) => serde_saphyr::to_string_with_options(o, options),
             Manifest::CronJob(o) => serde_saphyr::to_string_with_options(o, options),
             Manifest::Job(o) => serde_saphyr::to_string_with_options(o, options),
+            Manifest::ScaledJob(o) => serde_saphyr::to_string_with_options(o, options),
             Manifest::Service(o) => serde_saphyr::to_string_with_options(o, options),
+            Manifest::Middleware(o) => serde_saphyr::to_string_with_options(o, options),
+            Manifest::IngressRoute(o) => serde_saphyr::to_string_with_options(o, options),
+            Manifest::Ingress(o) => serde_saphyr::to_string_with_options(o, options),
+            Manifest::TriggerAuthentication(o) => serde_saphyr::to_string_with_options(o, options),
             Manifest::HorizontalPodAutoscaler(o) => {
                 serde_saphyr::to_string_with_options(o, options)
             }
+            Manifest::ScaledObject(o) => serde_saphyr::to_string_with_options(o, options),
+            Manifest::HTTPScaledObject(o) => serde_saphyr::to_string_with_options(o, options),
+            Manifest::InterceptorRoute(o) => serde_saphyr::to_string_with_options(o, options),
             Manifest::NetworkPolicy(o) => serde_saphyr::to_string_with_options(o, options),
             Manifest::PodDisruptionBudget(o) => serde_saphyr::to_string_with_options(o, options),
         };
@@ -190,7 +250,7 @@ pub fn yaml_document<T: serde::Serialize>(value: &T) -> String {
 }
 
 /// Every object of one workload, in apply order (see [`sort_manifests`]).
-pub fn render_workload(w: &Workload, _ctx: &RenderContext) -> Vec<Manifest> {
+pub fn render_workload(w: &Workload, ctx: &RenderContext) -> Vec<Manifest> {
     let mut manifests = Vec::new();
     manifests.extend(
         service_account::render(w)
@@ -210,6 +270,13 @@ pub fn render_workload(w: &Workload, _ctx: &RenderContext) -> Vec<Manifest> {
             .map(|s| secret::render(w, s))
             .map(Box::new)
             .map(Manifest::Secret),
+    );
+    manifests.extend(
+        w.external_secrets
+            .iter()
+            .map(|e| external_secret::render(w, e))
+            .map(Box::new)
+            .map(Manifest::ExternalSecret),
     );
     manifests.extend(
         w.claims
@@ -234,15 +301,22 @@ pub fn render_workload(w: &Workload, _ctx: &RenderContext) -> Vec<Manifest> {
         w.services
             .iter()
             .map(|s| service::render(w, s))
-            .chain(service::render_interceptor_aliases(w))
             .map(Box::new)
             .map(Manifest::Service),
     );
+    manifests.extend(render_routes(
+        &w.routes,
+        &w.namespace,
+        &w.object_labels(),
+        ctx,
+    ));
     manifests.extend(
         hpa::render(w)
             .map(Box::new)
             .map(Manifest::HorizontalPodAutoscaler),
     );
+    manifests.extend(keda::render(w));
+    manifests.extend(keda_http::render(w));
     manifests.extend(
         network_policy::render(w)
             .map(Box::new)
@@ -310,9 +384,14 @@ fn only_true(flag: bool) -> Option<bool> {
 /// DESIGN rule 9: a count only when nobody else owns it; `Fixed(0)` stays an explicit 0.
 fn replicas(replicas: Replicas) -> Option<i32> {
     match replicas {
-        Replicas::Fixed(n) => Some(i32::try_from(n).unwrap_or(i32::MAX)),
+        Replicas::Fixed(n) => Some(count(n)),
         Replicas::Autoscaled | Replicas::NotApplicable => None,
     }
+}
+
+/// Replica counts, percentages and seconds are far below `i32::MAX`; saturate rather than wrap.
+fn count(n: u32) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
 }
 
 fn protocol_name(protocol: Protocol) -> String {
@@ -333,13 +412,46 @@ fn port_target(port: &PortTarget) -> IntOrString {
 
 #[cfg(test)]
 mod tests {
-    use super::fixtures::{backup, db, frontend, hello, migrate, web};
+    use super::fixtures::{
+        backup, db, frontend, haproxy_route, hello, hello_beta, ingest, labels, migrate, nightly,
+        runner, traefik_route, web, worker,
+    };
     use super::*;
 
     fn ctx() -> RenderContext {
+        context(IngressController::Traefik)
+    }
+
+    fn context(ingress: IngressController) -> RenderContext {
         RenderContext {
             env: "dev".to_string(),
+            ingress,
         }
+    }
+
+    /// Every fixture workload, one per controller and kind of scaling.
+    fn workloads() -> Vec<Workload> {
+        vec![
+            web(),
+            db(),
+            backup(),
+            hello(),
+            hello_beta(),
+            migrate(),
+            frontend(),
+            worker(),
+            ingest(),
+            runner(),
+            nightly(),
+        ]
+    }
+
+    /// The documents as `k3s render` writes them: `---`-separated, in apply order.
+    fn documents(manifests: &[Manifest]) -> String {
+        manifests
+            .iter()
+            .map(|m| format!("---\n{}", m.to_yaml()))
+            .collect()
     }
 
     fn find<'a>(manifests: &'a [Manifest], kind: &str, name: &str) -> &'a Manifest {
@@ -382,10 +494,12 @@ mod tests {
             [
                 ("ServiceAccount", "web"),
                 ("ConfigMap", "web-config"),
+                ("ExternalSecret", "db-credentials"),
                 ("Secret", "web-secrets"),
                 ("PersistentVolumeClaim", "web-uploads"),
                 ("Deployment", "web"),
                 ("Service", "web"),
+                ("IngressRoute", "web"),
                 ("HorizontalPodAutoscaler", "web"),
                 ("NetworkPolicy", "web"),
                 ("PodDisruptionBudget", "web"),
@@ -402,7 +516,7 @@ mod tests {
                 .map(Manifest::to_yaml)
                 .collect()
         };
-        for w in [web(), db(), backup()] {
+        for w in workloads() {
             assert_eq!(render(&w), render(&w));
         }
     }
@@ -497,6 +611,264 @@ mod tests {
         assert!(yaml.contains(&format!("- {command}\n")), "{yaml}");
     }
 
+    #[test]
+    fn kind_and_api_version_match_the_serialized_object() {
+        let mut manifests: Vec<Manifest> = workloads()
+            .iter()
+            .flat_map(|w| render_workload(w, &ctx()))
+            .collect();
+        let haproxy = context(IngressController::Haproxy);
+        manifests.extend(render_routes(
+            &[haproxy_route()],
+            "shop",
+            &BTreeMap::new(),
+            &haproxy,
+        ));
+        manifests.extend(render_routes(
+            &[traefik_route()],
+            "shop",
+            &BTreeMap::new(),
+            &ctx(),
+        ));
+        let mut kinds: Vec<&str> = manifests.iter().map(Manifest::kind).collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        assert_eq!(
+            kinds,
+            [
+                "ConfigMap",
+                "CronJob",
+                "Deployment",
+                "ExternalSecret",
+                "HTTPScaledObject",
+                "HorizontalPodAutoscaler",
+                "Ingress",
+                "IngressRoute",
+                "InterceptorRoute",
+                "Job",
+                "Middleware",
+                "NetworkPolicy",
+                "PersistentVolumeClaim",
+                "PodDisruptionBudget",
+                "ScaledJob",
+                "ScaledObject",
+                "Secret",
+                "Service",
+                "ServiceAccount",
+                "StatefulSet",
+                "TriggerAuthentication",
+            ]
+        );
+        for m in &manifests {
+            let yaml = m.to_yaml();
+            assert!(yaml.contains(&format!("\nkind: {}\n", m.kind())), "{yaml}");
+            assert!(yaml.starts_with("apiVersion: "), "{yaml}");
+        }
+    }
+
+    #[test]
+    fn one_owner_of_the_replica_count() {
+        for w in workloads() {
+            let manifests = render_workload(&w, &ctx());
+            let scalers: Vec<&str> = manifests
+                .iter()
+                .map(Manifest::kind)
+                .filter(|kind| {
+                    matches!(
+                        *kind,
+                        "HorizontalPodAutoscaler" | "ScaledObject" | "HTTPScaledObject"
+                    )
+                })
+                .collect();
+            assert!(scalers.len() <= 1, "{}: {scalers:?}", w.name);
+            let autoscaled = w.replicas == Replicas::Autoscaled;
+            assert_eq!(autoscaled, scalers.len() == 1, "{}: {scalers:?}", w.name);
+        }
+    }
+
+    #[test]
+    fn keda_http_routes_go_through_the_interceptor_alias() {
+        let w = hello();
+        let manifests = render_workload(&w, &ctx());
+        let Manifest::IngressRoute(route) = find(&manifests, "IngressRoute", "hello") else {
+            unreachable!()
+        };
+        let backend = &route.spec.routes[0].services[0];
+        assert_eq!(backend.name, "hello-interceptor");
+        let Manifest::Service(alias) = find(&manifests, "Service", "hello-interceptor") else {
+            unreachable!()
+        };
+        let spec = alias.spec.as_ref().expect("spec");
+        assert_eq!(spec.type_.as_deref(), Some("ExternalName"));
+        assert_eq!(
+            spec.external_name.as_deref(),
+            Some("keda-add-ons-http-interceptor-proxy.keda.svc.cluster.local")
+        );
+        // Two routes, one alias.
+        let aliases = manifests
+            .iter()
+            .filter(|m| m.name() == "hello-interceptor")
+            .count();
+        assert_eq!(aliases, 1);
+    }
+
+    #[test]
+    fn other_routes_go_straight_to_the_service() {
+        for w in [web(), frontend(), nightly()] {
+            let manifests = render_workload(&w, &ctx());
+            let Manifest::IngressRoute(route) = find(&manifests, "IngressRoute", &w.name) else {
+                unreachable!()
+            };
+            assert_eq!(route.spec.routes[0].services[0].name, w.services[0].name);
+            assert!(
+                !manifests.iter().any(|m| m.name().ends_with("-interceptor")),
+                "{}",
+                w.name
+            );
+        }
+    }
+
+    #[test]
+    fn routes_follow_the_environment_controller() {
+        let w = hello();
+        let labels = w.object_labels();
+        let listed = |ingress| -> Vec<(&'static str, String)> {
+            render_routes(&w.routes, &w.namespace, &labels, &context(ingress))
+                .iter()
+                .map(|m| (m.kind(), m.name().to_string()))
+                .collect()
+        };
+        assert_eq!(
+            listed(IngressController::Traefik),
+            [
+                ("Service", "hello-interceptor".to_string()),
+                ("IngressRoute", "hello".to_string()),
+                ("IngressRoute", "hello-admin".to_string()),
+            ]
+        );
+        assert_eq!(
+            listed(IngressController::Haproxy),
+            [
+                ("Service", "hello-interceptor".to_string()),
+                ("Ingress", "hello".to_string()),
+                ("Ingress", "hello-admin".to_string()),
+            ]
+        );
+        assert!(listed(IngressController::None).is_empty());
+    }
+
+    #[test]
+    fn interceptor_route_is_applied_before_its_scaled_object() {
+        let manifests = render_workload(&hello_beta(), &ctx());
+        let position = |kind: &str| manifests.iter().position(|m| m.kind() == kind);
+        assert!(position("InterceptorRoute") < position("ScaledObject"));
+        assert!(position("TriggerAuthentication").is_none());
+    }
+
+    /// DESIGN rule 8: the scaler matches the path the interceptor receives, i.e. after the
+    /// ingress stripped the route's prefix.
+    #[test]
+    fn scaler_paths_match_the_path_after_the_ingress_strips_it() {
+        let mut w = hello();
+        w.routes[0].rewrite = crate::workload::Rewrite::StripPrefix;
+        if let crate::workload::Scaling::Http { path_prefixes, .. } = &mut w.scaling {
+            // What lowering derives for a stripped prefix.
+            *path_prefixes = vec!["/".to_string()];
+        }
+        let manifests = render_workload(&w, &ctx());
+        let Manifest::Middleware(strip) = find(&manifests, "Middleware", "hello-strip") else {
+            unreachable!()
+        };
+        let prefixes = &strip
+            .spec
+            .strip_prefix
+            .as_ref()
+            .expect("stripPrefix")
+            .prefixes;
+        let request = "/hello/world";
+        let forwarded = prefixes
+            .iter()
+            .find_map(|p| request.strip_prefix(p.as_str()))
+            .expect("the route's prefix is stripped");
+        assert_eq!(forwarded, "/world");
+        let Manifest::HTTPScaledObject(scaler) = find(&manifests, "HTTPScaledObject", "hello")
+        else {
+            unreachable!()
+        };
+        assert!(
+            scaler
+                .spec
+                .path_prefixes
+                .iter()
+                .any(|p| forwarded.starts_with(p.as_str())),
+            "{:?} does not match {forwarded}",
+            scaler.spec.path_prefixes
+        );
+        assert!(!scaler.spec.path_prefixes.iter().any(|p| p == "/hello"));
+    }
+
+    #[test]
+    fn hpa_app_snapshot() {
+        insta::assert_snapshot!(documents(&render_workload(&web(), &ctx())));
+    }
+
+    #[test]
+    fn keda_http_v1alpha1_app_snapshot() {
+        insta::assert_snapshot!(documents(&render_workload(&hello(), &ctx())));
+    }
+
+    #[test]
+    fn keda_http_v1beta1_app_snapshot() {
+        insta::assert_snapshot!(documents(&render_workload(&hello_beta(), &ctx())));
+    }
+
+    #[test]
+    fn keda_queue_list_app_snapshot() {
+        insta::assert_snapshot!(documents(&render_workload(&worker(), &ctx())));
+    }
+
+    #[test]
+    fn keda_queue_stream_with_auth_app_snapshot() {
+        insta::assert_snapshot!(documents(&render_workload(&ingest(), &ctx())));
+    }
+
+    #[test]
+    fn keda_queue_scaled_job_app_snapshot() {
+        insta::assert_snapshot!(documents(&render_workload(&runner(), &ctx())));
+    }
+
+    #[test]
+    fn keda_cron_app_snapshot() {
+        insta::assert_snapshot!(documents(&render_workload(&nightly(), &ctx())));
+    }
+
+    #[test]
+    fn no_scaling_app_snapshot() {
+        insta::assert_snapshot!(documents(&render_workload(&frontend(), &ctx())));
+    }
+
+    #[test]
+    fn traefik_route_snapshot() {
+        let manifests = render_routes(
+            &[traefik_route()],
+            "shop",
+            &labels(&[("app.kubernetes.io/part-of", "gateway")]),
+            &ctx(),
+        );
+        insta::assert_snapshot!(documents(&manifests));
+    }
+
+    #[test]
+    fn haproxy_route_snapshot() {
+        let manifests = render_routes(
+            &[haproxy_route()],
+            "shop",
+            &labels(&[("app.kubernetes.io/part-of", "gateway")]),
+            &context(IngressController::Haproxy),
+        );
+        insta::assert_snapshot!(documents(&manifests));
+    }
+
     /// Writes every rendered document of the fixtures to `$K3S_RENDER_DUMP`, for the
     /// independent validator: `K3S_RENDER_DUMP=/tmp/x cargo test --lib render -- --ignored`.
     #[test]
@@ -504,11 +876,34 @@ mod tests {
     fn dump_fixtures_for_validator() {
         let dir = std::env::var("K3S_RENDER_DUMP").expect("K3S_RENDER_DUMP names a directory");
         std::fs::create_dir_all(&dir).expect("create dump directory");
-        for w in [web(), db(), backup(), hello(), migrate(), frontend()] {
-            for m in render_workload(&w, &ctx()) {
-                let path = format!("{dir}/{}-{}-{}.yaml", w.name, m.kind(), m.name());
+        let write = |prefix: &str, manifests: &[Manifest]| {
+            for m in manifests {
+                let path = format!("{dir}/{prefix}-{}-{}.yaml", m.kind(), m.name());
                 std::fs::write(path, m.to_yaml()).expect("write manifest");
             }
+        };
+        // Numbered: `hello` and `hello_beta` share their names.
+        for (i, w) in workloads().iter().enumerate() {
+            let prefix = format!("{i:02}-{}", w.name);
+            write(&prefix, &render_workload(w, &ctx()));
+            // The same workloads' routes under HAProxy Ingress.
+            let haproxy = context(IngressController::Haproxy);
+            let routes = render_routes(&w.routes, &w.namespace, &w.object_labels(), &haproxy);
+            write(&format!("{prefix}-haproxy"), &routes);
         }
+        let gateway = labels(&[("app.kubernetes.io/managed-by", "k3s")]);
+        let traefik = context(IngressController::Traefik);
+        let routes = [traefik_route()];
+        write(
+            "gateway-traefik",
+            &render_routes(&routes, "shop", &gateway, &traefik),
+        );
+        // Timeouts are HAProxy-only: lowering rejects `haproxy_route` under Traefik.
+        let haproxy = context(IngressController::Haproxy);
+        let routes = [traefik_route(), haproxy_route()];
+        write(
+            "gateway-haproxy",
+            &render_routes(&routes, "shop", &gateway, &haproxy),
+        );
     }
 }

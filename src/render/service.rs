@@ -48,14 +48,17 @@ pub(super) fn render(w: &Workload, service: &workload::Service) -> Service {
     }
 }
 
-/// The interceptor aliases of every route of `w`, one per Service name: several routes
-/// (hosts, paths) of one workload share the same alias.
-pub(super) fn render_interceptor_aliases(w: &Workload) -> Vec<Service> {
-    let labels = w.object_labels();
+/// The interceptor aliases of `routes`, one per Service name: several routes (hosts, paths)
+/// to one workload share the same alias.
+pub(super) fn render_interceptor_aliases(
+    routes: &[Route],
+    namespace: &str,
+    labels: &BTreeMap<String, String>,
+) -> Vec<Service> {
     let mut seen = BTreeSet::new();
-    w.routes
+    routes
         .iter()
-        .filter_map(|route| render_interceptor_alias(route, &w.namespace, &labels))
+        .filter_map(|route| render_interceptor_alias(route, namespace, labels))
         .filter(|alias| seen.insert(alias.metadata.name.clone()))
         .collect()
 }
@@ -153,7 +156,7 @@ mod tests {
     fn routes_through_the_interceptor_share_one_alias() {
         let w = hello();
         assert_eq!(w.routes.len(), 2);
-        let aliases = render_interceptor_aliases(&w);
+        let aliases = render_interceptor_aliases(&w.routes, &w.namespace, &w.object_labels());
         assert_eq!(aliases.len(), 1);
         let alias = &aliases[0];
         assert_eq!(alias.metadata.name.as_deref(), Some("hello-interceptor"));
@@ -188,7 +191,8 @@ mod tests {
 
     #[test]
     fn direct_routes_get_no_alias() {
-        assert!(render_interceptor_aliases(&web()).is_empty());
+        let w = web();
+        assert!(render_interceptor_aliases(&w.routes, &w.namespace, &BTreeMap::new()).is_empty());
         assert!(
             render_interceptor_alias(&route("web", "web", None), "shop", &BTreeMap::new())
                 .is_none()

@@ -272,3 +272,13 @@ fn json_output_lists_diagnostics_with_places() {
     assert_eq!(d["field"], "apps.web.replics");
     assert!(d["file"].as_str().unwrap().ends_with("apps.yaml"));
 }
+
+#[test]
+fn a_label_the_api_server_would_reject() {
+    Project::with_apps_yaml(&format!(
+        "{ENVS}apps:\n  - name: web\n    image: nginx\n    labels: {{team: \"platform team\"}}\n"
+    ))
+    .run(&["validate"])
+    .code(1)
+    .error_at("apps.yaml:6:11", "apps.web", "label `team: platform team`");
+}

@@ -96,7 +96,7 @@ fn compose_generate_prints_or_writes_one_entry() {
     );
     project
         .run(&["compose", "generate", "shp", "--env", "gcp"])
-        .code(2)
+        .code(1)
         .stderr_contains("did you mean `shop`?");
 }
 

@@ -4,6 +4,8 @@ mod support;
 
 mod bad_input;
 mod compose;
+mod generate;
 mod list;
 mod schema;
+mod sections;
 mod validate;

@@ -75,6 +75,7 @@ fn workload<'a>(workloads: &'a [Workload], service: &str) -> &'a Workload {
 fn rendered(workloads: &[Workload]) -> Vec<Manifest> {
     let ctx = RenderContext {
         env: "local".to_string(),
+        ingress: crate::config::IngressController::Traefik,
     };
     workloads
         .iter()
@@ -645,7 +646,7 @@ fn published_ports_make_a_node_port_keeping_allowed_host_ports() {
 fn strict_networks_admit_only_services_sharing_one() {
     let f = with_files(
         "    network: {policy: strict}\n",
-        "services:\n  web:\n    image: nginx\n    networks: [front]\n  api:\n    image: myorg/api\n    expose: [\"8000\"]\n    networks: [front, back]\n  db:\n    image: postgres\n    networks: [back]\nnetworks:\n  front: {}\n  back: {}\n",
+        "services:\n  web:\n    image: nginx\n    networks: [front]\n  api:\n    image: myorg/api\n    expose: [\"8000\"]\n    networks: [front, back]\n  db:\n    image: postgres\n    expose: [\"5432\"]\n    networks: [back]\nnetworks:\n  front: {}\n  back: {}\n",
         &[],
     );
     let (workloads, _) = lower_ok(&f);

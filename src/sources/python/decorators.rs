@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use super::parser::{PyCall, PyDecorator, PyFunction, PyLiteral, PyValue};
+use crate::config::{ConcurrencyPolicy, QueueType, Visibility};
 use crate::cron::validate_cron;
 use crate::diagnostic::{Diagnostic, Diagnostics, Span, did_you_mean};
 use crate::yaml::Spanned;
@@ -139,17 +140,37 @@ macro_rules! choice {
     };
 }
 
-choice! {
-    /// Who may reach the function.
+/// Makes an enum of `crate::config` a [`Choice`], so decorators and apps.yaml share one type
+/// and one spelling.
+macro_rules! config_choice {
+    ($name:ident { $($variant:ident = $text:literal,)+ }) => {
+        impl Choice for $name {
+            const ALL: &'static [($name, &'static str)] = &[$(($name::$variant, $text),)+];
+        }
+    };
+}
+
+config_choice! {
     Visibility {
-        /// From the internet, through the ingress.
         Public = "public",
-        /// From every namespace of the cluster.
         Internal = "internal",
-        /// From its own namespace only.
         Private = "private",
-        /// From explicitly allowed sources only.
         Restricted = "restricted",
+    }
+}
+
+config_choice! {
+    QueueType {
+        List = "list",
+        Stream = "stream",
+    }
+}
+
+config_choice! {
+    ConcurrencyPolicy {
+        Forbid = "Forbid",
+        Allow = "Allow",
+        Replace = "Replace",
     }
 }
 
@@ -166,28 +187,11 @@ choice! {
 }
 
 choice! {
-    /// How tasks sit in Redis/Valkey.
-    QueueType {
-        List = "list",
-        Stream = "stream",
-    }
-}
-
-choice! {
     QueueMode {
         /// A Deployment of long-running consumers, scaled by KEDA.
         Worker = "worker",
         /// One Kubernetes Job per batch, through a KEDA ScaledJob.
         Job = "job",
-    }
-}
-
-choice! {
-    /// What a CronJob does when the previous run is still going.
-    ConcurrencyPolicy {
-        Forbid = "Forbid",
-        Allow = "Allow",
-        Replace = "Replace",
     }
 }
 

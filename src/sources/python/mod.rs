@@ -11,8 +11,7 @@ mod discover;
 mod parser;
 
 pub use decorators::{
-    ConcurrencyPolicy, FunctionSettings, HttpMethod, HttpTrigger, QueueMode, QueueTrigger,
-    QueueType, ScheduleTrigger, Trigger, Visibility,
+    FunctionSettings, HttpMethod, HttpTrigger, QueueMode, QueueTrigger, ScheduleTrigger, Trigger,
 };
 pub use discover::{DiscoveredFunction, Discovery, discover};
 

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::*;
+use crate::config::{ConcurrencyPolicy, QueueType, Visibility};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 
 fn fixture(name: &str) -> PathBuf {

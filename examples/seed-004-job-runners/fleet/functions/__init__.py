@@ -1,0 +1,1 @@
+"""runs-fleet functions: the GitHub webhook, the cold-start runner and the event recorder."""

@@ -1,0 +1,1 @@
+"""Platform functions: discovered by k3s from their decorators."""

@@ -1,0 +1,61 @@
+//! Semantic checks on rendered objects — what a schema cannot express: names and label
+//! syntax, unique valid port names, selectors that match their pods, probe and Service ports
+//! that exist, HPA bounds, quantities. Reports at the apps.yaml entry that produced the object.
+
+mod labels;
+mod pods;
+
+use crate::diagnostic::{Diagnostic, Diagnostics, Span};
+use crate::render::Manifest;
+
+pub use labels::{check_label_key, check_label_value};
+
+/// Where problems found in a workload's objects are reported.
+pub struct Origin<'a> {
+    pub span: Span,
+    pub field: &'a str,
+}
+
+impl Origin<'_> {
+    fn error(&self, code: &'static str, message: String) -> Diagnostic {
+        Diagnostic::error(code, message)
+            .at(self.span)
+            .field(self.field.to_string())
+    }
+}
+
+/// Checks the objects of one workload (or of the gateway).
+pub fn check_manifests(manifests: &[Manifest], origin: &Origin<'_>, d: &mut Diagnostics) {
+    for manifest in manifests {
+        let kind = manifest.kind();
+        let meta = manifest.metadata();
+        let name = manifest.name();
+        let max = if kind == "CronJob" { 52 } else { 63 };
+        if let Err(problem) = crate::names::check_dns_label(name, max) {
+            d.push(origin.error("bad-name", format!("{kind} name `{name}` {problem}")));
+        }
+        for (key, value) in meta.labels.iter().flatten() {
+            if let Err(problem) = check_label_key(key) {
+                d.push(origin.error(
+                    "bad-label",
+                    format!("label key `{key}` on {kind} `{name}`: {problem}"),
+                ));
+            }
+            if let Err(problem) = check_label_value(value) {
+                d.push(origin.error(
+                    "bad-label",
+                    format!("label `{key}: {value}` on {kind} `{name}`: {problem}"),
+                ));
+            }
+        }
+        for key in meta.annotations.iter().flatten().map(|(k, _)| k) {
+            if let Err(problem) = check_label_key(key) {
+                d.push(origin.error(
+                    "bad-annotation",
+                    format!("annotation key `{key}` on {kind} `{name}`: {problem}"),
+                ));
+            }
+        }
+    }
+    pods::check_pods(manifests, origin, d);
+}

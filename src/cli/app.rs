@@ -1,0 +1,141 @@
+//! `k3s app generate NAME` and `k3s app list`: one traditional app's manifests, and the apps
+//! with what each becomes in an environment.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use super::{CommandResult, Context, EXIT_OK, ListFormat, section};
+use crate::config::Section;
+use crate::workload::{Controller, Replicas, Scaling, Workload};
+
+#[derive(Debug, clap::Subcommand)]
+pub enum AppCommand {
+    /// Print (or write) one app's manifests for an environment
+    Generate {
+        /// The app's name in apps.yaml
+        name: String,
+        /// Environment [default: the first declared]
+        #[arg(short, long)]
+        env: Option<String>,
+        /// Write DIR/manifests.yaml instead of printing
+        #[arg(short, long, value_name = "DIR")]
+        output: Option<PathBuf>,
+    },
+    /// List the apps of an environment: image, controller, scaling, route
+    List {
+        /// Environment [default: the first declared]
+        #[arg(short, long)]
+        env: Option<String>,
+        #[arg(short, long, value_enum, default_value_t)]
+        output: ListFormat,
+    },
+}
+
+#[derive(Serialize)]
+struct AppRow {
+    name: String,
+    namespace: String,
+    image: String,
+    kind: &'static str,
+    replicas: String,
+    scaling: &'static str,
+    route: Option<String>,
+}
+
+pub fn run(context: &Context, command: &AppCommand) -> CommandResult {
+    match command {
+        AppCommand::Generate { name, env, output } => {
+            let env = section::environment(context, env.as_deref())?;
+            let plan = section::plan(context, &env)?;
+            let entry = section::find(&plan, Section::Apps, name)?;
+            section::emit(entry, &env, output.as_deref())?;
+        }
+        AppCommand::List { env, output } => {
+            let env = section::environment(context, env.as_deref())?;
+            let plan = section::plan(context, &env)?;
+            let rows: Vec<AppRow> = plan
+                .entries
+                .iter()
+                .filter(|e| e.section == Section::Apps)
+                .flat_map(|e| e.lowered.workloads.iter())
+                .map(app_row)
+                .collect();
+            match output {
+                ListFormat::Json => outln!(
+                    "{}",
+                    serde_json::to_string_pretty(
+                        &serde_json::json!({"environment": env, "apps": rows})
+                    )
+                    .expect("JSON serializes")
+                ),
+                ListFormat::Table => out!("{}", table(&rows)),
+            }
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+fn app_row(w: &Workload) -> AppRow {
+    AppRow {
+        name: w.name.clone(),
+        namespace: w.namespace.clone(),
+        image: w.main_container().image.clone(),
+        kind: match w.controller {
+            Controller::Deployment { .. } => "Deployment",
+            Controller::StatefulSet { .. } => "StatefulSet",
+            Controller::CronJob { .. } => "CronJob",
+            Controller::Job { .. } => "Job",
+            Controller::ScaledJob { .. } => "ScaledJob",
+        },
+        replicas: match w.replicas {
+            Replicas::Fixed(n) => n.to_string(),
+            Replicas::Autoscaled => "auto".to_string(),
+            Replicas::NotApplicable => "-".to_string(),
+        },
+        scaling: scaling_name(&w.scaling),
+        route: w.routes.first().map(|r| {
+            let host = r.hosts.first().map(String::as_str).unwrap_or("*");
+            format!("{host}{}", r.path)
+        }),
+    }
+}
+
+/// The apps.yaml name of a scaling kind.
+pub fn scaling_name(scaling: &Scaling) -> &'static str {
+    match scaling {
+        Scaling::None => "none",
+        Scaling::Hpa { .. } => "hpa",
+        Scaling::Http { .. } => "keda-http",
+        Scaling::Queue { .. } => "keda-queue",
+        Scaling::Cron { .. } => "keda-cron",
+    }
+}
+
+fn table(rows: &[AppRow]) -> String {
+    let mut lines = vec![
+        [
+            "NAME",
+            "NAMESPACE",
+            "KIND",
+            "REPLICAS",
+            "SCALING",
+            "ROUTE",
+            "IMAGE",
+        ]
+        .map(str::to_string)
+        .to_vec(),
+    ];
+    for r in rows {
+        lines.push(vec![
+            r.name.clone(),
+            r.namespace.clone(),
+            r.kind.to_string(),
+            r.replicas.clone(),
+            r.scaling.to_string(),
+            r.route.clone().unwrap_or_else(|| "-".to_string()),
+            r.image.clone(),
+        ]);
+    }
+    super::list::format_table(&lines)
+}

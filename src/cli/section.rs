@@ -1,0 +1,129 @@
+//! What `k3s app` and `k3s fn` share: plan one environment, find one entry's output, print or
+//! write its manifests (and extra files such as a function project's Dockerfile).
+
+use std::path::{Path, PathBuf};
+
+use super::{Context, Failure};
+use crate::config::Section;
+use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
+use crate::emit::header;
+use crate::images::ImageTags;
+use crate::lower::TreeLocation;
+use crate::pipeline::{EntryOutput, EnvironmentPlan, plan_environment};
+
+/// Plans `env` (every entry: apps.yaml is checked as a whole) and returns it.
+pub fn plan(context: &Context, env: &str) -> Result<EnvironmentPlan, Failure> {
+    let (project, mut diagnostics) = context.load()?;
+    let images = ImageTags::new();
+    match plan_environment(
+        &project,
+        env,
+        &context.inputs,
+        &images,
+        &TreeLocation::default(),
+    ) {
+        Ok(plan) if !diagnostics.has_errors() => {
+            super::print_diagnostics(plan.warnings());
+            Ok(plan)
+        }
+        Ok(_) => Err(Failure::Invalid(diagnostics)),
+        Err(d) => {
+            diagnostics.extend(d);
+            Err(Failure::Invalid(diagnostics))
+        }
+    }
+}
+
+/// The entry of `section` named `name`, or an error listing the names there are.
+pub fn find<'a>(
+    plan: &'a EnvironmentPlan,
+    section: Section,
+    name: &str,
+) -> Result<&'a EntryOutput, Failure> {
+    if let Some(entry) = plan
+        .entries
+        .iter()
+        .find(|e| e.section == section && e.name == name)
+    {
+        return Ok(entry);
+    }
+    let names: Vec<&str> = plan
+        .entries
+        .iter()
+        .filter(|e| e.section == section)
+        .map(|e| e.name.as_str())
+        .collect();
+    let disabled = plan
+        .resolved
+        .disabled
+        .iter()
+        .any(|(s, n)| *s == section && n.value == name);
+    let mut d = Diagnostic::error(
+        "unknown-entry",
+        if disabled {
+            format!(
+                "`{name}` is disabled in environment `{}`",
+                plan.resolved.env
+            )
+        } else {
+            format!("no `{}` entry is named `{name}`", section.key())
+        },
+    );
+    if let Some(s) = did_you_mean(name, names.iter().copied()) {
+        d = d.help(format!("did you mean `{s}`?"));
+    }
+    if !disabled {
+        d = d.help(format!(
+            "entries: {}",
+            if names.is_empty() {
+                "none".to_string()
+            } else {
+                names.join(", ")
+            }
+        ));
+    }
+    let mut diagnostics = Diagnostics::new();
+    diagnostics.push(d);
+    Err(Failure::Invalid(diagnostics))
+}
+
+/// The entry's manifests as one stream on stdout, or written to `output/manifests.yaml` (and
+/// its extra files beside it).
+pub fn emit(entry: &EntryOutput, env: &str, output: Option<&Path>) -> Result<(), Failure> {
+    let mut stream = header(env);
+    for manifest in &entry.manifests {
+        stream.push_str("---\n");
+        stream.push_str(&manifest.to_yaml());
+    }
+    let Some(dir) = output else {
+        out!("{stream}");
+        return Ok(());
+    };
+    std::fs::create_dir_all(dir)?;
+    let mut written: Vec<PathBuf> = vec![dir.join("manifests.yaml")];
+    std::fs::write(&written[0], stream)?;
+    for (name, text) in &entry.lowered.files {
+        let path = dir.join(name);
+        std::fs::write(&path, format!("{}{text}", header(env)))?;
+        written.push(path);
+    }
+    for path in written {
+        outln!("{}", path.display());
+    }
+    Ok(())
+}
+
+/// The environment a command acts on: the one named, or the first declared.
+pub fn environment(context: &Context, named: Option<&str>) -> Result<String, Failure> {
+    match named {
+        Some(env) => Ok(env.to_string()),
+        None => {
+            let (project, _) = context.load()?;
+            project
+                .environment_names()
+                .first()
+                .map(|e| e.to_string())
+                .ok_or_else(|| Failure::Usage("apps.yaml declares no environment".to_string()))
+        }
+    }
+}

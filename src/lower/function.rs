@@ -1,0 +1,584 @@
+//! `serverless:` entries: every Python function discovered in the project becomes one Workload
+//! running the project's one image, through the same pieces apps use; nothing here renders.
+//!
+//! # Shapes
+//! - `@http_trigger`: a Deployment and a ClusterIP Service (port 80 → container port 8080,
+//!   `http`), scaled by keda-http (0 to 10, scale to zero); an ingress route only when the
+//!   function is `public`, through the KEDA interceptor when it scales with keda-http (DESIGN
+//!   rule 8).
+//! - `@queue_trigger`: a worker Deployment scaled by keda-queue on the Redis/Valkey list or stream
+//!   (`mode="job"`: a ScaledJob, one Job per batch); no ports, no Service, no route.
+//! - `@schedule_trigger`: a CronJob (history 3/1, backoffLimit 2, restartPolicy OnFailure); no
+//!   ports, no Service, no route.
+//!
+//! Every function gets a NetworkPolicy from its visibility (default `private`; pods without
+//! ports accept no traffic) and a "restricted" pod security context unless loosened.
+//!
+//! # Precedence
+//! Decorator argument > the entry's per-environment block > the entry's `serverless:` fields >
+//! built-in defaults. `resolve` has already merged the environment block into the entry; here
+//! `@serverless(...)` replaces, per field, resources (`memory`, `cpu`, `memory_limit`,
+//! `cpu_limit`, `ephemeral_storage`), scaling (`min_instances`, `max_instances`,
+//! `cooldown_period`, `target_pending_requests`), `visibility`, `service_account` and `timeout`;
+//! its `environment` wins per variable; its `secrets` are imported whole as environment
+//! variables (`envFrom`), in addition to the entry's `secrets:`. The entry's `scaling.type`
+//! applies to HTTP functions only: a queue function always scales with keda-queue on its own
+//! queue, a scheduled one never scales. The entry's `ingress:` gives HTTP routes their TLS,
+//! hosts, timeouts, CORS, rate limit, auth and annotations; the path, `strip_prefix`, hosts and
+//! methods of `@http_trigger` win.
+//!
+//! # Runtime contract
+//! The image's command (the runtime, `build.runtime.command`) serves one function, chosen by
+//! environment variables:
+//! - `K3SFN_FUNCTION`: the Python name; `K3SFN_MODULE`: its module (`functions.api`);
+//!   `K3SFN_TRIGGER`: `http`, `queue` or `schedule`; `K3SFN_TIMEOUT`: seconds one invocation may
+//!   take, when set.
+//! - HTTP: `PORT=8080` (the port to listen on, with TCP readiness and liveness probes on it);
+//!   `K3SFN_HTTP_METHODS`: comma-separated allowed methods, when restricted (answer others 405).
+//! - Queue: `K3SFN_QUEUE`, `K3SFN_QUEUE_TYPE` (`list`/`stream`), `K3SFN_QUEUE_MODE`
+//!   (`worker`: consume until stopped; `job`: one batch, then exit), `K3SFN_BATCH_SIZE`,
+//!   `K3SFN_VISIBILITY_TIMEOUT` (when set), `K3SFN_CONSUMER_GROUP` (streams),
+//!   `K3SFN_QUEUE_ADDRESS` (`host:port`), `K3SFN_QUEUE_DATABASE` and `K3SFN_QUEUE_TLS` (when
+//!   set), `K3SFN_QUEUE_PASSWORD` (from the password Secret, when configured).
+//! - Schedule: run the function once and exit (non-zero on failure).
+//!
+//! These names are reserved: apps.yaml and decorators may not set `K3SFN_*` (nor `PORT` for
+//! HTTP functions).
+//!
+//! # Defaults
+//! Queue connection: `scaling.queue`, else the entry's `queue`, else `defaults.queue`, else
+//! `valkey.<namespace>.svc.cluster.local:6379`. A stream's consumer group defaults to the
+//! workload name. A worker's target queue length defaults to `batch_size × 5` (five batches
+//! waiting per replica), a ScaledJob's to `batch_size` (one Job per batch). A worker with a
+//! `timeout` above 30 s gets that long to finish on shutdown. Names are `<entry>-<function>`
+//! (or `<entry>-<@serverless name>`) made a DNS label.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use self::settings::{
+    check_ignored_settings, check_reserved_env, decorator_secrets, merged_environment,
+    merged_resources, merged_scaling, merged_security,
+};
+use self::triggers::{http_parts, queue_parts, schedule_parts};
+use super::context::LowerContext;
+use super::dockerfile::{DockerfileInput, render_dockerfile};
+use super::env::{lower_env_from, lower_secret_mounts};
+use super::network::{NetworkInput, lower_network, visibility};
+use super::resources::lower_resources;
+use super::security::lower_security;
+use super::workload_kind::CRONJOB_NAME_MAX;
+use crate::config::{PodSecurityProfile, ServerlessEntry, Visibility};
+use crate::diagnostic::{Diagnostic, Diagnostics, Span, display_path};
+use crate::names::{check_dns_label, to_dns_label};
+use crate::resolve::Entry;
+use crate::sources::python::{DiscoveredFunction, Trigger, discover};
+use crate::workload::{
+    Container, EnvSource, EnvVar, ImageBuild, LoweredEntry, Pod, PortForward, Scaling, Workload,
+};
+
+/// The port HTTP functions listen on (`PORT`).
+pub const HTTP_PORT: u16 = 8080;
+/// The port of an HTTP function's Service.
+pub const SERVICE_PORT: u16 = 80;
+const PORT_NAME: &str = "http";
+/// What `ImageBuild::dockerfile` says for a generated Dockerfile: the `LoweredEntry::files`
+/// entry of that name, written next to the entry's manifests.
+pub const GENERATED_DOCKERFILE: &str = "Dockerfile";
+
+/// Who may reach a function: its decorator's `visibility`, else the entry's, else `private`.
+pub fn function_visibility(entry: &ServerlessEntry, function: &DiscoveredFunction) -> Visibility {
+    merged_security(entry.security.as_ref(), &function.settings)
+        .visibility
+        .map_or(Visibility::Private, |v| v.value)
+}
+
+/// Discovers the entry's functions under its `path` and lowers each to a Workload, plus the
+/// project's one image build (and generated Dockerfile). Problems go to `d`, each once.
+pub fn lower_function_project(
+    entry: &Entry<ServerlessEntry>,
+    cx: &LowerContext<'_>,
+    d: &mut Diagnostics,
+) -> LoweredEntry {
+    let spec = &entry.spec;
+    let field = entry.field();
+    let mut out = LoweredEntry::default();
+    let dir = cx.path(&spec.path.value);
+    if !dir.is_dir() {
+        d.push(
+            Diagnostic::error(
+                "missing-path",
+                format!("directory `{}` does not exist", spec.path.value),
+            )
+            .at(spec.path.span)
+            .field(format!("{field}.path"))
+            .help("paths in apps.yaml are relative to the directory of apps.yaml"),
+        );
+        return out;
+    }
+    let discovery = match discover(&dir, &display_path(&dir)) {
+        Ok(discovery) => discovery,
+        Err(problems) => {
+            d.extend(problems);
+            return out;
+        }
+    };
+    d.extend(discovery.warnings);
+    check_unused_ingress_settings(entry, d);
+    let mut build = project_build(entry, &dir, &discovery.functions, cx, &mut out.files, d);
+
+    // Lowering repeats the entry's settings for every function; report each problem once.
+    let mut found = Diagnostics::new();
+    let mut names: BTreeMap<String, (&DiscoveredFunction, Span)> = BTreeMap::new();
+    let mut accounts = BTreeSet::new();
+    let mut external_secrets = BTreeSet::new();
+    let mut http_workloads = Vec::new();
+    for function in &discovery.functions {
+        let Some((name, name_span)) = workload_name(entry, function, &mut names, d) else {
+            continue;
+        };
+        let mut workload = lower_function(
+            &FunctionInput {
+                entry,
+                function,
+                name,
+                name_span,
+                image: &build.reference,
+            },
+            cx,
+            &mut found,
+        );
+        // Objects of the entry are rendered once, with the first function that uses them.
+        if let Some(account) = &workload.service_account
+            && !accounts.insert(account.name.clone())
+        {
+            workload.service_account = None;
+        }
+        workload
+            .external_secrets
+            .retain(|secret| external_secrets.insert(secret.name.clone()));
+        if matches!(function.trigger, Trigger::Http(_)) {
+            http_workloads.push(workload.name.clone());
+        }
+        out.workloads.push(workload);
+    }
+    let mut seen = BTreeSet::new();
+    for diagnostic in found {
+        if seen.insert(diagnostic.render()) {
+            d.push(diagnostic);
+        }
+    }
+    if let Some(base) = spec.port_base {
+        for (index, workload) in http_workloads.into_iter().enumerate() {
+            let local = u16::try_from(index)
+                .ok()
+                .and_then(|index| base.checked_add(index));
+            let Some(local_port) = local else {
+                d.push(
+                    Diagnostic::error(
+                        "bad-port",
+                        format!(
+                            "port_base {base} leaves no local port for function workload \
+                             `{workload}`"
+                        ),
+                    )
+                    .at(entry.name.span)
+                    .field(format!("{field}.port_base")),
+                );
+                break;
+            };
+            build.port_forwards.push(PortForward {
+                workload,
+                local_port,
+                container_port: HTTP_PORT,
+            });
+        }
+    }
+    out.builds.push(build);
+    out
+}
+
+/// The project's image: its own Dockerfile when `build.dockerfile` names one, otherwise the
+/// generated one (added to `files`).
+fn project_build(
+    entry: &Entry<ServerlessEntry>,
+    dir: &Path,
+    functions: &[DiscoveredFunction],
+    cx: &LowerContext<'_>,
+    files: &mut Vec<(String, String)>,
+    d: &mut Diagnostics,
+) -> ImageBuild {
+    let spec = &entry.spec;
+    let field = entry.field();
+    let build = spec.build.clone().unwrap_or_default();
+    let context = build
+        .context
+        .as_ref()
+        .map_or_else(|| dir.to_path_buf(), |c| dir.join(&c.value));
+    let own = if cx.env() == "dev" {
+        build.dockerfile_dev.as_ref().or(build.dockerfile.as_ref())
+    } else {
+        build.dockerfile.as_ref()
+    };
+    let dockerfile = match own {
+        Some(own) => {
+            if let Some(template) = &build.dockerfile_template {
+                d.push(
+                    Diagnostic::error(
+                        "conflicting-keys",
+                        "give either `build.dockerfile` (your own) or `build.dockerfile_template` \
+                         (generated from a template), not both",
+                    )
+                    .at(template.span)
+                    .field(format!("{field}.build.dockerfile_template"))
+                    .label(own.span, "own Dockerfile named here"),
+                );
+            }
+            let path = context.join(&own.value);
+            if !path.is_file() {
+                d.push(
+                    Diagnostic::error(
+                        "missing-file",
+                        format!(
+                            "Dockerfile `{}` does not exist",
+                            display_path(&path).display()
+                        ),
+                    )
+                    .at(own.span)
+                    .field(format!("{field}.build.dockerfile"))
+                    .help("omit `build.dockerfile` to have k3s generate one"),
+                );
+            }
+            path
+        }
+        None => {
+            let rendered = render_dockerfile(
+                &DockerfileInput {
+                    entry: &entry.name.value,
+                    project_dir: dir,
+                    context: &context,
+                    build: &build,
+                    functions: functions.iter().map(|f| f.name.as_str()).collect(),
+                    field: &field,
+                    span: entry.name.span,
+                },
+                d,
+            );
+            if let Some(text) = rendered {
+                files.push((GENERATED_DOCKERFILE.to_string(), text));
+            }
+            PathBuf::from(GENERATED_DOCKERFILE)
+        }
+    };
+    let image_name = build
+        .image
+        .as_ref()
+        .map_or_else(|| entry.name.value.clone(), |i| i.value.clone());
+    let reference = cx.images.reference(
+        cx.resolved.registry.as_deref(),
+        &image_name,
+        build.tag.as_ref().map(|t| t.value.as_str()),
+    );
+    ImageBuild {
+        name: image_name,
+        reference,
+        context,
+        dockerfile,
+        target: build.target.clone(),
+        args: build.args.clone(),
+        live_update: spec.live_update.unwrap_or(false),
+        sync: spec
+            .sync
+            .iter()
+            .map(|rule| (dir.join(&rule.src.value), rule.dest.clone()))
+            .collect(),
+        port_forwards: Vec::new(),
+    }
+}
+
+/// `ingress.path`, `rewrite_target` and `port` mean nothing for functions: say so.
+fn check_unused_ingress_settings(entry: &Entry<ServerlessEntry>, d: &mut Diagnostics) {
+    let Some(ingress) = &entry.spec.ingress else {
+        return;
+    };
+    let unused = [
+        ("path", ingress.path.as_ref().map(|p| p.span)),
+        (
+            "rewrite_target",
+            ingress.rewrite_target.as_ref().map(|r| r.span),
+        ),
+        ("port", ingress.port.as_ref().map(|p| p.span)),
+    ];
+    for (key, span) in unused {
+        if let Some(span) = span {
+            d.push(
+                Diagnostic::warning(
+                    "unused-setting",
+                    format!(
+                        "`ingress.{key}` is not used for functions: each HTTP function is routed \
+                         by its own @http_trigger path to its own Service"
+                    ),
+                )
+                .at(span)
+                .field(format!("{}.ingress.{key}", entry.field())),
+            );
+        }
+    }
+}
+
+/// `<entry>-<function>` (or `<entry>-<@serverless name>`) as a DNS label, with its span; `None`
+/// after reporting a name that is too long or taken by another function of the project.
+fn workload_name<'a>(
+    entry: &Entry<ServerlessEntry>,
+    function: &'a DiscoveredFunction,
+    taken: &mut BTreeMap<String, (&'a DiscoveredFunction, Span)>,
+    d: &mut Diagnostics,
+) -> Option<(String, Span)> {
+    let (base, span) = match &function.settings.name {
+        Some(name) => (name.value.as_str(), name.span),
+        None => (function.name.as_str(), function.span),
+    };
+    let name = to_dns_label(&format!("{}-{base}", entry.name.value));
+    let field = format!("{}.{}", entry.field(), function.name);
+    let (kind, max) = match function.trigger {
+        Trigger::Schedule(_) => ("CronJob", CRONJOB_NAME_MAX),
+        _ => ("object", 63),
+    };
+    if let Err(problem) = check_dns_label(&name, max) {
+        let mut diagnostic = Diagnostic::error(
+            "name-too-long",
+            format!(
+                "function `{}` ({}) becomes the {kind} name `{name}`, which {problem}",
+                function.name,
+                file_line(function.span),
+            ),
+        )
+        .at(span)
+        .field(field)
+        .label(entry.name.span, "the entry's name comes first")
+        .help("shorten the function's name, or give a shorter one with @serverless(name=\"…\")");
+        if max == CRONJOB_NAME_MAX {
+            diagnostic = diagnostic
+                .help("Kubernetes adds an 11-character suffix to the Jobs a CronJob creates");
+        }
+        d.push(diagnostic);
+        return None;
+    }
+    if let Some((first, first_span)) = taken.get(&name) {
+        d.push(
+            Diagnostic::error(
+                "duplicate-name",
+                format!(
+                    "functions `{}` ({}) and `{}` ({}) both become the Kubernetes name `{name}`",
+                    first.name,
+                    file_line(first.span),
+                    function.name,
+                    file_line(function.span),
+                ),
+            )
+            .at(span)
+            .field(field)
+            .label(*first_span, format!("`{}` gets the name here", first.name))
+            .help("rename one of them, or give one a name with @serverless(name=\"…\")"),
+        );
+        return None;
+    }
+    taken.insert(name.clone(), (function, span));
+    Some((name, span))
+}
+
+/// `functions/api.py:12`.
+fn file_line(span: Span) -> String {
+    let (line, _) = span.line_col();
+    format!("{}:{line}", span.source().path.display())
+}
+
+struct FunctionInput<'a> {
+    entry: &'a Entry<ServerlessEntry>,
+    function: &'a DiscoveredFunction,
+    name: String,
+    name_span: Span,
+    image: &'a str,
+}
+
+fn lower_function(
+    input: &FunctionInput<'_>,
+    cx: &LowerContext<'_>,
+    d: &mut Diagnostics,
+) -> Workload {
+    let entry = input.entry;
+    let spec = &entry.spec;
+    let function = input.function;
+    let settings = &function.settings;
+    let entry_field = entry.field();
+    let field = format!("{entry_field}.{}", function.name);
+    let timeout = settings
+        .timeout
+        .as_ref()
+        .or(spec.timeout.as_ref())
+        .map(|t| t.value);
+
+    let security_settings = merged_security(spec.security.as_ref(), settings);
+    let security = lower_security(
+        Some(&security_settings),
+        PodSecurityProfile::Restricted,
+        &entry_field,
+        entry.name.span,
+        d,
+    );
+    let visibility = visibility(Some(&security_settings), Visibility::Private);
+    let resources = lower_resources(
+        Some(&merged_resources(
+            spec.resources.as_ref(),
+            settings,
+            &field,
+            d,
+        )),
+        &entry_field,
+        d,
+    );
+    let secrets = lower_secret_mounts(&spec.secrets, cx.resolved, &entry_field, d);
+    let mut env_from = lower_env_from(&spec.env_from, &entry_field, entry.name.span, d);
+    env_from.extend(secrets.env_from.clone());
+    let imported = decorator_secrets(settings, &env_from, &field, d);
+    env_from.extend(imported);
+
+    let scaling = merged_scaling(spec.scaling.as_ref(), settings);
+    let parts = match &function.trigger {
+        Trigger::Http(trigger) => http_parts(input, trigger, scaling, visibility, cx, d),
+        Trigger::Queue(trigger) => queue_parts(input, trigger, scaling, timeout, cx, d),
+        Trigger::Schedule(trigger) => schedule_parts(input, trigger, timeout, d),
+    };
+    check_ignored_settings(function, &field, d);
+    if visibility == Visibility::Public
+        && !matches!(function.trigger, Trigger::Http(_))
+        && let Some(set) = &settings.visibility
+    {
+        d.push(
+            Diagnostic::warning(
+                "public-without-ingress",
+                format!(
+                    "`{}` is not an HTTP function, so `visibility=\"public\"` publishes nothing",
+                    function.name
+                ),
+            )
+            .at(set.span)
+            .field(format!("{field}.@serverless.visibility")),
+        );
+    }
+
+    let network = lower_network(
+        &NetworkInput {
+            security: Some(&security_settings),
+            default_visibility: Visibility::Private,
+            default_enabled: true,
+            ports: &parts.ports,
+            ingress_namespace: (!parts.routes.is_empty()).then(|| cx.ingress_namespace()),
+            interceptor_namespace: matches!(parts.scaling, Scaling::Http { .. })
+                .then(|| cx.interceptor_namespace()),
+            field: &entry_field,
+            span: entry.name.span,
+        },
+        d,
+    );
+
+    let is_http = matches!(function.trigger, Trigger::Http(_));
+    check_reserved_env(spec, settings, is_http, &entry_field, &field, d);
+    let mut env = runtime_env(function, timeout);
+    env.extend(parts.env);
+    env.extend(merged_environment(spec, settings, &entry_field, &field, d));
+
+    let container = Container {
+        name: input.name.clone(),
+        image: input.image.to_string(),
+        image_pull_policy: cx.image_pull_policy(),
+        ports: parts.ports,
+        env,
+        env_from,
+        resources,
+        readiness_probe: parts.probe.clone(),
+        liveness_probe: parts.probe,
+        volume_mounts: secrets.mounts,
+        security: security.container,
+        ..Container::default()
+    };
+    let mut image_pull_secrets = cx.resolved.defaults.image_pull_secrets.clone();
+    image_pull_secrets.extend(spec.image_pull_secrets.iter().cloned());
+    let mut labels = cx.resolved.defaults.labels.clone();
+    labels.extend(spec.labels.clone());
+    Workload {
+        name: input.name.clone(),
+        name_span: input.name_span,
+        field,
+        namespace: entry.namespace.clone(),
+        entry: entry.name.value.clone(),
+        labels,
+        controller: parts.controller,
+        replicas: parts.replicas,
+        pod: Pod {
+            containers: vec![container],
+            volumes: secrets.volumes,
+            security: security.pod,
+            service_account_name: security.service_account_name,
+            automount_service_account_token: security.automount_token,
+            image_pull_secrets,
+            termination_grace_period_seconds: parts.termination_grace_period_seconds,
+            ..Pod::default()
+        },
+        services: parts.services,
+        routes: parts.routes,
+        scaling: parts.scaling,
+        network,
+        disruption_budget: None,
+        service_account: security.service_account,
+        config_maps: Vec::new(),
+        secrets: Vec::new(),
+        external_secrets: secrets.external,
+        claims: Vec::new(),
+    }
+}
+
+/// The variables every function's runtime reads (see the module docs).
+fn runtime_env(function: &DiscoveredFunction, timeout: Option<u32>) -> Vec<EnvVar> {
+    let trigger = match function.trigger {
+        Trigger::Http(_) => "http",
+        Trigger::Queue(_) => "queue",
+        Trigger::Schedule(_) => "schedule",
+    };
+    let mut env = vec![
+        literal("K3SFN_FUNCTION", function.name.clone()),
+        literal("K3SFN_MODULE", python_module(&function.file)),
+        literal("K3SFN_TRIGGER", trigger),
+    ];
+    if let Some(seconds) = timeout {
+        env.push(literal("K3SFN_TIMEOUT", seconds.to_string()));
+    }
+    env
+}
+
+/// `functions/billing/worker.py` → `functions.billing.worker`; `functions/__init__.py` →
+/// `functions`.
+fn python_module(file: &Path) -> String {
+    let mut parts: Vec<String> = file
+        .with_extension("")
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    if parts.len() > 1 && parts.last().is_some_and(|p| p == "__init__") {
+        parts.pop();
+    }
+    parts.join(".")
+}
+
+fn literal(name: &str, value: impl Into<String>) -> EnvVar {
+    EnvVar {
+        name: name.to_string(),
+        value: EnvSource::Literal(value.into()),
+    }
+}
+
+mod settings;
+mod triggers;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,249 @@
+//! Decorator arguments laid over the resolved entry, as the config values the shared lowering
+//! takes, and checks of what a decorator and its entry say together; no Kubernetes shapes here.
+
+use super::literal;
+use crate::config::{
+    Quantity, Resources as ResourceSettings, Scaling as ScalingSettings, Security, ServerlessEntry,
+};
+use crate::diagnostic::{Diagnostic, Diagnostics, Span};
+use crate::lower::env::{looks_secret, lower_env_refs, lower_environment};
+use crate::names::check_dns_subdomain;
+use crate::sources::python::{DiscoveredFunction, FunctionSettings, Trigger};
+use crate::workload::{EnvFrom, EnvVar, RefKind};
+use crate::yaml::Spanned;
+
+/// The entry's `security:` with the decorator's `visibility` and `service_account` over it.
+pub(super) fn merged_security(entry: Option<&Security>, settings: &FunctionSettings) -> Security {
+    let mut security = entry.cloned().unwrap_or_default();
+    if let Some(visibility) = &settings.visibility {
+        security.visibility = Some(visibility.clone());
+    }
+    if let Some(account) = &settings.service_account {
+        security.service_account = Some(account.clone());
+    }
+    security
+}
+
+/// The entry's `scaling:` with the decorator's numbers over it.
+pub(super) fn merged_scaling(
+    entry: Option<&ScalingSettings>,
+    settings: &FunctionSettings,
+) -> ScalingSettings {
+    let mut scaling = entry.cloned().unwrap_or_default();
+    if let Some(min) = &settings.min_instances {
+        scaling.min_instances = Some(min.clone());
+    }
+    if let Some(max) = &settings.max_instances {
+        scaling.max_instances = Some(max.clone());
+    }
+    if let Some(cooldown) = &settings.cooldown_period {
+        scaling.cooldown_period = Some(cooldown.value);
+    }
+    if let Some(pending) = &settings.target_pending_requests {
+        scaling.target_pending_requests = Some(pending.value);
+    }
+    scaling
+}
+
+/// The entry's `resources:` with each quantity the decorator gives replacing the entry's; a bad
+/// quantity is reported at the decorator argument.
+pub(super) fn merged_resources(
+    entry: Option<&ResourceSettings>,
+    settings: &FunctionSettings,
+    field: &str,
+    d: &mut Diagnostics,
+) -> ResourceSettings {
+    let mut resources = entry.cloned().unwrap_or_default();
+    let overrides = [
+        ("memory", &settings.memory, &mut resources.memory),
+        ("cpu", &settings.cpu, &mut resources.cpu),
+        (
+            "memory_limit",
+            &settings.memory_limit,
+            &mut resources.memory_limit,
+        ),
+        ("cpu_limit", &settings.cpu_limit, &mut resources.cpu_limit),
+        (
+            "ephemeral_storage",
+            &settings.ephemeral_storage,
+            &mut resources.ephemeral_storage,
+        ),
+    ];
+    for (argument, given, slot) in overrides {
+        let Some(given) = given else {
+            continue;
+        };
+        match Quantity::parse(&given.value) {
+            Ok(quantity) => *slot = Some(Spanned::new(quantity, given.span)),
+            Err(problem) => d.push(
+                Diagnostic::error("bad-quantity", problem)
+                    .at(given.span)
+                    .field(format!("{field}.@serverless.{argument}")),
+            ),
+        }
+    }
+    resources
+}
+
+/// The entry's `environment` and `env_refs`, with the decorator's `environment` winning per
+/// variable; sorted by name.
+pub(super) fn merged_environment(
+    spec: &ServerlessEntry,
+    settings: &FunctionSettings,
+    entry_field: &str,
+    field: &str,
+    d: &mut Diagnostics,
+) -> Vec<EnvVar> {
+    let mut vars = lower_environment(&spec.environment, entry_field, d);
+    vars.extend(lower_env_refs(&spec.env_refs, entry_field, d));
+    for (name, value) in &settings.environment {
+        if looks_secret(&name.value) && !value.value.is_empty() {
+            d.push(
+                Diagnostic::warning(
+                    "secret-in-plain-text",
+                    format!(
+                        "`{}` looks like a secret but is written in plain text",
+                        name.value
+                    ),
+                )
+                .at(value.span)
+                .field(format!("{field}.@serverless.environment.{}", name.value))
+                .help("import it from a Secret instead: @serverless(secrets=[\"<name>\"])"),
+            );
+        }
+        vars.retain(|v| v.name != name.value);
+        vars.push(literal(&name.value, value.value.clone()));
+    }
+    vars.sort_by(|a, b| a.name.cmp(&b.name));
+    vars
+}
+
+/// `@serverless(secrets=[...])`: each Secret imported whole as environment variables.
+pub(super) fn decorator_secrets(
+    settings: &FunctionSettings,
+    already: &[EnvFrom],
+    field: &str,
+    d: &mut Diagnostics,
+) -> Vec<EnvFrom> {
+    let mut out: Vec<EnvFrom> = Vec::new();
+    for name in &settings.secrets {
+        if let Err(problem) = check_dns_subdomain(&name.value) {
+            d.push(
+                Diagnostic::error(
+                    "bad-name",
+                    format!("Secret name `{}` {problem}", name.value),
+                )
+                .at(name.span)
+                .field(format!("{field}.@serverless.secrets")),
+            );
+            continue;
+        }
+        let imported = already
+            .iter()
+            .chain(&out)
+            .any(|e| e.kind == RefKind::Secret && e.name == name.value && e.prefix.is_none());
+        if !imported {
+            out.push(EnvFrom {
+                kind: RefKind::Secret,
+                name: name.value.clone(),
+                prefix: None,
+                optional: false,
+            });
+        }
+    }
+    out
+}
+
+/// `K3SFN_*` (and `PORT` for HTTP functions) belong to the runtime contract.
+pub(super) fn check_reserved_env(
+    spec: &ServerlessEntry,
+    settings: &FunctionSettings,
+    is_http: bool,
+    entry_field: &str,
+    field: &str,
+    d: &mut Diagnostics,
+) {
+    let reserved = |name: &str| name.starts_with("K3SFN_") || (is_http && name == "PORT");
+    let mut found: Vec<(String, Span, String)> = Vec::new();
+    for (name, value) in &spec.environment {
+        found.push((
+            name.clone(),
+            value.span,
+            format!("{entry_field}.environment.{name}"),
+        ));
+    }
+    for (index, r) in spec.env_refs.iter().enumerate() {
+        found.push((
+            r.name.value.clone(),
+            r.name.span,
+            format!("{entry_field}.env_refs[{index}].name"),
+        ));
+    }
+    for name in settings.environment.keys() {
+        found.push((
+            name.value.clone(),
+            name.span,
+            format!("{field}.@serverless.environment.{}", name.value),
+        ));
+    }
+    for (name, span, at) in found {
+        if reserved(&name) {
+            d.push(
+                Diagnostic::error(
+                    "reserved-env",
+                    format!(
+                        "`{name}` is set by k3s for the function runtime and cannot be set here"
+                    ),
+                )
+                .at(span)
+                .field(at)
+                .help(
+                    "HTTP functions listen on PORT=8080; K3SFN_* variables describe the function",
+                ),
+            );
+        }
+    }
+}
+
+/// Decorator arguments the function's trigger has no use for.
+pub(super) fn check_ignored_settings(
+    function: &DiscoveredFunction,
+    field: &str,
+    d: &mut Diagnostics,
+) {
+    let s = &function.settings;
+    let ignored: Vec<(&str, Option<Span>)> = match function.trigger {
+        Trigger::Http(_) => Vec::new(),
+        Trigger::Queue(_) => vec![(
+            "target_pending_requests",
+            s.target_pending_requests.as_ref().map(|v| v.span),
+        )],
+        Trigger::Schedule(_) => vec![
+            ("min_instances", s.min_instances.as_ref().map(|v| v.span)),
+            ("max_instances", s.max_instances.as_ref().map(|v| v.span)),
+            (
+                "cooldown_period",
+                s.cooldown_period.as_ref().map(|v| v.span),
+            ),
+            (
+                "target_pending_requests",
+                s.target_pending_requests.as_ref().map(|v| v.span),
+            ),
+        ],
+    };
+    for (argument, span) in ignored {
+        if let Some(span) = span {
+            d.push(
+                Diagnostic::warning(
+                    "unused-setting",
+                    format!(
+                        "`{argument}` has no effect on a function with @{}",
+                        function.trigger.decorator_name()
+                    ),
+                )
+                .at(span)
+                .field(format!("{field}.@serverless.{argument}")),
+            );
+        }
+    }
+}
