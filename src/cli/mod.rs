@@ -174,12 +174,6 @@ impl From<anyhow::Error> for Failure {
     }
 }
 
-impl From<Diagnostics> for Failure {
-    fn from(diagnostics: Diagnostics) -> Failure {
-        Failure::Invalid(diagnostics)
-    }
-}
-
 impl From<std::io::Error> for Failure {
     fn from(error: std::io::Error) -> Failure {
         Failure::Io(error.into())
