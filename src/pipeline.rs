@@ -2,15 +2,16 @@
 //! `generate`, `list` and the per-section commands, so they can never disagree.
 
 use crate::check::{Origin, check_manifests};
-use crate::config::{Project, Section};
+use crate::config::{ComposeEntry, Project, Section};
 use crate::diagnostic::Diagnostics;
 use crate::images::ImageTags;
 use crate::lower::{
-    ApplicationPlan, GatewayRoute, LowerContext, LoweredEnvironment, ProjectPlan, TreeLocation,
-    lower_environment,
+    ApplicationPlan, GatewayRoute, LowerContext, Lowered, LoweredEnvironment, ProjectPlan,
+    TreeLocation, lower_compose_entry, lower_environment,
 };
 use crate::render::{Manifest, RenderContext, render_routes, render_workload, sort_manifests};
-use crate::resolve::{Inputs, Resolved, resolve};
+use crate::resolve::{Entry, Inputs, Resolved, resolve};
+use crate::sources::compose::ComposeProject;
 use crate::workload::LoweredEntry;
 
 /// Everything one environment produces.
@@ -87,30 +88,7 @@ pub fn plan_environment(
     let mut problems = Diagnostics::new();
     let entries = lowered_entries
         .into_iter()
-        .map(|entry| {
-            let mut manifests = Vec::new();
-            for workload in &entry.entry.workloads {
-                let rendered = render_workload(workload, &ctx);
-                let origin = Origin {
-                    span: workload.name_span,
-                    field: &workload.field,
-                };
-                check_manifests(&rendered, &origin, &mut problems);
-                manifests.extend(rendered);
-            }
-            sort_manifests(&mut manifests);
-            EntryOutput {
-                section: entry.section,
-                name: entry.name,
-                namespace: entry.namespace,
-                documents: if documents {
-                    manifests.iter().map(Manifest::to_yaml).collect()
-                } else {
-                    Vec::new()
-                },
-                lowered: entry.entry,
-            }
-        })
+        .map(|entry| render_entry(entry, &ctx, documents, &mut problems))
         .collect();
     if problems.has_errors() {
         return Err(problems);
@@ -124,6 +102,62 @@ pub fn plan_environment(
         project,
         warnings,
     })
+}
+
+/// One compose entry of a resolved environment, lowered and rendered on its own; `project`
+/// when the caller has already loaded it. Returns the entry's output and its warnings.
+pub fn plan_compose_entry(
+    resolved: &Resolved,
+    entry: &Entry<ComposeEntry>,
+    project: Option<&ComposeProject>,
+    images: &ImageTags,
+) -> Result<(EntryOutput, Diagnostics), Diagnostics> {
+    let cx = LowerContext { resolved, images };
+    let (lowered, warnings) = lower_compose_entry(entry, project, &cx)?;
+    let ctx = RenderContext {
+        env: resolved.env.clone(),
+        ingress: resolved.ingress,
+    };
+    let mut problems = Diagnostics::new();
+    let output = render_entry(lowered, &ctx, true, &mut problems);
+    if problems.has_errors() {
+        return Err(problems);
+    }
+    let mut warnings = warnings;
+    warnings.extend(problems);
+    Ok((output, warnings))
+}
+
+/// Renders one entry's workloads, checks the objects (problems go to `problems`), and keeps
+/// them as YAML documents in apply order when `documents` is set.
+fn render_entry(
+    entry: Lowered,
+    ctx: &RenderContext,
+    documents: bool,
+    problems: &mut Diagnostics,
+) -> EntryOutput {
+    let mut manifests = Vec::new();
+    for workload in &entry.entry.workloads {
+        let rendered = render_workload(workload, ctx);
+        let origin = Origin {
+            span: workload.name_span,
+            field: &workload.field,
+        };
+        check_manifests(&rendered, &origin, problems);
+        manifests.extend(rendered);
+    }
+    sort_manifests(&mut manifests);
+    EntryOutput {
+        section: entry.section,
+        name: entry.name,
+        namespace: entry.namespace,
+        documents: if documents {
+            manifests.iter().map(Manifest::to_yaml).collect()
+        } else {
+            Vec::new()
+        },
+        lowered: entry.entry,
+    }
 }
 
 /// The gateway's routes, each in its target's namespace, labelled as the gateway's.

@@ -14,6 +14,7 @@ macro_rules! outln {
 mod app;
 mod build_plan;
 mod completions;
+mod compose;
 mod function;
 mod generate;
 mod list;
@@ -65,6 +66,9 @@ pub enum Command {
     Validate(validate::Args),
     /// Write every environment's Argo CD tree (or check it is up to date, or print it)
     Generate(generate::Args),
+    /// Compose projects: one entry's manifests, conversion without apps.yaml, a starting entry,
+    /// the parsed model
+    Compose(compose::Args),
     /// List the entries of apps.yaml with their section, namespace and state per environment
     List(list::Args),
     /// Traditional apps: one app's manifests, or the apps of an environment
@@ -134,6 +138,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Validate(args) => validate::run(&context, &args),
         Command::Generate(args) => generate::run(&context, &args),
         Command::List(args) => list::run(&context, &args),
+        Command::Compose(args) => compose::run(&context, &args),
         Command::App(command) => app::run(&context, &command),
         Command::Fn(command) => function::run(&context, &command),
         Command::BuildPlan(args) => build_plan::run(&context, &args),

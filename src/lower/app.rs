@@ -490,7 +490,7 @@ pub fn headless_service(name: &str, ports: &[crate::workload::ContainerPort]) ->
 }
 
 /// The Service port a route sends to: `ingress.port` by name or number, else the first.
-fn route_port(
+pub(super) fn route_port(
     port: Option<&crate::yaml::Spanned<crate::config::PortRef>>,
     service: &Service,
     field: &str,

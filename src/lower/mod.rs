@@ -4,6 +4,7 @@
 
 mod app;
 mod availability;
+mod compose;
 mod context;
 mod dockerfile;
 mod env;
@@ -21,6 +22,10 @@ mod security;
 mod volumes;
 mod workload_kind;
 
+pub use compose::{
+    DEFAULT_CLAIM_SIZE, ServiceHints, VolumeHint, init_hints, load_compose_project, lower_compose,
+    lower_compose_project, well_known_port,
+};
 pub use context::LowerContext;
 pub use env::looks_secret;
 pub use function::function_visibility;
@@ -29,6 +34,8 @@ pub use gitops::{
     ApplicationPlan, Destination, IgnoredReplicas, ProjectPlan, Source, SyncSettings, TreeLocation,
 };
 pub use helm::HelmRelease;
+
+use std::collections::BTreeMap;
 
 use crate::config::Section;
 use crate::diagnostic::{Diagnostic, Diagnostics};
@@ -83,6 +90,15 @@ pub fn lower_environment(
             entry: lowered,
         });
     }
+    for entry in &cx.resolved.compose {
+        let lowered = compose::lower_compose(entry, cx, &mut d);
+        entries.push(Lowered {
+            section: Section::Compose,
+            name: entry.name.value.clone(),
+            namespace: entry.namespace.clone(),
+            entry: lowered,
+        });
+    }
     let helm: Vec<HelmRelease> = cx
         .resolved
         .helm
@@ -100,6 +116,7 @@ pub fn lower_environment(
         }
     }
     check_unique_names(&entries, &mut d);
+    check_unique_objects(&entries, &mut d);
     let mut gateway_namespaces: Vec<String> = gateway.iter().map(|g| g.namespace.clone()).collect();
     gateway_namespaces.sort();
     gateway_namespaces.dedup();
@@ -126,6 +143,37 @@ pub fn lower_environment(
         project,
         warnings: d,
     })
+}
+
+/// One compose entry alone (`k3s compose generate`, `k3s compose convert`): lowered from
+/// `project` when the caller has loaded it, else from the entry's own files, with the same
+/// name checks `lower_environment` makes. Warnings come back with the result.
+pub fn lower_compose_entry(
+    entry: &crate::resolve::Entry<crate::config::ComposeEntry>,
+    project: Option<&crate::sources::compose::ComposeProject>,
+    cx: &LowerContext<'_>,
+) -> Result<(Lowered, Diagnostics), Diagnostics> {
+    let mut d = Diagnostics::new();
+    let lowered = match project {
+        Some(project) => compose::lower_compose_project(entry, project, cx, &mut d),
+        None => compose::lower_compose(entry, cx, &mut d),
+    };
+    let lowered = Lowered {
+        section: Section::Compose,
+        name: entry.name.value.clone(),
+        namespace: entry.namespace.clone(),
+        entry: lowered,
+    };
+    for workload in &lowered.entry.workloads {
+        check_object_names(workload, &mut d);
+    }
+    check_unique_names(std::slice::from_ref(&lowered), &mut d);
+    check_unique_objects(std::slice::from_ref(&lowered), &mut d);
+    if d.has_errors() {
+        Err(d)
+    } else {
+        Ok((lowered, d))
+    }
 }
 
 /// The KEDA interceptor routes by host and longest path prefix. Two keda-http workloads on the
@@ -219,6 +267,58 @@ fn check_object_names(w: &Workload, d: &mut Diagnostics) {
                     .field(w.field.clone())
                     .help("shorten the entry (or function, or service) name"),
             );
+        }
+    }
+}
+
+/// Objects other than the workloads' own (Services, ConfigMaps, Secrets, claims) must not
+/// share a kind, name and namespace either: compose Services keep their services' own names, so
+/// two compose entries (or an app and a compose service) in one namespace can clash.
+fn check_unique_objects(entries: &[Lowered], d: &mut Diagnostics) {
+    let mut seen: BTreeMap<(&str, &str, String), &Workload> = BTreeMap::new();
+    for workload in entries.iter().flat_map(|e| e.entry.workloads.iter()) {
+        let mut names: Vec<(&str, String)> = Vec::new();
+        names.extend(
+            workload
+                .services
+                .iter()
+                .map(|s| ("Service", s.name.clone())),
+        );
+        names.extend(
+            workload
+                .config_maps
+                .iter()
+                .map(|c| ("ConfigMap", c.name.clone())),
+        );
+        names.extend(workload.secrets.iter().map(|s| ("Secret", s.name.clone())));
+        names.extend(
+            workload
+                .claims
+                .iter()
+                .map(|c| ("PersistentVolumeClaim", c.name.clone())),
+        );
+        names.sort();
+        names.dedup();
+        for (kind, name) in names {
+            let key = (kind, workload.namespace.as_str(), name.clone());
+            match seen.get(&key) {
+                Some(other) => d.push(
+                    Diagnostic::error(
+                        "duplicate-object",
+                        format!(
+                            "{kind} `{name}` in namespace `{}` comes from both `{}` and `{}`",
+                            workload.namespace, other.field, workload.field
+                        ),
+                    )
+                    .at(workload.name_span)
+                    .field(workload.field.clone())
+                    .label(other.name_span, "the other one")
+                    .help("rename one of them, or put the entries in different namespaces"),
+                ),
+                None => {
+                    seen.insert(key, workload);
+                }
+            }
         }
     }
 }

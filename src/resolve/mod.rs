@@ -48,6 +48,30 @@ pub struct Resolved {
     pub argocd: ArgoCd,
 }
 
+impl Resolved {
+    /// An environment made of defaults only, with no entries: for commands that run without
+    /// apps.yaml (`k3s compose convert`). Relative paths are relative to `dir`.
+    pub fn standalone(env: &str, dir: PathBuf) -> Resolved {
+        Resolved {
+            env: env.to_string(),
+            dir,
+            settings: EnvironmentSettings::default(),
+            defaults: Defaults::default(),
+            registry: None,
+            ingress: IngressController::Traefik,
+            namespace: DEFAULT_NAMESPACE.to_string(),
+            repositories: BTreeMap::new(),
+            helm: Vec::new(),
+            serverless: Vec::new(),
+            apps: Vec::new(),
+            compose: Vec::new(),
+            disabled: Vec::new(),
+            gateway: None,
+            argocd: ArgoCd::default(),
+        }
+    }
+}
+
 /// An enabled entry of one section, typed, with its namespace decided.
 #[derive(Debug, Clone)]
 pub struct Entry<T> {

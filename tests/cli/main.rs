@@ -3,6 +3,7 @@
 mod support;
 
 mod bad_input;
+mod compose;
 mod generate;
 mod images;
 mod list;

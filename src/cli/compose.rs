@@ -1,0 +1,424 @@
+//! `k3s compose`: one compose entry's manifests (`generate`), compose files without apps.yaml
+//! (`convert`), a starting apps.yaml entry (`init`), and the parsed model (`parse`).
+
+use std::path::{Path, PathBuf};
+
+use clap::{Subcommand, ValueEnum};
+
+use super::generate::ImageArgs;
+use super::{CommandResult, Context, EXIT_OK, Failure, print_diagnostics, section};
+use crate::config::{ComposeEntry, Section};
+use crate::emit::GENERATED_MARKER;
+use crate::lower::{ServiceHints, init_hints};
+use crate::names::to_dns_label;
+use crate::pipeline::{EntryOutput, plan_compose_entry};
+use crate::resolve::{Entry, Resolved};
+use crate::sources::compose::{ComposeProject, LoadOptions, default_compose_files, load_project};
+use crate::yaml::Spanned;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: ComposeCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ComposeCommand {
+    /// Print one compose entry's manifests for one environment (or write them under --output)
+    Generate(GenerateArgs),
+    /// Convert compose files to Kubernetes manifests, without apps.yaml
+    Convert(ConvertArgs),
+    /// Print an apps.yaml `compose:` entry, pre-filled where conversion needs a decision
+    Init(InitArgs),
+    /// Print a compose project as k3s reads it: merged, interpolated, in long form
+    Parse(ParseArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GenerateArgs {
+    /// The compose entry's name in apps.yaml
+    pub name: String,
+    /// Environment [default: the first declared]
+    #[arg(short, long = "env", value_name = "ENV")]
+    pub env: Option<String>,
+    /// Write DIR/compose/NAME/manifests.yaml instead of printing
+    #[arg(short, long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ConvertArgs {
+    /// Compose files, merged in order (like `docker compose -f`)
+    #[arg(required = true, value_name = "COMPOSE_FILE")]
+    pub files: Vec<PathBuf>,
+    /// Namespace of every object
+    #[arg(short, long, default_value = "default", value_name = "NAMESPACE")]
+    pub namespace: String,
+    /// Name prefix of the objects [default: the compose project's name]
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Write DIR/compose/NAME/manifests.yaml instead of printing
+    #[arg(short, long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// Read variables from this file instead of the project's .env
+    #[arg(long, value_name = "FILE")]
+    pub env_file: Option<PathBuf>,
+    /// Activate a compose profile; repeatable
+    #[arg(long = "profile", value_name = "PROFILE")]
+    pub profiles: Vec<String>,
+    /// Registry of the images of build-only services
+    #[arg(long, value_name = "REGISTRY")]
+    pub registry: Option<String>,
+    #[command(flatten)]
+    pub images: ImageArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    /// The project's directory or compose file
+    pub path: PathBuf,
+    /// Name of the entry (and prefix of its objects)
+    #[arg(long, value_name = "NAME")]
+    pub name: String,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ParseArgs {
+    /// The project's directory or compose file(s)
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Output format
+    #[arg(short, long, value_enum, default_value_t)]
+    pub output: ModelFormat,
+    /// Activate a compose profile; repeatable
+    #[arg(long = "profile", value_name = "PROFILE")]
+    pub profiles: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ModelFormat {
+    #[default]
+    Yaml,
+    Json,
+}
+
+pub fn run(context: &Context, args: &Args) -> CommandResult {
+    match &args.command {
+        ComposeCommand::Generate(args) => generate(context, args),
+        ComposeCommand::Convert(args) => convert(args),
+        ComposeCommand::Init(args) => init(args),
+        ComposeCommand::Parse(args) => parse(args),
+    }
+}
+
+/// Plans the whole environment (apps.yaml is checked as a whole), like `k3s app generate`.
+fn generate(context: &Context, args: &GenerateArgs) -> CommandResult {
+    let env = section::environment(context, args.env.as_deref())?;
+    let plan = section::plan(context, &env)?;
+    let entry = section::find(&plan, Section::Compose, &args.name)?;
+    let dir = args
+        .output
+        .as_ref()
+        .map(|dir| dir.join("compose").join(&args.name));
+    section::emit(entry, &env, dir.as_deref())?;
+    Ok(EXIT_OK)
+}
+
+fn convert(args: &ConvertArgs) -> CommandResult {
+    for file in &args.files {
+        if !file.is_file() {
+            return Err(Failure::Usage(format!("{} does not exist", file.display())));
+        }
+    }
+    let options = LoadOptions {
+        project_name: args.name.clone(),
+        profiles: args.profiles.clone(),
+        env_file: args.env_file.clone(),
+        ..LoadOptions::default()
+    };
+    let project = load_project(&args.files, &options).map_err(Failure::Invalid)?;
+    let name = to_dns_label(args.name.as_deref().unwrap_or(&project.name));
+    if name.is_empty() {
+        return Err(Failure::Usage(
+            "the project has no usable name: give one with --name".to_string(),
+        ));
+    }
+    if let Err(problem) = crate::names::check_dns_label(&args.namespace, 63) {
+        return Err(Failure::Usage(format!(
+            "namespace `{}` {problem}",
+            args.namespace
+        )));
+    }
+    let cwd = std::env::current_dir()?;
+    let mut resolved = Resolved::standalone("default", cwd);
+    resolved.registry = args.registry.clone();
+    resolved.namespace = args.namespace.clone();
+    let entry = standalone_entry(&name, &args.namespace, &project, &args.profiles);
+    let images = args.images.tags()?;
+    let (output, warnings) = plan_compose_entry(&resolved, &entry, Some(&project), &images)
+        .map_err(|mut d| {
+            d.extend(project.warnings.clone());
+            Failure::Invalid(d)
+        })?;
+    let mut diagnostics = project.warnings.clone();
+    diagnostics.extend(warnings);
+    diagnostics.extend(images.unused());
+    if diagnostics.has_errors() {
+        return Err(Failure::Invalid(diagnostics));
+    }
+    print_diagnostics(&diagnostics);
+    for build in &output.lowered.builds {
+        eprintln!(
+            "note: `{}` is built from {}; the manifests use `{}`",
+            build.name,
+            crate::diagnostic::display_path(&build.context).display(),
+            build.reference
+        );
+    }
+    let files: Vec<String> = args.files.iter().map(|f| f.display().to_string()).collect();
+    let text = document(
+        &format!(
+            "# {GENERATED_MARKER} compose convert from {}. Do not edit by hand:\n\
+             # change the compose file and convert again.\n",
+            files.join(", ")
+        ),
+        &output.documents,
+    );
+    emit(&output, text, args.output.as_deref())
+}
+
+/// The entry `k3s compose convert` lowers: named `name`, with nothing but the compose file.
+fn standalone_entry(
+    name: &str,
+    namespace: &str,
+    project: &ComposeProject,
+    profiles: &[String],
+) -> Entry<ComposeEntry> {
+    let spec = ComposeEntry {
+        name: Spanned::builtin(name.to_string()),
+        path: Spanned::builtin(project.project_dir.to_string_lossy().into_owned()),
+        compose_file: None,
+        namespace: None,
+        enabled: None,
+        profiles: profiles.to_vec(),
+        variables: Default::default(),
+        defaults: None,
+        services: Default::default(),
+        network: None,
+        security: None,
+        visibility: None,
+        network_policy: None,
+        depends_on: Vec::new(),
+    };
+    Entry {
+        section: Section::Compose,
+        name: Spanned::builtin(name.to_string()),
+        namespace: namespace.to_string(),
+        spec,
+    }
+}
+
+fn document(header: &str, documents: &[String]) -> String {
+    let mut out = header.to_string();
+    for document in documents {
+        out.push_str("---\n");
+        out.push_str(document);
+    }
+    out
+}
+
+/// Prints `text`, or writes it to `DIR/compose/<name>/manifests.yaml`.
+fn emit(output: &EntryOutput, text: String, dir: Option<&Path>) -> CommandResult {
+    let Some(dir) = dir else {
+        out!("{text}");
+        return Ok(EXIT_OK);
+    };
+    let target = dir.join("compose").join(&output.name);
+    std::fs::create_dir_all(&target)
+        .map_err(|e| anyhow::anyhow!("creating {}: {e}", target.display()))?;
+    let file = target.join("manifests.yaml");
+    std::fs::write(&file, text).map_err(|e| anyhow::anyhow!("writing {}: {e}", file.display()))?;
+    outln!("{}", file.display());
+    Ok(EXIT_OK)
+}
+
+/// The compose files of a directory (the defaults) or the file given.
+fn project_files(path: &Path) -> Result<Vec<PathBuf>, Failure> {
+    if path.is_dir() {
+        default_compose_files(path).ok_or_else(|| {
+            Failure::Usage(format!(
+                "no compose.yaml, compose.yml, docker-compose.yaml or docker-compose.yml in {}",
+                path.display()
+            ))
+        })
+    } else if path.is_file() {
+        Ok(vec![path.to_path_buf()])
+    } else {
+        Err(Failure::Usage(format!("{} does not exist", path.display())))
+    }
+}
+
+fn init(args: &InitArgs) -> CommandResult {
+    if let Err(problem) = crate::names::check_dns_label(&args.name, 63) {
+        return Err(Failure::Usage(format!("--name `{}` {problem}", args.name)));
+    }
+    let files = project_files(&args.path)?;
+    let options = LoadOptions {
+        project_name: Some(args.name.clone()),
+        ..LoadOptions::default()
+    };
+    let project = load_project(&files, &options).map_err(Failure::Invalid)?;
+    print_diagnostics(&project.warnings);
+    let (dir, file) = if args.path.is_dir() {
+        (args.path.clone(), None)
+    } else {
+        (
+            args.path
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default(),
+            args.path
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned()),
+        )
+    };
+    let dir_text = match dir.to_string_lossy().into_owned() {
+        text if text.is_empty() => ".".to_string(),
+        text => text,
+    };
+    out!(
+        "{}",
+        init_entry(
+            &args.name,
+            &dir_text,
+            file.as_deref(),
+            &init_hints(&project)
+        )
+    );
+    Ok(EXIT_OK)
+}
+
+/// The `compose:` entry as YAML text, with comments where a decision is the user's.
+pub fn init_entry(name: &str, path: &str, file: Option<&str>, hints: &[ServiceHints]) -> String {
+    let mut out = String::from("compose:\n");
+    out.push_str(&format!("  - name: {}\n", scalar(name)));
+    out.push_str(&format!("    path: {}\n", scalar(path)));
+    if let Some(file) = file {
+        out.push_str(&format!("    compose_file: {}\n", scalar(file)));
+    }
+    if hints.is_empty() {
+        return out;
+    }
+    out.push_str("    services:\n");
+    for hint in hints {
+        let block = service_block(name, hint);
+        // A block of comments only still needs a value.
+        let empty = block.lines().all(|l| l.trim_start().starts_with('#'));
+        out.push_str(&format!(
+            "      {}:{}\n{block}",
+            scalar(&hint.service),
+            if empty { " {}" } else { "" }
+        ));
+    }
+    out
+}
+
+/// The lines under `services.<svc>` for one service's hints.
+fn service_block(name: &str, hint: &ServiceHints) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    let service = to_dns_label(&hint.service);
+    let reached = hint
+        .reached_by
+        .iter()
+        .map(|s| format!("`{s}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if hint.build_only {
+        lines.push(format!(
+            "# Built from the project: the image is <defaults.registry>/{name}-{service}:<tag>"
+        ));
+        lines.push(format!(
+            "# (tag it with `--image {name}-{service}=TAG`), or name a prebuilt one:"
+        ));
+        lines.push(format!("# image: registry.example.com/{service}:1.0"));
+    }
+    if hint.one_shot {
+        lines.push("# Others wait for it to complete, so it runs as a Job:".to_string());
+        lines.push("kind: job".to_string());
+    }
+    if let Some(port) = hint.inferred_port {
+        lines.push(format!(
+            "# Reached by {reached} but declares no port: the image's usual one."
+        ));
+        lines.push(format!("expose: [{port}]"));
+    }
+    if hint.missing_port {
+        lines.push(format!(
+            "# Reached by {reached} but declares no port, and none is known: give it."
+        ));
+        lines.push("# expose: [PORT]".to_string());
+    }
+    if !hint.volumes.is_empty() {
+        lines.push("# Claims (default 1Gi); a claim makes the service a StatefulSet.".to_string());
+        lines.push("volumes:".to_string());
+        for volume in &hint.volumes {
+            lines.push(format!("  - name: {}", scalar(&volume.name)));
+            lines.push("    type: pvc".to_string());
+            lines.push(format!("    mount_path: {}", scalar(&volume.mount_path)));
+            lines.push(format!("    size: {}", volume.size));
+            if volume.shared {
+                lines.push(
+                    "    # Mounted by several services: needs a class that supports it."
+                        .to_string(),
+                );
+                lines.push("    access_modes: [ReadWriteMany]".to_string());
+            }
+        }
+    }
+    if !hint.host_paths.is_empty() {
+        lines.push(
+            "# Host paths are refused unless allowed, under the privileged standard:".to_string(),
+        );
+        for (source, target) in &hint.host_paths {
+            lines.push(format!("#   {source} -> {target}"));
+        }
+        lines.push("# allow_host_path: true".to_string());
+        lines.push("# security: {profile: privileged}".to_string());
+    }
+    lines
+        .iter()
+        .map(|line| format!("        {line}\n"))
+        .collect()
+}
+
+/// A YAML scalar, quoted when plain text would be read as something else.
+fn scalar(text: &str) -> String {
+    crate::render::yaml_document(&text).trim_end().to_string()
+}
+
+fn parse(args: &ParseArgs) -> CommandResult {
+    let files = if args.paths.len() == 1 {
+        project_files(&args.paths[0])?
+    } else {
+        args.paths.clone()
+    };
+    for file in &files {
+        if !file.is_file() {
+            return Err(Failure::Usage(format!("{} does not exist", file.display())));
+        }
+    }
+    let options = LoadOptions {
+        profiles: args.profiles.clone(),
+        ..LoadOptions::default()
+    };
+    let project = load_project(&files, &options).map_err(Failure::Invalid)?;
+    print_diagnostics(&project.warnings);
+    match args.output {
+        ModelFormat::Json => outln!(
+            "{}",
+            serde_json::to_string_pretty(&project).expect("the model serializes to JSON")
+        ),
+        ModelFormat::Yaml => out!("{}", crate::render::yaml_document(&project)),
+    }
+    Ok(EXIT_OK)
+}

@@ -1,0 +1,785 @@
+//! Compose mounts as apps.yaml volumes, which the shared volume rules then lower: named volumes
+//! and data directories → claims, anonymous and tmpfs → emptyDir, project files → ConfigMaps.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Component, Path, PathBuf};
+
+use crate::config::{
+    ComposeService, PodSecurityProfile, Quantity, Volume, VolumeType as ConfigVolumeType,
+};
+use crate::diagnostic::{Diagnostic, Diagnostics, Span};
+use crate::names::{check_dns_label, to_dns_label};
+use crate::sources::compose::{ComposeProject, Service, VolumeType};
+use crate::workload::{Claim, ConfigMap};
+use crate::yaml::Spanned;
+
+/// Size of a claim apps.yaml gives none for.
+pub const DEFAULT_CLAIM_SIZE: &str = "1Gi";
+
+/// The most a ConfigMap holds (the API server's limit).
+pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
+
+/// Directory entries looked at before a bind-mounted directory counts as data.
+const MAX_SCAN_ENTRIES: usize = 10_000;
+
+/// File extensions that mark a bind mount as source code (a dev-only mount over the image's code).
+const SOURCE_EXTENSIONS: &[&str] = &[
+    "py", "js", "mjs", "cjs", "ts", "tsx", "jsx", "go", "rs", "java", "kt", "rb", "php", "c", "h",
+    "cc", "cpp", "hpp", "cs", "swift", "scala", "ex", "exs", "erl", "vue", "svelte", "dart",
+];
+
+/// Files and directories that mark a project directory as source code.
+const SOURCE_MARKERS: &[&str] = &[
+    ".git",
+    "node_modules",
+    "__pycache__",
+    ".venv",
+    "package.json",
+    "go.mod",
+    "Cargo.toml",
+    "pyproject.toml",
+    "requirements.txt",
+    "setup.py",
+    "Gemfile",
+    "pom.xml",
+    "build.gradle",
+    "composer.json",
+    "mix.exs",
+    "Dockerfile",
+];
+
+/// Placeholder files that keep an otherwise empty directory in git.
+const PLACEHOLDERS: &[&str] = &[".gitkeep", ".keep", ".gitignore"];
+
+/// What a compose mount becomes, decided once per mount.
+#[derive(Debug, Clone)]
+pub enum MountKind {
+    /// Persistent data: a named volume, or a project directory that Docker would create or that
+    /// holds data. `key` identifies it across services; `volume` names it.
+    Claim {
+        key: String,
+        volume: String,
+    },
+    /// An `external: true` named volume: an existing claim of that name.
+    Existing {
+        claim: String,
+        volume: String,
+    },
+    EmptyDir {
+        memory: bool,
+        size: Option<u64>,
+    },
+    /// Project files carried in a ConfigMap; `file` is the key of a single mounted file.
+    Files {
+        base: String,
+        data: BTreeMap<String, String>,
+        file: Option<String>,
+    },
+    HostPath {
+        path: String,
+    },
+    /// Not converted; already reported.
+    Dropped,
+}
+
+#[derive(Debug, Clone)]
+pub struct Mount {
+    /// Where the mount is written: `compose.<entry>.services.<svc>.volumes[2]`, `….tmpfs`.
+    pub field: String,
+    pub target: String,
+    pub read_only: bool,
+    pub sub_path: Option<String>,
+    pub span: Span,
+    pub kind: MountKind,
+}
+
+impl Mount {
+    /// The compose volume name or derived name an apps.yaml volume matches by.
+    pub fn volume_name(&self) -> Option<&str> {
+        match &self.kind {
+            MountKind::Claim { volume, .. } | MountKind::Existing { volume, .. } => Some(volume),
+            _ => None,
+        }
+    }
+
+    /// Whether apps.yaml's volume `v` is about this mount: same volume name or mount path.
+    pub fn matches(&self, v: &Volume) -> bool {
+        self.volume_name() == Some(v.name.value.as_str()) || v.mount_path.value == self.target
+    }
+}
+
+/// Every mount of a service: `volumes`, `tmpfs`, and `shm_size` (a memory emptyDir at
+/// `/dev/shm`).
+pub fn classify_mounts(
+    service_name: &str,
+    service: &Spanned<Service>,
+    project: &ComposeProject,
+    field: &str,
+    d: &mut Diagnostics,
+) -> Vec<Mount> {
+    let svc = &service.value;
+    let mut mounts = Vec::new();
+    for (index, volume) in svc.volumes.iter().enumerate() {
+        let v = &volume.value;
+        let field = format!("{field}.volumes[{index}]");
+        let kind = match (v.kind, &v.source) {
+            (VolumeType::Volume, Some(name)) => named_volume(name, project, volume.span, &field, d),
+            (VolumeType::Volume, None) => MountKind::EmptyDir {
+                memory: false,
+                size: None,
+            },
+            (VolumeType::Tmpfs, _) => MountKind::EmptyDir {
+                memory: true,
+                size: v.tmpfs.as_ref().and_then(|t| t.size),
+            },
+            (VolumeType::Bind, Some(source)) => bind_mount(
+                service_name,
+                svc,
+                source,
+                &v.target,
+                project,
+                volume.span,
+                &field,
+                d,
+            ),
+            (VolumeType::Bind, None) => MountKind::Dropped,
+            (other, _) => {
+                d.push(
+                    Diagnostic::warning(
+                        "unsupported-volume",
+                        format!(
+                            "a `{}` mount has no Kubernetes equivalent here; `{}` is not mounted",
+                            volume_type_name(other),
+                            v.target
+                        ),
+                    )
+                    .at(volume.span)
+                    .field(field.clone()),
+                );
+                MountKind::Dropped
+            }
+        };
+        mounts.push(Mount {
+            field,
+            target: v.target.clone(),
+            read_only: v.read_only,
+            sub_path: v.volume.as_ref().and_then(|o| o.subpath.clone()),
+            span: volume.span,
+            kind,
+        });
+    }
+    for entry in &svc.tmpfs {
+        let (target, options) = entry.split_once(':').unwrap_or((entry, ""));
+        let size = options
+            .split(',')
+            .find_map(|o| o.strip_prefix("size="))
+            .and_then(|s| crate::sources::compose::parse_bytes(s).ok());
+        mounts.push(Mount {
+            field: format!("{field}.tmpfs"),
+            target: target.to_string(),
+            read_only: false,
+            sub_path: None,
+            span: service.span,
+            kind: MountKind::EmptyDir { memory: true, size },
+        });
+    }
+    if let Some(size) = svc.shm_size {
+        mounts.push(Mount {
+            field: format!("{field}.shm_size"),
+            target: "/dev/shm".to_string(),
+            read_only: false,
+            sub_path: None,
+            span: service.span,
+            kind: MountKind::EmptyDir {
+                memory: true,
+                size: Some(size),
+            },
+        });
+    }
+    mounts
+}
+
+fn volume_type_name(kind: VolumeType) -> &'static str {
+    match kind {
+        VolumeType::Volume => "volume",
+        VolumeType::Bind => "bind",
+        VolumeType::Tmpfs => "tmpfs",
+        VolumeType::Npipe => "npipe",
+        VolumeType::Image => "image",
+        VolumeType::Cluster => "cluster",
+    }
+}
+
+fn named_volume(
+    name: &str,
+    project: &ComposeProject,
+    span: Span,
+    field: &str,
+    d: &mut Diagnostics,
+) -> MountKind {
+    let definition = project.volumes.get(name).cloned().unwrap_or_default();
+    if definition.external == Some(true) {
+        return MountKind::Existing {
+            claim: definition.name.clone().unwrap_or_else(|| name.to_string()),
+            volume: name.to_string(),
+        };
+    }
+    if definition.driver.is_some() || !definition.driver_opts.is_empty() {
+        d.push(
+            Diagnostic::warning(
+                "docker-only",
+                format!("volume `{name}`: driver and driver_opts are Docker's; it becomes a claim of the cluster's storage class"),
+            )
+            .at(span)
+            .field(field.to_string())
+            .help("set `storage_class` for it under `services.<service>.volumes` in apps.yaml"),
+        );
+    }
+    MountKind::Claim {
+        key: format!("volume:{name}"),
+        volume: name.to_string(),
+    }
+}
+
+/// A bind mount, by what its source is (see the module docs of `lower::compose`).
+#[allow(clippy::too_many_arguments)]
+fn bind_mount(
+    service_name: &str,
+    svc: &Service,
+    source: &str,
+    target: &str,
+    project: &ComposeProject,
+    span: Span,
+    field: &str,
+    d: &mut Diagnostics,
+) -> MountKind {
+    if source.starts_with('~') || Path::new(source).is_absolute() {
+        return MountKind::HostPath {
+            path: source.to_string(),
+        };
+    }
+    let root = project
+        .project_dir
+        .canonicalize()
+        .unwrap_or_else(|_| project.project_dir.clone());
+    let path = normalize(&root.join(source));
+    let path = path.canonicalize().unwrap_or(path);
+    if !path.starts_with(&root) {
+        d.push(
+            Diagnostic::warning(
+                "bind-mount",
+                format!(
+                    "`{source}` lies outside the project directory: it can only be a host path"
+                ),
+            )
+            .at(span)
+            .field(field.to_string()),
+        );
+        return MountKind::HostPath {
+            path: path.to_string_lossy().into_owned(),
+        };
+    }
+    let relative = path
+        .strip_prefix(&root)
+        .unwrap_or(&path)
+        .to_string_lossy()
+        .replace('\\', "/");
+    let volume = Path::new(&relative)
+        .file_name()
+        .map(|n| to_dns_label(&n.to_string_lossy()))
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| "data".to_string());
+    let claim = |d: &mut Diagnostics, why: &str| {
+        d.push(
+            Diagnostic::warning("bind-mount-claim", format!("`{source}` {why}; it becomes a volume claim, like a named volume"))
+                .at(span)
+                .field(field.to_string())
+                .help("its current content (if any) is not copied; set its size under `services.<service>.volumes` in apps.yaml"),
+        );
+        MountKind::Claim {
+            key: format!("bind:{relative}"),
+            volume: volume.clone(),
+        }
+    };
+    let dropped = |d: &mut Diagnostics, why: String| {
+        d.push(
+            Diagnostic::warning(
+                "source-mount",
+                format!("`{source}` is {why}: a development mount, dropped — the image must contain it"),
+            )
+            .at(span)
+            .field(field.to_string())
+            .help(format!("to keep it, replace the mount of `{target}` under `services.{service_name}.volumes` in apps.yaml")),
+        );
+        MountKind::Dropped
+    };
+    if !path.exists() {
+        return claim(d, "does not exist (Docker would create an empty directory)");
+    }
+    if let Some(context) = build_context(svc, &root)
+        && (context == path || context.starts_with(&path))
+    {
+        return dropped(d, "the service's build context".to_string());
+    }
+    if path.is_file() {
+        if is_source_file(&path) {
+            return dropped(d, "a source file".to_string());
+        }
+        return match read_config_file(&path) {
+            Ok(text) => {
+                let key = config_key(&path);
+                MountKind::Files {
+                    base: to_dns_label(&key),
+                    data: BTreeMap::from([(key.clone(), text)]),
+                    file: Some(key),
+                }
+            }
+            Err(problem) => {
+                d.push(
+                    Diagnostic::error("bind-mount", format!("`{source}` {problem}"))
+                        .at(span)
+                        .field(field.to_string())
+                        .help(format!("bake it into the image, or replace the mount of `{target}` under `services.{service_name}.volumes` in apps.yaml")),
+                );
+                MountKind::Dropped
+            }
+        };
+    }
+    let scan = scan_directory(&path);
+    if let Some(why) = scan.source {
+        return dropped(d, format!("source code ({why})"));
+    }
+    let files: Vec<&(String, PathBuf, u64)> = scan
+        .files
+        .iter()
+        .filter(|(name, _, _)| !PLACEHOLDERS.contains(&name.as_str()))
+        .collect();
+    if files.is_empty() && !scan.subdirectories {
+        return claim(d, "is an empty directory (data the service writes)");
+    }
+    let flat_and_small = !scan.subdirectories && !scan.truncated && scan.total <= MAX_CONFIG_BYTES;
+    if flat_and_small {
+        let mut data = BTreeMap::new();
+        for (name, file, _) in &files {
+            match read_config_file(file) {
+                Ok(text) if super::environment::is_object_key(name) => {
+                    data.insert(name.clone(), text);
+                }
+                _ => {
+                    data.clear();
+                    break;
+                }
+            }
+        }
+        if !data.is_empty() {
+            return MountKind::Files {
+                base: volume,
+                data,
+                file: None,
+            };
+        }
+    }
+    claim(
+        d,
+        "holds data (subdirectories, binary files or more than 1 MiB)",
+    )
+}
+
+/// `a/./b/../c` → `a/c`, without touching the disk.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+fn build_context(svc: &Service, root: &Path) -> Option<PathBuf> {
+    let context = svc
+        .build
+        .as_ref()?
+        .context
+        .as_ref()
+        .map_or(".", |c| c.value.as_str());
+    if context.contains("://") {
+        return None;
+    }
+    let path = normalize(&root.join(context));
+    Some(path.canonicalize().unwrap_or(path))
+}
+
+fn is_source_file(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    SOURCE_MARKERS.contains(&name.as_str())
+        || path
+            .extension()
+            .is_some_and(|e| SOURCE_EXTENSIONS.contains(&e.to_string_lossy().as_ref()))
+}
+
+/// A file's name as a ConfigMap key (other characters become `-`).
+fn config_key(path: &Path) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let key: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    if key.is_empty() {
+        "file".to_string()
+    } else {
+        key
+    }
+}
+
+/// A text file small enough for a ConfigMap.
+fn read_config_file(path: &Path) -> Result<String, String> {
+    let size = std::fs::metadata(path)
+        .map_err(|e| format!("cannot be read: {e}"))?
+        .len();
+    if size > MAX_CONFIG_BYTES {
+        return Err(format!("is {size} bytes; a ConfigMap holds at most 1 MiB"));
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot be read: {e}"))?;
+    String::from_utf8(bytes)
+        .map_err(|_| "is a binary file; ConfigMaps are made of text here".to_string())
+}
+
+#[derive(Default)]
+struct Scan {
+    /// Regular files directly in the directory: name, path, size.
+    files: Vec<(String, PathBuf, u64)>,
+    subdirectories: bool,
+    total: u64,
+    /// Why this is source code, if it is.
+    source: Option<String>,
+    /// The walk stopped early (too many entries).
+    truncated: bool,
+}
+
+fn scan_directory(dir: &Path) -> Scan {
+    let mut scan = Scan::default();
+    let mut pending = vec![dir.to_path_buf()];
+    let mut seen = 0;
+    while let Some(current) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&current) else {
+            continue;
+        };
+        let mut entries: Vec<_> = entries.flatten().collect();
+        entries.sort_by_key(|e| e.file_name());
+        for entry in entries {
+            seen += 1;
+            if seen > MAX_SCAN_ENTRIES {
+                scan.truncated = true;
+                return scan;
+            }
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if SOURCE_MARKERS.contains(&name.as_str()) {
+                scan.source = Some(format!("it contains `{name}`"));
+                return scan;
+            }
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if kind.is_dir() {
+                scan.subdirectories = true;
+                pending.push(path);
+            } else if kind.is_file() {
+                if is_source_file(&path) {
+                    scan.source = Some(format!("it contains `{name}`"));
+                    return scan;
+                }
+                let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+                scan.total += size;
+                if current == dir {
+                    scan.files.push((name, path, size));
+                }
+            }
+        }
+    }
+    scan
+}
+
+/// Unique names within one pod or one entry: `base`, `base-2`, `base-3`…
+#[derive(Debug, Default)]
+pub struct Names {
+    taken: BTreeSet<String>,
+}
+
+impl Names {
+    pub fn reserve(&mut self, name: &str) {
+        self.taken.insert(name.to_string());
+    }
+
+    /// A free valid name built from `base` (`fallback` when `base` is no DNS label).
+    pub fn take(&mut self, base: &str, fallback: &str) -> String {
+        let base = if check_dns_label(base, 50).is_ok() {
+            base
+        } else {
+            fallback
+        };
+        let name = (1..)
+            .map(|n| {
+                if n == 1 {
+                    base.to_string()
+                } else {
+                    format!("{base}-{n}")
+                }
+            })
+            .find(|candidate| !self.taken.contains(candidate))
+            .expect("an unused suffix exists");
+        self.taken.insert(name.clone());
+        name
+    }
+}
+
+/// What a project-wide claim (a volume several services mount) is made of.
+#[derive(Debug, Clone)]
+pub struct SharedClaim {
+    /// The PersistentVolumeClaim's name: `<entry>-<volume>`.
+    pub claim: String,
+    /// Services mounting it, sorted; the first one carries the object.
+    pub users: Vec<String>,
+    /// apps.yaml's settings for it (the first `pvc` volume of that name among the users).
+    pub settings: Option<Volume>,
+}
+
+/// The apps.yaml volumes for one service's mounts, and the ConfigMaps and claims they need.
+#[derive(Default)]
+pub struct PlannedVolumes {
+    pub volumes: Vec<Volume>,
+    pub config_maps: Vec<ConfigMap>,
+    /// Project-wide claims this service carries.
+    pub claims: Vec<Claim>,
+}
+
+pub struct PlanInput<'a> {
+    pub service: &'a str,
+    pub workload: &'a str,
+    pub settings: &'a ComposeService,
+    pub shared: &'a BTreeMap<String, SharedClaim>,
+    /// The Pod Security Standard apps.yaml chose; hostPath needs `privileged`.
+    pub profile: PodSecurityProfile,
+}
+
+/// apps.yaml volumes win over the mounts they match (by name or mount path): a `pvc` one sets
+/// a claim's size, class and access modes, any other type replaces the mount. Volumes that
+/// match no mount are added.
+pub fn plan_volumes(
+    mounts: &[Mount],
+    input: &PlanInput<'_>,
+    names: &mut Names,
+    config_names: &mut Names,
+    d: &mut Diagnostics,
+) -> PlannedVolumes {
+    let overrides = &input.settings.volumes;
+    for o in overrides {
+        if !mounts.iter().any(|m| m.matches(o)) {
+            names.reserve(&o.name.value);
+        }
+    }
+    let mut used = vec![false; overrides.len()];
+    let mut out = PlannedVolumes::default();
+    for mount in mounts {
+        let matching = overrides.iter().position(|o| mount.matches(o));
+        if let Some(i) = matching {
+            used[i] = true;
+        }
+        let over = matching.map(|i| &overrides[i]);
+        let pvc_settings = over.filter(|o| o.kind.value == ConfigVolumeType::Pvc);
+        if let Some(replacement) = over.filter(|o| o.kind.value != ConfigVolumeType::Pvc) {
+            out.volumes.push(replacement.clone());
+            continue;
+        }
+        let spanned = |text: &str| Spanned::new(text.to_string(), mount.span);
+        let base = |kind: ConfigVolumeType, name: String| Volume {
+            name: Spanned::new(name, mount.span),
+            kind: Spanned::new(kind, mount.span),
+            mount_path: spanned(&mount.target),
+            read_only: Some(mount.read_only),
+            sub_path: mount.sub_path.clone(),
+            medium: None,
+            size_limit: None,
+            size: None,
+            storage_class: None,
+            access_modes: Vec::new(),
+            claim_name: None,
+            secret_name: None,
+            configmap_name: None,
+            path: None,
+            items: Vec::new(),
+            default_mode: None,
+        };
+        match &mount.kind {
+            MountKind::Claim { key, volume } => {
+                let name = names.take(&to_dns_label(volume), "data");
+                if let Some(shared) = input.shared.get(key) {
+                    out.volumes.push(Volume {
+                        claim_name: Some(shared.claim.clone()),
+                        ..base(ConfigVolumeType::Pvc, name)
+                    });
+                    if shared.users.first().map(String::as_str) == Some(input.service) {
+                        out.claims.push(shared_claim(shared));
+                    }
+                    continue;
+                }
+                let settings = pvc_settings;
+                out.volumes.push(Volume {
+                    size: Some(
+                        settings
+                            .and_then(|s| s.size.clone())
+                            .unwrap_or_else(|| Spanned::new(default_size(), mount.span)),
+                    ),
+                    storage_class: settings.and_then(|s| s.storage_class.clone()),
+                    access_modes: settings.map(|s| s.access_modes.clone()).unwrap_or_default(),
+                    claim_name: settings.and_then(|s| s.claim_name.clone()),
+                    ..base(ConfigVolumeType::Pvc, name)
+                });
+            }
+            MountKind::Existing { claim, volume } => {
+                let name = names.take(&to_dns_label(volume), "data");
+                out.volumes.push(Volume {
+                    claim_name: Some(claim.clone()),
+                    ..base(ConfigVolumeType::Pvc, name)
+                });
+            }
+            MountKind::EmptyDir { memory, size } => {
+                if let Some(settings) = pvc_settings {
+                    out.volumes.push(settings.clone());
+                    continue;
+                }
+                let name = names.take(if *memory { "tmpfs" } else { "scratch" }, "scratch");
+                out.volumes.push(Volume {
+                    medium: memory.then(|| "Memory".to_string()),
+                    size_limit: size
+                        .map(|s| Spanned::new(super::settings::memory_quantity(s), mount.span)),
+                    ..base(ConfigVolumeType::EmptyDir, name)
+                });
+            }
+            MountKind::Files {
+                base: file_base,
+                data,
+                file,
+            } => {
+                if let Some(settings) = pvc_settings {
+                    out.volumes.push(settings.clone());
+                    continue;
+                }
+                let name = names.take(file_base, "files");
+                let config_map = format!(
+                    "{}-{}",
+                    input.workload,
+                    config_names.take(file_base, "files")
+                );
+                out.config_maps.push(ConfigMap {
+                    name: config_map.clone(),
+                    data: data.clone(),
+                });
+                // A ConfigMap is read-only, whatever the compose file says.
+                out.volumes.push(Volume {
+                    read_only: Some(true),
+                    configmap_name: Some(Spanned::new(config_map, mount.span)),
+                    sub_path: file.clone().or_else(|| mount.sub_path.clone()),
+                    ..base(ConfigVolumeType::Configmap, name)
+                });
+            }
+            MountKind::HostPath { path } => {
+                if let Some(settings) = pvc_settings {
+                    out.volumes.push(settings.clone());
+                    continue;
+                }
+                if !host_path_allowed(path, mount, input, d) {
+                    continue;
+                }
+                let name = names.take("host", "host");
+                out.volumes.push(Volume {
+                    path: Some(Spanned::new(path.clone(), mount.span)),
+                    ..base(ConfigVolumeType::HostPath, name)
+                });
+            }
+            MountKind::Dropped => {
+                if let Some(settings) = pvc_settings {
+                    out.volumes.push(settings.clone());
+                }
+            }
+        }
+    }
+    for (o, used) in overrides.iter().zip(used) {
+        if !used {
+            out.volumes.push(o.clone());
+        }
+    }
+    out
+}
+
+/// hostPath needs both `allow_host_path: true` and the privileged standard (the shared
+/// volume rules check it again); refused here, the message names the compose line and what to
+/// set in apps.yaml.
+fn host_path_allowed(
+    path: &str,
+    mount: &Mount,
+    input: &PlanInput<'_>,
+    d: &mut Diagnostics,
+) -> bool {
+    let allowed = input.settings.allow_host_path == Some(true);
+    let privileged = input.profile == PodSecurityProfile::Privileged;
+    if allowed && privileged {
+        return true;
+    }
+    let missing = match (allowed, privileged) {
+        (false, false) => "`allow_host_path: true` and `security: {profile: privileged}`",
+        (false, true) => "`allow_host_path: true`",
+        _ => {
+            "`security: {profile: privileged}` (baseline and restricted pods may not use a host path)"
+        }
+    };
+    d.push(
+        Diagnostic::error(
+            "host-path",
+            format!("`{path}` is a path on the host: refused unless the service allows hostPath"),
+        )
+        .at(mount.span)
+        .field(mount.field.clone())
+        .help(format!(
+            "set {missing} under `services.{}` in apps.yaml, or mount a named volume instead",
+            input.service
+        )),
+    );
+    false
+}
+
+fn default_size() -> Quantity {
+    Quantity::parse(DEFAULT_CLAIM_SIZE).expect("the default size is a quantity")
+}
+
+fn shared_claim(shared: &SharedClaim) -> Claim {
+    let settings = shared.settings.as_ref();
+    let access_modes: Vec<String> = settings
+        .map(|s| s.access_modes.iter().map(|m| m.value.clone()).collect())
+        .unwrap_or_default();
+    Claim {
+        name: shared.claim.clone(),
+        size: settings
+            .and_then(|s| s.size.as_ref().map(|q| q.value.clone()))
+            .unwrap_or_else(default_size),
+        storage_class: settings.and_then(|s| s.storage_class.clone()),
+        access_modes,
+    }
+}

@@ -1,0 +1,190 @@
+//! `k3s compose` (generate, convert, init, parse) and compose entries in `k3s generate`.
+
+use std::path::{Path, PathBuf};
+
+use crate::support::{ENVS, Project};
+
+const STACK: &str = "services:\n  web:\n    image: nginx:1.27\n    ports: [\"8080:80\"]\n    depends_on:\n      db: {condition: service_healthy}\n    environment:\n      DATABASE_URL: postgres://app:pw@db:5432/app\n      LOG_LEVEL: info\n  db:\n    image: postgres:16\n    volumes: [db_data:/var/lib/postgresql/data]\n    healthcheck:\n      test: [\"CMD\", \"pg_isready\"]\nvolumes:\n  db_data:\n";
+
+#[test]
+fn convert_needs_no_apps_yaml() {
+    let project = Project::new().file("shop/compose.yaml", STACK);
+    let run = project.run(&[
+        "compose",
+        "convert",
+        "shop/compose.yaml",
+        "--namespace",
+        "shop",
+    ]);
+    run.code(0)
+        .stdout_contains("kind: StatefulSet")
+        .stdout_contains("name: shop-db")
+        .stdout_contains("serviceName: db")
+        .stdout_contains("namespace: shop")
+        .stdout_contains("nc -z -w 2 db 5432");
+    assert!(!project.path().join("apps.yaml").exists());
+    project
+        .run(&[
+            "compose",
+            "convert",
+            "shop/compose.yaml",
+            "--name",
+            "store",
+            "-o",
+            "out",
+        ])
+        .code(0);
+    assert_eq!(
+        project.files(),
+        [
+            PathBuf::from("out/compose/store/manifests.yaml"),
+            PathBuf::from("shop/compose.yaml")
+        ]
+    );
+}
+
+#[test]
+fn convert_reports_errors_at_the_compose_line() {
+    Project::new()
+        .file(
+            "compose.yaml",
+            "services:\n  web:\n    image: nginx\n    depends_on: [worker]\n  worker:\n    image: myorg/worker\n",
+        )
+        .run(&["compose", "convert", "compose.yaml"])
+        .code(1)
+        .error_at("compose.yaml:5:3", "services.worker.expose", "declares no port");
+}
+
+#[test]
+fn generate_includes_compose_entries() {
+    let project = Project::with_apps_yaml(&format!(
+        "{ENVS}compose:\n  - name: shop\n    path: shop\n    services:\n      db:\n        volumes:\n          - {{name: db_data, type: pvc, mount_path: /var/lib/postgresql/data, size: 5Gi}}\n"
+    ))
+    .file("shop/compose.yaml", STACK);
+    project.run(&["generate", "--env", "local"]).code(0);
+    assert!(project.files().contains(&PathBuf::from(
+        "argocd-state/local/compose/shop/manifests.yaml"
+    )));
+    let manifests = std::fs::read_to_string(
+        project
+            .path()
+            .join("argocd-state/local/compose/shop/manifests.yaml"),
+    )
+    .unwrap();
+    assert!(manifests.contains("storage: 5Gi"), "{manifests}");
+    assert!(manifests.contains("kind: NetworkPolicy"), "{manifests}");
+}
+
+#[test]
+fn compose_generate_prints_or_writes_one_entry() {
+    let project =
+        Project::with_apps_yaml(&format!("{ENVS}compose:\n  - name: shop\n    path: shop\n"))
+            .file("shop/compose.yaml", STACK);
+    project
+        .run(&["compose", "generate", "shop", "--env", "gcp"])
+        .code(0)
+        .stdout_contains("for environment `gcp`")
+        .stdout_contains("name: shop-web-env");
+    project
+        .run(&["compose", "generate", "shop", "--env", "gcp", "-o", "out"])
+        .code(0);
+    assert!(
+        project
+            .path()
+            .join("out/compose/shop/manifests.yaml")
+            .is_file()
+    );
+    project
+        .run(&["compose", "generate", "shp", "--env", "gcp"])
+        .code(1)
+        .stderr_contains("did you mean `shop`?");
+}
+
+#[test]
+fn init_prints_an_entry_that_validates() {
+    let project = Project::new().file(
+        "shop/compose.yaml",
+        "services:\n  web:\n    build: ./web\n    depends_on: [cache]\n  cache:\n    image: redis:7\n  db:\n    image: postgres\n    volumes: [data:/var/lib/postgresql/data]\nvolumes:\n  data:\n",
+    );
+    let run = project.run(&["compose", "init", "shop", "--name", "shop"]);
+    run.code(0)
+        .stdout_contains("expose: [6379]")
+        .stdout_contains("size: 1Gi")
+        .stdout_contains("mount_path: /var/lib/postgresql/data");
+    let project = project
+        .file("apps.yaml", &format!("{ENVS}{}", run.stdout))
+        .file("shop/web/Dockerfile", "FROM nginx\n");
+    project.run(&["validate"]).code(0);
+}
+
+#[test]
+fn parse_prints_the_model() {
+    let project = Project::new().file("compose.yaml", STACK);
+    let run = project.run(&["compose", "parse", ".", "--output", "json"]);
+    run.code(0);
+    let model: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(model["services"]["web"]["ports"][0]["target"], 80);
+    project
+        .run(&["compose", "parse", "compose.yaml"])
+        .code(0)
+        .stdout_contains("condition: service_healthy");
+}
+
+fn corpus_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            corpus_files(&path, out);
+        } else if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml")
+        ) {
+            out.push(path);
+        }
+    }
+}
+
+/// Every corpus file the parser accepts converts, or fails with located errors: no panic, no
+/// unlocated error.
+#[test]
+fn every_loadable_corpus_file_converts() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/compose-go");
+    let mut files = Vec::new();
+    corpus_files(&root, &mut files);
+    files.sort();
+    let project = Project::new();
+    let mut converted = 0;
+    for file in files {
+        let options = k3s::sources::compose::LoadOptions::default();
+        if k3s::sources::compose::load_project(std::slice::from_ref(&file), &options).is_err() {
+            continue;
+        }
+        let run = project.run(&[
+            "compose",
+            "convert",
+            file.to_str().unwrap(),
+            "--name",
+            "corpus",
+        ]);
+        assert!(
+            run.code == 0 || run.code == 1,
+            "{}: exit {}\n{}",
+            file.display(),
+            run.code,
+            run.stderr
+        );
+        if run.code == 0 {
+            converted += 1;
+        }
+        for line in run.stderr.lines() {
+            assert!(
+                !line.starts_with("error:")
+                    && !line.starts_with("warning:")
+                    && !line.starts_with("<built-in default>"),
+                "{}: unlocated: {line}",
+                file.display()
+            );
+        }
+    }
+    assert!(converted > 20, "only {converted} corpus files converted");
+}
