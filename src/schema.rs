@@ -67,9 +67,76 @@ pub fn apps_schema_json() -> String {
         .to_value();
     allow_extension_keys(&mut schema);
     allow_environment_blocks(&mut schema);
+    accept_scalars_as_the_loader_does(&mut schema);
     let mut text = serde_json::to_string_pretty(&schema).expect("a schema serializes");
     text.push('\n');
     text
+}
+
+/// A `${VAR}` reference, which may stand for any value before interpolation.
+const VARIABLE: &str = "\\$\\{";
+
+/// The loader reads scalars as the field's type says, which JSON Schema's types do not: a
+/// string field takes `8080` or `true` as their text, an integer field takes `"8080"`, a
+/// boolean `"true"`, and any of them a `${VAR}` to be expanded. Widen the leaf types to match,
+/// so the schema accepts what `k3s validate` accepts.
+fn accept_scalars_as_the_loader_does(schema: &mut Value) {
+    match schema {
+        Value::Object(object) => {
+            if widen_leaf(object) {
+                return;
+            }
+            for value in object.values_mut() {
+                accept_scalars_as_the_loader_does(value);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(accept_scalars_as_the_loader_does),
+        _ => {}
+    }
+}
+
+/// Returns whether the leaf was widened (and must not be visited again).
+fn widen_leaf(object: &mut serde_json::Map<String, Value>) -> bool {
+    let types: Vec<String> = match object.get("type") {
+        Some(Value::String(t)) => vec![t.clone()],
+        Some(Value::Array(ts)) => ts
+            .iter()
+            .filter_map(|t| t.as_str().map(str::to_string))
+            .collect(),
+        _ => return false,
+    };
+    let has = |t: &str| types.iter().any(|x| x == t);
+    let constrained = ["enum", "const", "pattern", "format"]
+        .iter()
+        .any(|k| object.contains_key(*k));
+    if has("string") && !constrained {
+        let mut widened = types.clone();
+        for extra in ["number", "boolean"] {
+            if !has(extra) {
+                widened.push(extra.to_string());
+            }
+        }
+        object.insert("type".to_string(), json!(widened));
+        return true;
+    }
+    let mut alternatives = Vec::new();
+    if has("integer") {
+        alternatives
+            .push(json!({"type": "string", "pattern": "^[+-]?([0-9]+|0x[0-9a-fA-F]+|0o[0-7]+)$"}));
+    } else if has("number") {
+        alternatives.push(json!({"type": "string", "pattern": "^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$"}));
+    }
+    if has("boolean") {
+        alternatives.push(json!({"enum": ["true", "True", "TRUE", "false", "False", "FALSE"]}));
+    }
+    if alternatives.is_empty() {
+        return false;
+    }
+    alternatives.push(json!({"type": "string", "pattern": VARIABLE}));
+    let original = Value::Object(std::mem::take(object));
+    alternatives.insert(0, original);
+    object.insert("anyOf".to_string(), Value::Array(alternatives));
+    true
 }
 
 /// `x-…` keys at the top level hold YAML anchors and are ignored.

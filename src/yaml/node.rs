@@ -238,4 +238,102 @@ mod tests {
         assert_eq!(dump(&base), "{a:null}");
         assert!(!base.get("a").unwrap().is_null());
     }
+
+    /// A model of YAML values for the merge property: what the override rule says, written
+    /// independently of `merge_override`.
+    #[derive(Debug, Clone, PartialEq)]
+    enum Tree {
+        Null,
+        Scalar(String),
+        List(Vec<String>),
+        Map(std::collections::BTreeMap<String, Tree>),
+    }
+
+    fn tree() -> impl proptest::strategy::Strategy<Value = Tree> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(Tree::Null),
+            "[a-z0-9]{0,3}".prop_map(Tree::Scalar),
+            proptest::collection::vec("[a-z]{1,2}", 0..3).prop_map(Tree::List),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            proptest::collection::btree_map("[a-e]", inner, 0..4).prop_map(Tree::Map)
+        })
+    }
+
+    fn yaml(t: &Tree) -> String {
+        match t {
+            Tree::Null => "null".to_string(),
+            Tree::Scalar(s) => format!("'{s}'"),
+            Tree::List(items) => format!(
+                "[{}]",
+                items
+                    .iter()
+                    .map(|i| format!("'{i}'"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Tree::Map(m) => format!(
+                "{{{}}}",
+                m.iter()
+                    .map(|(k, v)| format!("{k}: {}", yaml(v)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+
+    fn back(node: &Node) -> Tree {
+        match &node.value {
+            _ if node.is_null() => Tree::Null,
+            Value::Scalar(s) => Tree::Scalar(s.text.clone()),
+            Value::Seq(items) => Tree::List(
+                items
+                    .iter()
+                    .map(|i| i.as_str().unwrap().to_string())
+                    .collect(),
+            ),
+            Value::Map(entries) => Tree::Map(
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.as_str().unwrap().to_string(), back(v)))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Mappings merge key by key recursively, scalars and lists replace, `null` removes.
+    fn rule(base: &Tree, patch: &Tree) -> Tree {
+        match (base, patch) {
+            (Tree::Map(b), Tree::Map(p)) => {
+                let mut merged = b.clone();
+                for (key, value) in p {
+                    match (merged.get(key), value) {
+                        (_, Tree::Null) => {
+                            merged.remove(key);
+                        }
+                        (Some(existing), _) => {
+                            let next = rule(existing, value);
+                            merged.insert(key.clone(), next);
+                        }
+                        (None, _) => {
+                            merged.insert(key.clone(), value.clone());
+                        }
+                    }
+                }
+                Tree::Map(merged)
+            }
+            (_, patch) => patch.clone(),
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn merge_follows_the_override_rule(base in tree(), patch in tree()) {
+            let mut merged = parse(&format!("v: {}", yaml(&base))).remove("v").unwrap();
+            let patch_node = parse(&format!("v: {}", yaml(&patch))).remove("v").unwrap();
+            merged.merge_override(&patch_node);
+            proptest::prop_assert_eq!(back(&merged), rule(&base, &patch));
+        }
+    }
 }
