@@ -166,14 +166,37 @@ pub struct PodSecurity {
     pub seccomp_profile: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum AntiAffinity {
-    #[default]
-    None,
+/// Keeping a workload's own replicas apart, per topology key.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AntiAffinity {
+    /// Soft rules: (topology key, weight 1–100).
+    pub preferred: Vec<(String, i32)>,
+    /// Hard rules: topology keys no two replicas may share.
+    pub required: Vec<String>,
+}
+
+impl AntiAffinity {
+    pub const HOSTNAME: &'static str = "kubernetes.io/hostname";
+
     /// Prefer one replica per node.
-    Preferred,
+    pub fn preferred_per_node() -> AntiAffinity {
+        AntiAffinity {
+            preferred: vec![(AntiAffinity::HOSTNAME.to_string(), 100)],
+            required: Vec::new(),
+        }
+    }
+
     /// At most one replica per node.
-    Required,
+    pub fn required_per_node() -> AntiAffinity {
+        AntiAffinity {
+            preferred: Vec::new(),
+            required: vec![AntiAffinity::HOSTNAME.to_string()],
+        }
+    }
+
+    pub fn is_none(&self) -> bool {
+        self.preferred.is_empty() && self.required.is_empty()
+    }
 }
 
 #[derive(Debug, Clone)]

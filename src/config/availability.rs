@@ -14,14 +14,71 @@ pub struct DisruptionBudget {
     pub max_unavailable: Option<Spanned<IntOrPercent>>,
 }
 
+/// Spreading replicas apart: `preferred` (one per node if possible), `required` (never two
+/// on one node), `none`, or rules per topology key as in
+/// `{preferred: [{topology_key: kubernetes.io/hostname, weight: 100}], required: [...]}`.
+#[derive(Debug, Clone, PartialEq, Eq, JsonSchema)]
+#[schemars(untagged)]
+pub enum AntiAffinity {
+    Simple(SimpleAntiAffinity),
+    Rules(AntiAffinityRules),
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum AntiAffinity {
+pub enum SimpleAntiAffinity {
     /// Prefer spreading replicas over nodes.
     Preferred,
     /// Never put two replicas on one node.
     Required,
     None,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AntiAffinityRules {
+    #[serde(default)]
+    pub preferred: Vec<PreferredSpread>,
+    #[serde(default)]
+    pub required: Vec<RequiredSpread>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PreferredSpread {
+    pub topology_key: String,
+    /// 1 to 100; default 100.
+    pub weight: Option<Spanned<i32>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequiredSpread {
+    pub topology_key: String,
+}
+
+impl<'de> Deserialize<'de> for AntiAffinity {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<AntiAffinity, D::Error> {
+        use serde::de::{self, IntoDeserializer, value::MapAccessDeserializer};
+        struct Visitor;
+        impl<'de> de::Visitor<'de> for Visitor {
+            type Value = AntiAffinity;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("preferred, required, none, or {preferred: [...], required: [...]}")
+            }
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<AntiAffinity, E> {
+                SimpleAntiAffinity::deserialize(v.into_deserializer()).map(AntiAffinity::Simple)
+            }
+
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<AntiAffinity, A::Error> {
+                AntiAffinityRules::deserialize(MapAccessDeserializer::new(map))
+                    .map(AntiAffinity::Rules)
+            }
+        }
+        deserializer.deserialize_str(Visitor)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]

@@ -30,7 +30,8 @@ mod workload_kind;
 pub use app::AppEntry;
 pub use argocd::{ArgoCd, Automated, Destination, SyncPolicy};
 pub use availability::{
-    AntiAffinity, DisruptionBudget, Strategy, StrategyType, Toleration, TopologySpread,
+    AntiAffinity, AntiAffinityRules, DisruptionBudget, PreferredSpread, RequiredSpread,
+    SimpleAntiAffinity, Strategy, StrategyType, Toleration, TopologySpread,
 };
 pub use build::{Build, Runtime};
 pub use compose::{ComposeEntry, ComposeNetwork, ComposeNetworkPolicy, ComposeService};

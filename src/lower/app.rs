@@ -324,7 +324,7 @@ pub fn lower_app(
             image_pull_secrets,
             node_selector: app.node_selector.clone(),
             tolerations: lower_tolerations(&app.tolerations),
-            anti_affinity: lower_anti_affinity(app.anti_affinity),
+            anti_affinity: lower_anti_affinity(app.anti_affinity.as_ref(), &field, d),
             topology_spread: lower_topology_spread(app.topology_spread.as_ref()),
             termination_grace_period_seconds: app.termination_grace_period,
             priority_class_name: app.priority_class_name.clone(),

@@ -3,7 +3,8 @@
 
 use crate::config::{
     AntiAffinity as AntiAffinitySettings, DisruptionBudget as BudgetSettings, IntOrPercent,
-    Strategy, StrategyType, Toleration as TolerationSettings, TopologySpread as SpreadSettings,
+    SimpleAntiAffinity, Strategy, StrategyType, Toleration as TolerationSettings,
+    TopologySpread as SpreadSettings,
 };
 use crate::diagnostic::{Diagnostic, Diagnostics, Span};
 use crate::workload::{
@@ -34,11 +35,48 @@ pub fn lower_strategy(strategy: Option<&Strategy>, single_node_claim: bool) -> R
     }
 }
 
-pub fn lower_anti_affinity(setting: Option<AntiAffinitySettings>) -> AntiAffinity {
+pub fn lower_anti_affinity(
+    setting: Option<&AntiAffinitySettings>,
+    field: &str,
+    d: &mut Diagnostics,
+) -> AntiAffinity {
     match setting {
-        Some(AntiAffinitySettings::Preferred) => AntiAffinity::Preferred,
-        Some(AntiAffinitySettings::Required) => AntiAffinity::Required,
-        Some(AntiAffinitySettings::None) | None => AntiAffinity::None,
+        Some(AntiAffinitySettings::Simple(SimpleAntiAffinity::Preferred)) => {
+            AntiAffinity::preferred_per_node()
+        }
+        Some(AntiAffinitySettings::Simple(SimpleAntiAffinity::Required)) => {
+            AntiAffinity::required_per_node()
+        }
+        Some(AntiAffinitySettings::Simple(SimpleAntiAffinity::None)) | None => {
+            AntiAffinity::default()
+        }
+        Some(AntiAffinitySettings::Rules(rules)) => AntiAffinity {
+            preferred: rules
+                .preferred
+                .iter()
+                .map(|p| {
+                    let weight = p.weight.as_ref().map_or(100, |w| {
+                        if !(1..=100).contains(&w.value) {
+                            d.push(
+                                Diagnostic::error(
+                                    "bad-value",
+                                    format!("weight {} is outside 1 to 100", w.value),
+                                )
+                                .at(w.span)
+                                .field(format!("{field}.anti_affinity.preferred")),
+                            );
+                        }
+                        w.value.clamp(1, 100)
+                    });
+                    (p.topology_key.clone(), weight)
+                })
+                .collect(),
+            required: rules
+                .required
+                .iter()
+                .map(|r| r.topology_key.clone())
+                .collect(),
+        },
     }
 }
 

@@ -260,7 +260,7 @@ pub fn web() -> Workload {
             effect: Some("NoSchedule".to_string()),
             toleration_seconds: None,
         }],
-        anti_affinity: AntiAffinity::Preferred,
+        anti_affinity: AntiAffinity::preferred_per_node(),
         topology_spread: Some(TopologySpread {
             topology_key: "topology.kubernetes.io/zone".to_string(),
             max_skew: 1,
@@ -692,7 +692,7 @@ pub fn frontend() -> Workload {
     w.replicas = Replicas::Fixed(2);
     w.scaling = Scaling::None;
     w.routes = vec![route("frontend", "frontend", None)];
-    w.pod.anti_affinity = AntiAffinity::Required;
+    w.pod.anti_affinity = AntiAffinity::required_per_node();
     w.services = vec![Service {
         name: "frontend".to_string(),
         kind: ServiceType::NodePort,
@@ -833,7 +833,7 @@ pub fn runner() -> Workload {
     w.pod.containers[0].readiness_probe = None;
     w.pod.containers[0].liveness_probe = None;
     w.pod.containers[0].startup_probe = None;
-    w.pod.anti_affinity = AntiAffinity::None;
+    w.pod.anti_affinity = AntiAffinity::default();
     w.pod.topology_spread = None;
     w.controller = Controller::ScaledJob {
         job: JobOptions {

@@ -16,7 +16,6 @@ use crate::workload::{
 };
 
 /// The node label anti-affinity spreads replicas over: one replica per node.
-const HOSTNAME_TOPOLOGY_KEY: &str = "kubernetes.io/hostname";
 
 /// Labels `w.pod_labels()`, the pod annotations, and the pod spec. Jobs set `restartPolicy`
 /// on the result; long-running controllers keep the default `Always`.
@@ -50,7 +49,7 @@ fn pod_spec(w: &Workload, pod: &Pod) -> core::PodSpec {
         ),
         node_selector: non_empty_map(pod.node_selector.clone()),
         tolerations: non_empty(pod.tolerations.iter().map(toleration).collect()),
-        affinity: affinity(w, pod.anti_affinity),
+        affinity: affinity(w, &pod.anti_affinity),
         topology_spread_constraints: pod.topology_spread.as_ref().map(|spread| {
             vec![core::TopologySpreadConstraint {
                 label_selector: Some(selector(w)),
@@ -329,31 +328,30 @@ fn toleration(t: &Toleration) -> core::Toleration {
     }
 }
 
-fn affinity(w: &Workload, anti_affinity: AntiAffinity) -> Option<core::Affinity> {
-    let term = || core::PodAffinityTerm {
+fn affinity(w: &Workload, anti_affinity: &AntiAffinity) -> Option<core::Affinity> {
+    if anti_affinity.is_none() {
+        return None;
+    }
+    let term = |topology_key: &str| core::PodAffinityTerm {
         label_selector: Some(selector(w)),
-        topology_key: HOSTNAME_TOPOLOGY_KEY.to_string(),
+        topology_key: topology_key.to_string(),
         ..core::PodAffinityTerm::default()
     };
-    let pod_anti_affinity = match anti_affinity {
-        AntiAffinity::None => return None,
-        AntiAffinity::Preferred => core::PodAntiAffinity {
-            preferred_during_scheduling_ignored_during_execution: Some(vec![
-                core::WeightedPodAffinityTerm {
-                    // The highest weight: spreading wins over every other soft preference.
-                    weight: 100,
-                    pod_affinity_term: term(),
-                },
-            ]),
-            ..core::PodAntiAffinity::default()
-        },
-        AntiAffinity::Required => core::PodAntiAffinity {
-            required_during_scheduling_ignored_during_execution: Some(vec![term()]),
-            ..core::PodAntiAffinity::default()
-        },
-    };
+    let preferred: Vec<core::WeightedPodAffinityTerm> = anti_affinity
+        .preferred
+        .iter()
+        .map(|(key, weight)| core::WeightedPodAffinityTerm {
+            weight: *weight,
+            pod_affinity_term: term(key),
+        })
+        .collect();
+    let required: Vec<core::PodAffinityTerm> =
+        anti_affinity.required.iter().map(|key| term(key)).collect();
     Some(core::Affinity {
-        pod_anti_affinity: Some(pod_anti_affinity),
+        pod_anti_affinity: Some(core::PodAntiAffinity {
+            preferred_during_scheduling_ignored_during_execution: non_empty(preferred),
+            required_during_scheduling_ignored_during_execution: non_empty(required),
+        }),
         ..core::Affinity::default()
     })
 }
@@ -643,7 +641,7 @@ mod tests {
         assert_eq!(terms[0].topology_key, "kubernetes.io/hostname");
 
         let mut none = web();
-        none.pod.anti_affinity = AntiAffinity::None;
+        none.pod.anti_affinity = AntiAffinity::default();
         assert_eq!(spec(&none).affinity, None);
     }
 

@@ -325,3 +325,26 @@ fn defaults_apply_per_environment() {
         IngressController::Traefik
     );
 }
+
+#[test]
+fn anti_affinity_takes_the_seed_rules_or_a_word() {
+    let fixture = project(&format!(
+        "{ENVS}apps:\n  - name: web\n    image: nginx\n    anti_affinity: preferred\n    gcp:\n      anti_affinity:\n        preferred:\n          - topology_key: kubernetes.io/hostname\n            weight: 100\n"
+    ));
+    let gcp = resolve_env(&fixture, "gcp");
+    let Some(crate::config::AntiAffinity::Rules(rules)) = &gcp.apps[0].spec.anti_affinity else {
+        panic!("{:?}", gcp.apps[0].spec.anti_affinity);
+    };
+    assert_eq!(rules.preferred[0].topology_key, "kubernetes.io/hostname");
+    assert_eq!(
+        rules.preferred[0].weight.as_ref().map(|w| w.value),
+        Some(100)
+    );
+    let local = resolve_env(&fixture, "local");
+    assert_eq!(
+        local.apps[0].spec.anti_affinity,
+        Some(crate::config::AntiAffinity::Simple(
+            crate::config::SimpleAntiAffinity::Preferred
+        ))
+    );
+}

@@ -331,7 +331,7 @@ pub fn lower_service(
             image_pull_secrets,
             node_selector: node_selector(svc, &field, d),
             tolerations: Vec::new(),
-            anti_affinity: lower_anti_affinity(settings.anti_affinity),
+            anti_affinity: lower_anti_affinity(settings.anti_affinity.as_ref(), &field, d),
             topology_spread: None,
             termination_grace_period_seconds: svc.stop_grace_period.map(|p| i64::from(seconds(p))),
             priority_class_name: None,

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::config::{
     AntiAffinity, Capabilities, ComposeEntry, ComposeService, ContainerSecurityContext, Gpu,
-    PodSecurityContext, PodSecurityProfile, Quantity, Resources, Security,
+    PodSecurityContext, PodSecurityProfile, Quantity, Resources, Security, SimpleAntiAffinity,
 };
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::sources::compose::Service;
@@ -65,7 +65,10 @@ pub fn layer(over: &ComposeService, under: &ComposeService) -> ComposeService {
             over.expose.clone()
         },
         pod_disruption_budget: pick(&over.pod_disruption_budget, &under.pod_disruption_budget),
-        anti_affinity: over.anti_affinity.or(under.anti_affinity),
+        anti_affinity: over
+            .anti_affinity
+            .clone()
+            .or_else(|| under.anti_affinity.clone()),
         strategy: pick(&over.strategy, &under.strategy),
     }
 }
@@ -176,7 +179,7 @@ pub fn compose_settings(
         .as_ref()
         .and_then(|p| p.max_replicas_per_node)
         .filter(|n| *n == 1)
-        .map(|_| AntiAffinity::Required);
+        .map(|_| AntiAffinity::Simple(SimpleAntiAffinity::Required));
     ComposeService {
         image: svc.image.clone(),
         replicas,
