@@ -15,7 +15,6 @@ use crate::workload::{
     Probe, ProbeAction, RefKind, Resources, Toleration, Volume, VolumeSource, Workload,
 };
 
-/// The node label anti-affinity spreads replicas over: one replica per node.
 
 /// Labels `w.pod_labels()`, the pod annotations, and the pod spec. Jobs set `restartPolicy`
 /// on the result; long-running controllers keep the default `Always`.
