@@ -15,7 +15,6 @@ use crate::workload::{
     Probe, ProbeAction, RefKind, Resources, Toleration, Volume, VolumeSource, Workload,
 };
 
-
 /// Labels `w.pod_labels()`, the pod annotations, and the pod spec. Jobs set `restartPolicy`
 /// on the result; long-running controllers keep the default `Always`.
 pub fn pod_template(w: &Workload) -> PodTemplateSpec {
