@@ -25,8 +25,7 @@ use crate::config::{
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::resolve::Entry;
 use crate::workload::{
-    Container, ImageBuild, LoweredEntry, Pod, PortForward, Replicas, Scaling, Service, ServicePort,
-    Workload,
+    Container, ImageBuild, LoweredEntry, Pod, PortForward, Scaling, Service, ServicePort, Workload,
 };
 
 pub fn lower_app(
@@ -115,14 +114,6 @@ pub fn lower_app(
     let probes = lower_probes(app.probes.as_ref(), &ports, &field, span, d);
 
     let is_job = matches!(kind, WorkloadKind::Cronjob | WorkloadKind::Job);
-    let scaling_type = app.scaling.as_ref().and_then(|s| s.kind.as_ref());
-    if is_job && scaling_type.is_some_and(|k| k.value != ScalingType::None) {
-        d.push(
-            Diagnostic::error("bad-scaling", "a CronJob or Job cannot have an autoscaler")
-                .at(scaling_type.map_or(span, |k| k.span))
-                .field(format!("{field}.scaling.type")),
-        );
-    }
     let mut scaling = lower_scaling(
         &ScalingInput {
             settings: app.scaling.as_ref(),
@@ -131,14 +122,12 @@ pub fn lower_app(
             queue_defaults: cx.resolved.defaults.queue.iter().collect(),
             namespace: &entry.namespace,
             http_api: cx.http_scaler_api(),
+            is_job,
             field: &field,
             span,
         },
         d,
     );
-    if is_job {
-        scaling.replicas = Replicas::NotApplicable;
-    }
     let keda_http = matches!(scaling.scaling, Scaling::Http { .. });
 
     let service = (!ports.is_empty()
@@ -151,7 +140,11 @@ pub fn lower_app(
                 "bad-scaling",
                 "keda-http needs a container port to forward requests to",
             )
-            .at(scaling_type.map_or(span, |k| k.span))
+            .at(app
+                .scaling
+                .as_ref()
+                .and_then(|s| s.kind.as_ref())
+                .map_or(span, |k| k.span))
             .field(format!("{field}.scaling")),
         );
     }

@@ -19,6 +19,8 @@ pub struct ScalingInput<'a> {
     pub queue_defaults: Vec<&'a QueueConnection>,
     pub namespace: &'a str,
     pub http_api: HttpScalerApi,
+    /// The workload is a Job or CronJob: it has no replica count and cannot be autoscaled.
+    pub is_job: bool,
     pub field: &'a str,
     pub span: Span,
 }
@@ -31,6 +33,9 @@ pub struct LoweredScaling {
 }
 
 pub fn lower_scaling(input: &ScalingInput<'_>, d: &mut Diagnostics) -> LoweredScaling {
+    if input.is_job {
+        return job_scaling(input, d);
+    }
     let empty = ScalingSettings::default();
     let s = input.settings.unwrap_or(&empty);
     let kind = s.kind.as_ref().map_or(input.default_type, |k| k.value);
@@ -107,6 +112,23 @@ pub fn lower_scaling(input: &ScalingInput<'_>, d: &mut Diagnostics) -> LoweredSc
         scaling,
         replicas: Replicas::Autoscaled,
         min_replicas: min,
+    }
+}
+
+/// Jobs and CronJobs run to completion: no replica count, and an autoscaler is an error.
+fn job_scaling(input: &ScalingInput<'_>, d: &mut Diagnostics) -> LoweredScaling {
+    let kind = input.settings.and_then(|s| s.kind.as_ref());
+    if let Some(kind) = kind.filter(|k| k.value != ScalingType::None) {
+        d.push(
+            Diagnostic::error("bad-scaling", "a CronJob or Job cannot have an autoscaler")
+                .at(kind.span)
+                .field(format!("{}.scaling.type", input.field)),
+        );
+    }
+    LoweredScaling {
+        scaling: Scaling::None,
+        replicas: Replicas::NotApplicable,
+        min_replicas: 0,
     }
 }
 

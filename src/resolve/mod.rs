@@ -155,49 +155,20 @@ pub fn resolve(project: &Project, env: &str, inputs: &Inputs) -> Result<Resolved
     for raw in &project.entries {
         match raw.section {
             Section::Helm => {
-                if let Some(entry) = context.entry::<HelmEntry>(raw, helm_values_layered) {
-                    resolved
-                        .helm
-                        .push(entry.map_spec(|s| (s.namespace.clone(), s)));
-                }
+                let typed = context.entry::<HelmEntry>(raw, helm_values_layered);
+                push(&mut resolved.helm, typed, context.d);
             }
             Section::Serverless => {
-                if let Some(entry) = context.entry::<ServerlessEntry>(raw, |_, _, _| {}) {
-                    resolved.serverless.push(entry.map_spec(|mut s| {
-                        let field = format!("serverless.{}", s.name.value);
-                        shorthand::fold_security(
-                            &mut s.security,
-                            s.visibility.take(),
-                            s.network_policy.take(),
-                            &field,
-                            context.d,
-                        );
-                        (s.namespace.clone(), s)
-                    }));
-                }
+                let typed = context.entry::<ServerlessEntry>(raw, |_, _, _| {});
+                push(&mut resolved.serverless, typed, context.d);
             }
             Section::Apps => {
-                if let Some(entry) = context.entry::<AppEntry>(raw, |_, _, _| {}) {
-                    resolved.apps.push(entry.map_spec(|mut s| {
-                        let field = format!("apps.{}", s.name.value);
-                        shorthand::fold_security(
-                            &mut s.security,
-                            s.visibility.take(),
-                            s.network_policy.take(),
-                            &field,
-                            context.d,
-                        );
-                        (s.namespace.clone(), s)
-                    }));
-                }
+                let typed = context.entry::<AppEntry>(raw, |_, _, _| {});
+                push(&mut resolved.apps, typed, context.d);
             }
             Section::Compose => {
-                if let Some(entry) = context.entry::<ComposeEntry>(raw, |_, _, _| {}) {
-                    resolved.compose.push(entry.map_spec(|mut s| {
-                        fold_compose_security(&mut s, context.d);
-                        (s.namespace.clone(), s)
-                    }));
-                }
+                let typed = context.entry::<ComposeEntry>(raw, |_, _, _| {});
+                push(&mut resolved.compose, typed, context.d);
             }
         }
     }
@@ -264,16 +235,31 @@ struct Typed<T> {
     default_namespace: String,
 }
 
-impl<T> Typed<T> {
-    /// Finishes the entry: `f` returns the entry's own namespace (if any) and the spec.
-    fn map_spec<U>(self, f: impl FnOnce(T) -> (Option<Spanned<String>>, U)) -> Entry<U> {
-        let (namespace, spec) = f(self.spec);
+impl<T: shorthand::EntrySpec> Typed<T> {
+    /// Finishes the entry: shorthands folded under `security`, namespace decided.
+    fn finish(mut self, d: &mut Diagnostics) -> Entry<T> {
+        let field = format!("{}.{}", self.section.key(), self.name.value);
+        self.spec.fold_shorthands(&field, d);
+        let namespace = self
+            .spec
+            .namespace()
+            .map_or(self.default_namespace, |n| n.value.clone());
         Entry {
             section: self.section,
             name: self.name,
-            namespace: namespace.map_or(self.default_namespace, |n| n.value),
-            spec,
+            namespace,
+            spec: self.spec,
         }
+    }
+}
+
+fn push<T: shorthand::EntrySpec>(
+    list: &mut Vec<Entry<T>>,
+    typed: Option<Typed<T>>,
+    d: &mut Diagnostics,
+) {
+    if let Some(typed) = typed {
+        list.push(typed.finish(d));
     }
 }
 
@@ -384,35 +370,6 @@ fn helm_values_layered(base: &Node, patch: Option<&Node>, merged: &mut Node) {
             span: env_values.span,
             tag: None,
         };
-    }
-}
-
-fn fold_compose_security(spec: &mut ComposeEntry, d: &mut Diagnostics) {
-    let field = format!("compose.{}", spec.name.value);
-    shorthand::fold_security(
-        &mut spec.security,
-        spec.visibility.take(),
-        spec.network_policy.take(),
-        &field,
-        d,
-    );
-    if let Some(defaults) = &mut spec.defaults {
-        shorthand::fold_security(
-            &mut defaults.security,
-            defaults.visibility.take(),
-            defaults.network_policy.take(),
-            &format!("{field}.defaults"),
-            d,
-        );
-    }
-    for (name, service) in &mut spec.services {
-        shorthand::fold_security(
-            &mut service.security,
-            service.visibility.take(),
-            service.network_policy.take(),
-            &format!("{field}.services.{name}"),
-            d,
-        );
     }
 }
 

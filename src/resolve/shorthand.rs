@@ -1,7 +1,9 @@
 //! Folds the entry-level shorthands `visibility:` and `network_policy:` into `security:`, so
 //! later stages read one place. Giving both forms is an error naming both lines.
 
-use crate::config::{BoolOr, NetworkPolicy, Security, Visibility};
+use crate::config::{
+    AppEntry, BoolOr, ComposeEntry, HelmEntry, NetworkPolicy, Security, ServerlessEntry, Visibility,
+};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::yaml::Spanned;
 
@@ -46,4 +48,65 @@ fn conflict(
     .help(format!(
         "keep one: `{key}:` is shorthand for `security.{key}:`"
     ))
+}
+
+/// What resolving needs of each section's entry type.
+pub trait EntrySpec {
+    fn namespace(&self) -> Option<&Spanned<String>>;
+
+    /// Folds `visibility:`/`network_policy:` written on the entry into `security:`.
+    fn fold_shorthands(&mut self, _field: &str, _d: &mut Diagnostics) {}
+}
+
+impl EntrySpec for HelmEntry {
+    fn namespace(&self) -> Option<&Spanned<String>> {
+        self.namespace.as_ref()
+    }
+}
+
+impl EntrySpec for AppEntry {
+    fn namespace(&self) -> Option<&Spanned<String>> {
+        self.namespace.as_ref()
+    }
+
+    fn fold_shorthands(&mut self, field: &str, d: &mut Diagnostics) {
+        let (visibility, policy) = (self.visibility.take(), self.network_policy.take());
+        fold_security(&mut self.security, visibility, policy, field, d);
+    }
+}
+
+impl EntrySpec for ServerlessEntry {
+    fn namespace(&self) -> Option<&Spanned<String>> {
+        self.namespace.as_ref()
+    }
+
+    fn fold_shorthands(&mut self, field: &str, d: &mut Diagnostics) {
+        let (visibility, policy) = (self.visibility.take(), self.network_policy.take());
+        fold_security(&mut self.security, visibility, policy, field, d);
+    }
+}
+
+impl EntrySpec for ComposeEntry {
+    fn namespace(&self) -> Option<&Spanned<String>> {
+        self.namespace.as_ref()
+    }
+
+    /// The entry, its `defaults` and every `services.<name>` may each use the shorthands.
+    fn fold_shorthands(&mut self, field: &str, d: &mut Diagnostics) {
+        let (visibility, policy) = (self.visibility.take(), self.network_policy.take());
+        fold_security(&mut self.security, visibility, policy, field, d);
+        let services = self
+            .defaults
+            .iter_mut()
+            .map(|s| (format!("{field}.defaults"), s))
+            .chain(
+                self.services
+                    .iter_mut()
+                    .map(|(name, s)| (format!("{field}.services.{name}"), s)),
+            );
+        for (field, service) in services {
+            let (visibility, policy) = (service.visibility.take(), service.network_policy.take());
+            fold_security(&mut service.security, visibility, policy, &field, d);
+        }
+    }
 }

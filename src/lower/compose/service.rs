@@ -26,7 +26,7 @@ use crate::lower::workload_kind::{JobInput, lower_controller};
 use crate::names::to_dns_label;
 use crate::sources::compose::Service as ComposeService;
 use crate::workload::{
-    Container, Controller, ImageBuild, Pod, PolicyPort, Replicas, Scaling, Service, Workload,
+    Container, Controller, ImageBuild, Pod, PolicyPort, Scaling, Service, Workload,
 };
 use crate::yaml::Spanned;
 
@@ -113,14 +113,6 @@ pub fn lower_service(
     };
 
     let is_job = matches!(kind, WorkloadKind::Job | WorkloadKind::Cronjob);
-    let scaling_type = settings.scaling.as_ref().and_then(|s| s.kind.as_ref());
-    if is_job && scaling_type.is_some_and(|k| k.value != ScalingType::None) {
-        d.push(
-            Diagnostic::error("bad-scaling", "a CronJob or Job cannot have an autoscaler")
-                .at(scaling_type.map_or(span, |k| k.span))
-                .field(format!("{field}.scaling.type")),
-        );
-    }
     let mut scaling = lower_scaling(
         &ScalingInput {
             settings: settings.scaling.as_ref(),
@@ -129,14 +121,12 @@ pub fn lower_service(
             queue_defaults: plan.cx.resolved.defaults.queue.iter().collect(),
             namespace: &plan.entry.namespace,
             http_api: plan.cx.http_scaler_api(),
+            is_job,
             field: &field,
             span,
         },
         d,
     );
-    if is_job {
-        scaling.replicas = Replicas::NotApplicable;
-    }
     let keda_http = matches!(scaling.scaling, Scaling::Http { .. });
 
     let requested_type = settings.service.as_ref().and_then(|s| s.kind);
@@ -162,7 +152,11 @@ pub fn lower_service(
                 "bad-scaling",
                 "keda-http needs a port to forward requests to",
             )
-            .at(scaling_type.map_or(span, |k| k.span))
+            .at(settings
+                .scaling
+                .as_ref()
+                .and_then(|s| s.kind.as_ref())
+                .map_or(span, |k| k.span))
             .field(format!("{field}.scaling")),
         );
     }
