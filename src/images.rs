@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile, Span, display_path};
-use crate::dotenv::parse_dotenv;
+use crate::dotenv::parse_literal;
 
 /// Tags given from outside apps.yaml (CI), by image name.
 #[derive(Debug, Default)]
@@ -47,16 +47,17 @@ impl ImageTags {
             match std::fs::read_to_string(path) {
                 Ok(text) => {
                     let id = SourceFile::register(display_path(path), text);
-                    match parse_dotenv(id) {
+                    match parse_literal(id) {
                         Ok(entries) => {
                             for entry in entries {
                                 let tag = entry.value.unwrap_or_default();
                                 if let Err(problem) = check_tag(&tag) {
                                     d.push(
-                                        Diagnostic::error("bad-image-tag", problem).at(entry.span),
+                                        Diagnostic::error("bad-image-tag", problem)
+                                            .at(entry.value_span),
                                     );
                                 }
-                                tags.file.insert(entry.key, (tag, entry.span));
+                                tags.file.insert(entry.key, (tag, entry.key_span));
                             }
                         }
                         Err(errors) => d.extend(errors),

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use crate::config::EnvironmentSettings;
 use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile, display_path};
-use crate::dotenv::parse_dotenv;
+use crate::dotenv::parse_literal;
 use crate::interpolate::{Syntax, interpolate};
 use crate::yaml::{Node, Value};
 
@@ -48,7 +48,7 @@ impl Variables {
             match std::fs::read_to_string(&path) {
                 Ok(text) => {
                     let id = SourceFile::register(display_path(&path), text);
-                    match parse_dotenv(id) {
+                    match parse_literal(id) {
                         Ok(entries) => values.extend(
                             entries
                                 .into_iter()

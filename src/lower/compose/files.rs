@@ -54,7 +54,7 @@ pub fn read_dotenv(dir: &Path) -> BTreeMap<String, String> {
     };
     let file =
         crate::diagnostic::SourceFile::register(crate::diagnostic::display_path(&path), text);
-    crate::dotenv::parse_dotenv(file)
+    crate::dotenv::parse_expanded(file)
         .map(|entries| {
             entries
                 .into_iter()

@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 
-use super::dotenv::{DotenvEntry, parse_dotenv};
 use super::merge::{merge_documents, merge_service, strip_merge_tags};
 use super::model::{ComposeProject, ENGINE_ONLY_KEYS, HealthTest, Service};
 use super::normalize::{normalize_document, strip_extensions};
@@ -14,6 +13,7 @@ use super::paths::{absolute, is_remote, relative_path, rewrite_paths};
 use super::references::check_references;
 use super::variables::{DOTENV_LAYER, Variables, expand, interpolate_tree, resolve_nulls};
 use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile, Span, did_you_mean, display_path};
+use crate::dotenv::{DotenvEntry, parse_dotenv};
 use crate::yaml::{
     Node, PathSeg, Spanned, Style, Value, from_node, from_node_first, parse_registered, path_string,
 };

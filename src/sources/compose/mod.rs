@@ -1,7 +1,6 @@
 //! Docker Compose projects read per the Compose Specification into a typed, normalized model.
 //! Parsing only: turning services into Kubernetes workloads is the lowering step's job.
 
-mod dotenv;
 mod load;
 mod merge;
 mod model;
@@ -11,7 +10,7 @@ mod references;
 mod short_syntax;
 mod variables;
 
-pub use dotenv::{DotenvEntry, parse_dotenv};
+pub use crate::dotenv::{DotenvEntry, parse_dotenv};
 pub use load::{LoadOptions, default_compose_files, load_project, normalize_project_name};
 pub use model::*;
 pub use short_syntax::{format_duration, parse_bytes, parse_duration, shell_split};

@@ -3,8 +3,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::dotenv::DotenvEntry;
 use crate::diagnostic::{Diagnostic, Span};
+use crate::dotenv::DotenvEntry;
 use crate::interpolate::{InterpolationError, Syntax, interpolate};
 use crate::yaml::{Node, Style};
 
