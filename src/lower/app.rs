@@ -8,6 +8,9 @@ use super::availability::{
     lower_anti_affinity, lower_disruption_budget, lower_strategy, lower_tolerations,
     lower_topology_spread,
 };
+use super::build::{
+    build_context, check_dockerfile, chosen_dockerfile, image_reference, sync_rules,
+};
 use super::context::LowerContext;
 use super::env::{lower_env_from, lower_env_refs, lower_environment, lower_secret_mounts};
 use super::network::{NetworkInput, lower_network, visibility};
@@ -371,44 +374,16 @@ fn build_for(
             .help("paths in apps.yaml are relative to the directory of apps.yaml"),
         );
     }
-    let context = build
-        .context
-        .as_ref()
-        .map_or_else(|| dir.clone(), |c| dir.join(&c.value));
-    let dockerfile_setting = if cx.env() == "dev" {
-        build.dockerfile_dev.as_ref().or(build.dockerfile.as_ref())
-    } else {
-        build.dockerfile.as_ref()
-    };
+    let context = build_context(&build, &dir);
+    let dockerfile_setting = chosen_dockerfile(&build, cx);
     let dockerfile =
         dockerfile_setting.map_or_else(|| context.join("Dockerfile"), |f| context.join(&f.value));
-    if dir.is_dir() && !dockerfile.is_file() {
-        d.push(
-            Diagnostic::error(
-                "missing-file",
-                format!(
-                    "Dockerfile `{}` does not exist",
-                    crate::diagnostic::display_path(&dockerfile).display()
-                ),
-            )
-            .at(dockerfile_setting.map_or(path.span, |f| f.span))
-            .field(format!("{field}.build.dockerfile")),
-        );
+    if dir.is_dir() {
+        let span = dockerfile_setting.map_or(path.span, |f| f.span);
+        check_dockerfile(&dockerfile, span, field, None, d);
     }
-    let image_name = build
-        .image
-        .as_ref()
-        .map_or_else(|| name.to_string(), |i| i.value.clone());
-    let reference = cx.images.reference(
-        cx.resolved.registry.as_deref(),
-        &image_name,
-        build.tag.as_ref().map(|t| t.value.as_str()),
-    );
-    let sync = app
-        .sync
-        .iter()
-        .map(|rule| (dir.join(&rule.src.value), rule.dest.clone()))
-        .collect();
+    let (image_name, reference) = image_reference(&build, name, cx);
+    let sync = sync_rules(&app.sync, &dir);
     ImageBuild {
         name: image_name,
         reference,

@@ -61,6 +61,9 @@ use self::settings::{
     merged_resources, merged_scaling, merged_security,
 };
 use self::triggers::{http_parts, queue_parts, schedule_parts};
+use super::build::{
+    build_context, check_dockerfile, chosen_dockerfile, image_reference, sync_rules,
+};
 use super::context::LowerContext;
 use super::dockerfile::{DockerfileInput, render_dockerfile};
 use super::env::{lower_env_from, lower_secret_mounts};
@@ -211,15 +214,8 @@ fn project_build(
     let spec = &entry.spec;
     let field = entry.field();
     let build = spec.build.clone().unwrap_or_default();
-    let context = build
-        .context
-        .as_ref()
-        .map_or_else(|| dir.to_path_buf(), |c| dir.join(&c.value));
-    let own = if cx.env() == "dev" {
-        build.dockerfile_dev.as_ref().or(build.dockerfile.as_ref())
-    } else {
-        build.dockerfile.as_ref()
-    };
+    let context = build_context(&build, dir);
+    let own = chosen_dockerfile(&build, cx);
     let dockerfile = match own {
         Some(own) => {
             if let Some(template) = &build.dockerfile_template {
@@ -235,20 +231,8 @@ fn project_build(
                 );
             }
             let path = context.join(&own.value);
-            if !path.is_file() {
-                d.push(
-                    Diagnostic::error(
-                        "missing-file",
-                        format!(
-                            "Dockerfile `{}` does not exist",
-                            display_path(&path).display()
-                        ),
-                    )
-                    .at(own.span)
-                    .field(format!("{field}.build.dockerfile"))
-                    .help("omit `build.dockerfile` to have k3s generate one"),
-                );
-            }
+            let help = "omit `build.dockerfile` to have k3s generate one";
+            check_dockerfile(&path, own.span, &field, Some(help), d);
             path
         }
         None => {
@@ -270,15 +254,7 @@ fn project_build(
             PathBuf::from(GENERATED_DOCKERFILE)
         }
     };
-    let image_name = build
-        .image
-        .as_ref()
-        .map_or_else(|| entry.name.value.clone(), |i| i.value.clone());
-    let reference = cx.images.reference(
-        cx.resolved.registry.as_deref(),
-        &image_name,
-        build.tag.as_ref().map(|t| t.value.as_str()),
-    );
+    let (image_name, reference) = image_reference(&build, &entry.name.value, cx);
     ImageBuild {
         name: image_name,
         reference,
@@ -287,11 +263,7 @@ fn project_build(
         target: build.target.clone(),
         args: build.args.clone(),
         live_update: spec.live_update.unwrap_or(false),
-        sync: spec
-            .sync
-            .iter()
-            .map(|rule| (dir.join(&rule.src.value), rule.dest.clone()))
-            .collect(),
+        sync: sync_rules(&spec.sync, dir),
         port_forwards: Vec::new(),
     }
 }

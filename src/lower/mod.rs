@@ -4,6 +4,7 @@
 
 mod app;
 mod availability;
+mod build;
 mod compose;
 mod context;
 mod dockerfile;

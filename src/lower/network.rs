@@ -38,15 +38,7 @@ pub fn lower_network(input: &NetworkInput<'_>, d: &mut Diagnostics) -> Option<Ne
     if !enabled {
         return None;
     }
-    let ports: Vec<PolicyPort> = input
-        .ports
-        .iter()
-        .map(|p| PolicyPort {
-            protocol: p.protocol,
-            port: p.container_port,
-            end_port: None,
-        })
-        .collect();
+    let ports = policy_ports(input.ports);
     let rule = |peers: Vec<Peer>| PolicyRule {
         peers,
         ports: ports.clone(),
@@ -136,6 +128,18 @@ pub fn lower_network(input: &NetworkInput<'_>, d: &mut Diagnostics) -> Option<Ne
     }
     policy.ingress.dedup();
     Some(policy)
+}
+
+/// Every container port, as NetworkPolicy ports.
+pub fn policy_ports(ports: &[ContainerPort]) -> Vec<PolicyPort> {
+    ports
+        .iter()
+        .map(|p| PolicyPort {
+            protocol: p.protocol,
+            port: p.container_port,
+            end_port: None,
+        })
+        .collect()
 }
 
 fn policy_port(port: &crate::config::PolicyPort) -> PolicyPort {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::config::{ComposeNetworkPolicy, Peer as PeerSettings, Security, Visibility};
 use crate::diagnostic::{Diagnostics, Span};
-use crate::lower::network::{NetworkInput, lower_network, lower_peers};
+use crate::lower::network::{NetworkInput, lower_network, lower_peers, policy_ports};
 use crate::workload::{ContainerPort, NetworkPolicy, PolicyPort, PolicyRule};
 use crate::yaml::Spanned;
 
@@ -67,15 +67,7 @@ pub fn compose_network_policy(
         },
         d,
     )?;
-    let all_ports: Vec<PolicyPort> = input
-        .ports
-        .iter()
-        .map(|p| PolicyPort {
-            protocol: p.protocol,
-            port: p.container_port,
-            end_port: None,
-        })
-        .collect();
+    let all_ports = policy_ports(input.ports);
     if !explicit && !input.allow_external.is_empty() {
         policy.ingress.push(PolicyRule {
             peers: lower_peers(
