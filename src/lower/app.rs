@@ -155,35 +155,18 @@ pub fn lower_app(
     let route = match (&app.ingress, &service) {
         (Some(ingress), Some(service)) if ingress.enabled != Some(false) => {
             let port = route_port(ingress.port.as_ref(), service, &field, d);
-            let mut annotations = ingress.annotations.clone();
-            annotations.extend(app.ingress_annotations.clone());
-            lower_route(
-                RouteSpec {
-                    name: name.clone(),
-                    path: ingress.path.as_ref(),
-                    default_path: "/",
-                    path_type: ingress.path_type,
-                    strip_prefix: ingress.strip_prefix.unwrap_or(false),
-                    rewrite_target: ingress.rewrite_target.as_ref(),
-                    hosts: ingress.hosts.iter().map(|h| h.value.clone()).collect(),
-                    tls: ingress.tls.as_ref(),
-                    timeouts: ingress.timeouts.as_ref(),
-                    rate_limit: ingress.rate_limit.as_ref(),
-                    cors: ingress.cors.as_ref(),
-                    auth: ingress.auth.as_ref(),
-                    methods: Vec::new(),
-                    annotations,
-                    entry_points: ingress.entry_points.clone(),
-                    class: ingress.class.clone(),
-                    service: service.name.clone(),
-                    port,
-                    keda_http,
-                    field: &format!("{field}.ingress"),
-                    span,
-                },
-                cx,
-                d,
-            )
+            let ingress_field = format!("{field}.ingress");
+            let mut spec = RouteSpec::from_ingress(
+                ingress,
+                &name,
+                &service.name,
+                port,
+                keda_http,
+                &ingress_field,
+                span,
+            );
+            spec.annotations.extend(app.ingress_annotations.clone());
+            lower_route(spec, cx, d)
         }
         (Some(ingress), None) if ingress.enabled != Some(false) => {
             d.push(
@@ -362,23 +345,13 @@ fn build_for(
     d: &mut Diagnostics,
 ) -> ImageBuild {
     let build = app.build.clone().unwrap_or_default();
-    let dir = cx.path(&path.value);
-    if !dir.is_dir() {
-        d.push(
-            Diagnostic::error(
-                "missing-path",
-                format!("directory `{}` does not exist", path.value),
-            )
-            .at(path.span)
-            .field(format!("{field}.path"))
-            .help("paths in apps.yaml are relative to the directory of apps.yaml"),
-        );
-    }
+    let found = cx.existing_dir(path, field, d);
+    let dir = found.clone().unwrap_or_else(|| cx.path(&path.value));
     let context = build_context(&build, &dir);
     let dockerfile_setting = chosen_dockerfile(&build, cx);
     let dockerfile =
         dockerfile_setting.map_or_else(|| context.join("Dockerfile"), |f| context.join(&f.value));
-    if dir.is_dir() {
+    if found.is_some() {
         let span = dockerfile_setting.map_or(path.span, |f| f.span);
         check_dockerfile(&dockerfile, span, field, None, d);
     }

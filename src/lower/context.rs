@@ -4,9 +4,11 @@
 use std::path::PathBuf;
 
 use crate::config::{HttpScalerApi as ConfigHttpApi, IngressController};
+use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::images::ImageTags;
 use crate::resolve::Resolved;
 use crate::workload::{HttpScalerApi, InterceptorAlias, Tls};
+use crate::yaml::Spanned;
 
 pub struct LowerContext<'a> {
     pub resolved: &'a Resolved,
@@ -21,6 +23,29 @@ impl LowerContext<'_> {
     /// A path of apps.yaml, relative to its directory.
     pub fn path(&self, relative: &str) -> PathBuf {
         self.resolved.dir.join(relative)
+    }
+
+    /// The directory an entry's `path:` names, or an error at that setting when it is missing.
+    pub fn existing_dir(
+        &self,
+        path: &Spanned<String>,
+        field: &str,
+        d: &mut Diagnostics,
+    ) -> Option<PathBuf> {
+        let dir = self.path(&path.value);
+        if dir.is_dir() {
+            return Some(dir);
+        }
+        d.push(
+            Diagnostic::error(
+                "missing-path",
+                format!("directory `{}` does not exist", path.value),
+            )
+            .at(path.span)
+            .field(format!("{field}.path"))
+            .help("paths in apps.yaml are relative to the directory of apps.yaml"),
+        );
+        None
     }
 
     pub fn ingress(&self) -> IngressController {

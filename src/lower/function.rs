@@ -106,19 +106,9 @@ pub fn lower_function_project(
     let spec = &entry.spec;
     let field = entry.field();
     let mut out = LoweredEntry::default();
-    let dir = cx.path(&spec.path.value);
-    if !dir.is_dir() {
-        d.push(
-            Diagnostic::error(
-                "missing-path",
-                format!("directory `{}` does not exist", spec.path.value),
-            )
-            .at(spec.path.span)
-            .field(format!("{field}.path"))
-            .help("paths in apps.yaml are relative to the directory of apps.yaml"),
-        );
+    let Some(dir) = cx.existing_dir(&spec.path, &field, d) else {
         return out;
-    }
+    };
     let discovery = match discover(&dir, &display_path(&dir)) {
         Ok(discovery) => discovery,
         Err(problems) => {

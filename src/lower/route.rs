@@ -42,6 +42,43 @@ pub struct RouteSpec<'a> {
     pub span: Span,
 }
 
+impl<'a> RouteSpec<'a> {
+    /// A route from an entry's `ingress:` block to `service:port`.
+    pub fn from_ingress(
+        ingress: &'a crate::config::Ingress,
+        name: &str,
+        service: &str,
+        port: u16,
+        keda_http: bool,
+        field: &'a str,
+        span: Span,
+    ) -> RouteSpec<'a> {
+        RouteSpec {
+            name: name.to_string(),
+            path: ingress.path.as_ref(),
+            default_path: "/",
+            path_type: ingress.path_type,
+            strip_prefix: ingress.strip_prefix.unwrap_or(false),
+            rewrite_target: ingress.rewrite_target.as_ref(),
+            hosts: ingress.hosts.iter().map(|h| h.value.clone()).collect(),
+            tls: ingress.tls.as_ref(),
+            timeouts: ingress.timeouts.as_ref(),
+            rate_limit: ingress.rate_limit.as_ref(),
+            cors: ingress.cors.as_ref(),
+            auth: ingress.auth.as_ref(),
+            methods: Vec::new(),
+            annotations: ingress.annotations.clone(),
+            entry_points: ingress.entry_points.clone(),
+            class: ingress.class.clone(),
+            service: service.to_string(),
+            port,
+            keda_http,
+            field,
+            span,
+        }
+    }
+}
+
 pub fn lower_route(
     spec: RouteSpec<'_>,
     cx: &LowerContext<'_>,

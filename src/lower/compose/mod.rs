@@ -151,19 +151,7 @@ pub fn load_compose_project(
 ) -> Option<ComposeProject> {
     let spec = &entry.spec;
     let field = entry.field();
-    let dir = cx.path(&spec.path.value);
-    if !dir.is_dir() {
-        d.push(
-            Diagnostic::error(
-                "missing-path",
-                format!("directory `{}` does not exist", spec.path.value),
-            )
-            .at(spec.path.span)
-            .field(format!("{field}.path"))
-            .help("paths in apps.yaml are relative to the directory of apps.yaml"),
-        );
-        return None;
-    }
+    let dir = cx.existing_dir(&spec.path, &field, d)?;
     let files = match &spec.compose_file {
         Some(files) => files.value.iter().map(|f| dir.join(f)).collect(),
         None => match default_compose_files(&dir) {

@@ -437,33 +437,17 @@ fn route(
         return None;
     };
     let port = route_port(ingress.port.as_ref(), service, field, d);
-    lower_route(
-        RouteSpec {
-            name: workload_name.to_string(),
-            path: ingress.path.as_ref(),
-            default_path: "/",
-            path_type: ingress.path_type,
-            strip_prefix: ingress.strip_prefix.unwrap_or(false),
-            rewrite_target: ingress.rewrite_target.as_ref(),
-            hosts: ingress.hosts.iter().map(|h| h.value.clone()).collect(),
-            tls: ingress.tls.as_ref(),
-            timeouts: ingress.timeouts.as_ref(),
-            rate_limit: ingress.rate_limit.as_ref(),
-            cors: ingress.cors.as_ref(),
-            auth: ingress.auth.as_ref(),
-            methods: Vec::new(),
-            annotations: ingress.annotations.clone(),
-            entry_points: ingress.entry_points.clone(),
-            class: ingress.class.clone(),
-            service: service.name.clone(),
-            port,
-            keda_http,
-            field: &format!("{field}.ingress"),
-            span,
-        },
-        plan.cx,
-        d,
-    )
+    let ingress_field = format!("{field}.ingress");
+    let spec = RouteSpec::from_ingress(
+        ingress,
+        workload_name,
+        &service.name,
+        port,
+        keda_http,
+        &ingress_field,
+        span,
+    );
+    lower_route(spec, plan.cx, d)
 }
 
 /// `restart` and `deploy.restart_policy`: a Job's restart policy and retries; a long-running
