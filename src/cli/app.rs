@@ -113,29 +113,28 @@ pub fn scaling_name(scaling: &Scaling) -> &'static str {
 }
 
 fn table(rows: &[AppRow]) -> String {
-    let mut lines = vec![
-        [
-            "NAME",
-            "NAMESPACE",
-            "KIND",
-            "REPLICAS",
-            "SCALING",
-            "ROUTE",
-            "IMAGE",
-        ]
-        .map(str::to_string)
-        .to_vec(),
+    let header = [
+        "NAME",
+        "NAMESPACE",
+        "KIND",
+        "REPLICAS",
+        "SCALING",
+        "ROUTE",
+        "IMAGE",
     ];
-    for r in rows {
-        lines.push(vec![
-            r.name.clone(),
-            r.namespace.clone(),
-            r.kind.to_string(),
-            r.replicas.clone(),
-            r.scaling.to_string(),
-            r.route.clone().unwrap_or_else(|| "-".to_string()),
-            r.image.clone(),
-        ]);
-    }
-    super::list::format_table(&lines)
+    let body = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.name.clone(),
+                r.namespace.clone(),
+                r.kind.to_string(),
+                r.replicas.clone(),
+                r.scaling.to_string(),
+                r.route.clone().unwrap_or_else(|| "-".to_string()),
+                r.image.clone(),
+            ]
+        })
+        .collect();
+    super::list::format_table(&header, body)
 }

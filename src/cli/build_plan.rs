@@ -127,7 +127,8 @@ pub fn run(context: &Context, args: &Args) -> CommandResult {
                         .unwrap_or_else(|| "(generated)".to_string()),
                 ]);
             }
-            out!("{}", super::list::format_table(&rows));
+            let header = ["IMAGE", "CONTEXT", "DOCKERFILE"];
+            out!("{}", super::list::format_table(&header, rows));
         }
     }
     Ok(EXIT_OK)

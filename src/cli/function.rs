@@ -261,18 +261,15 @@ fn visibility_name(v: crate::config::Visibility) -> &'static str {
 }
 
 fn table(rows: &[FunctionRow]) -> String {
-    let mut lines = vec![
-        [
-            "NAME",
-            "TRIGGER",
-            "PATH/QUEUE/CRON",
-            "VISIBILITY",
-            "SCALING",
-            "FILE",
-        ]
-        .map(str::to_string)
-        .to_vec(),
+    let header = [
+        "NAME",
+        "TRIGGER",
+        "PATH/QUEUE/CRON",
+        "VISIBILITY",
+        "SCALING",
+        "FILE",
     ];
+    let mut lines = Vec::new();
     for r in rows {
         let what = r
             .path
@@ -296,5 +293,5 @@ fn table(rows: &[FunctionRow]) -> String {
             format!("{}:{}", r.file, r.line),
         ]);
     }
-    super::list::format_table(&lines)
+    super::list::format_table(&header, lines)
 }

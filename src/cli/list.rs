@@ -106,13 +106,14 @@ fn state(resolved: &Resolved, name: &str) -> EnvState {
 }
 
 fn table(listing: &Listing) -> String {
-    let mut rows = vec![
-        ["NAME", "SECTION", "PATH"]
-            .into_iter()
-            .map(str::to_string)
-            .chain(listing.environments.iter().map(|e| e.to_uppercase()))
-            .collect::<Vec<_>>(),
-    ];
+    let env_headers: Vec<String> = listing
+        .environments
+        .iter()
+        .map(|e| e.to_uppercase())
+        .collect();
+    let mut header = vec!["NAME", "SECTION", "PATH"];
+    header.extend(env_headers.iter().map(String::as_str));
+    let mut rows = Vec::new();
     for entry in &listing.entries {
         let mut row = vec![
             entry.name.clone(),
@@ -130,16 +131,18 @@ fn table(listing: &Listing) -> String {
         }
         rows.push(row);
     }
-    format_table(&rows)
+    format_table(&header, rows)
 }
 
-/// Left-aligned columns separated by two spaces, no trailing blanks.
-pub(super) fn format_table(rows: &[Vec<String>]) -> String {
+/// A header and rows as left-aligned columns separated by two spaces, no trailing blanks.
+pub(super) fn format_table(header: &[&str], body: Vec<Vec<String>>) -> String {
+    let mut rows = vec![header.iter().map(|h| h.to_string()).collect::<Vec<_>>()];
+    rows.extend(body);
     let widths: Vec<usize> = (0..rows[0].len())
         .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
         .collect();
     let mut out = String::new();
-    for row in rows {
+    for row in &rows {
         let line: Vec<String> = row
             .iter()
             .zip(&widths)

@@ -168,6 +168,30 @@ impl Node {
         }
     }
 
+    /// `{a:[1,2],b:x}`: the tree in one line, for tests.
+    #[cfg(test)]
+    pub(crate) fn compact(&self) -> String {
+        match &self.value {
+            Value::Scalar(s) => s.text.clone(),
+            Value::Seq(items) => format!(
+                "[{}]",
+                items
+                    .iter()
+                    .map(Node::compact)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+            Value::Map(entries) => format!(
+                "{{{}}}",
+                entries
+                    .iter()
+                    .map(|(k, v)| format!("{}:{}", k.compact(), v.compact()))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+        }
+    }
+
     /// Calls `f` on every scalar below this node (keys excluded), depth first.
     pub fn for_each_scalar_mut(&mut self, f: &mut impl FnMut(&mut Scalar, Span)) {
         let span = self.span;
@@ -191,20 +215,7 @@ mod tests {
     }
 
     fn dump(node: &Node) -> String {
-        match &node.value {
-            Value::Scalar(s) => s.text.clone(),
-            Value::Seq(items) => {
-                format!("[{}]", items.iter().map(dump).collect::<Vec<_>>().join(","))
-            }
-            Value::Map(entries) => format!(
-                "{{{}}}",
-                entries
-                    .iter()
-                    .map(|(k, v)| format!("{}:{}", dump(k), dump(v)))
-                    .collect::<Vec<_>>()
-                    .join(",")
-            ),
-        }
+        node.compact()
     }
 
     #[test]

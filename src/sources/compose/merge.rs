@@ -238,20 +238,7 @@ mod tests {
     use crate::yaml::parse_str;
 
     fn dump(node: &Node) -> String {
-        match &node.value {
-            Value::Scalar(s) => s.text.clone(),
-            Value::Seq(items) => {
-                format!("[{}]", items.iter().map(dump).collect::<Vec<_>>().join(","))
-            }
-            Value::Map(entries) => format!(
-                "{{{}}}",
-                entries
-                    .iter()
-                    .map(|(k, v)| format!("{}:{}", dump(k), dump(v)))
-                    .collect::<Vec<_>>()
-                    .join(",")
-            ),
-        }
+        node.compact()
     }
 
     fn merged(base: &str, over: &str) -> String {
