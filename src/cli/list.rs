@@ -7,8 +7,11 @@ use serde::Serialize;
 
 use super::{CommandResult, Context, EXIT_OK, Failure, ListFormat};
 use crate::config::Project;
-use crate::pipeline::selected_environments;
-use crate::resolve::{Resolved, resolve};
+use crate::images::ImageTags;
+use crate::lower::TreeLocation;
+use crate::pipeline::{
+    EnvironmentPlan, PlanOptions, for_each_environment, plan_environment, selected_environments,
+};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -38,22 +41,35 @@ struct Row {
 struct EnvState {
     enabled: bool,
     namespace: Option<String>,
+    /// Image references of the entry's workloads, exactly as the manifests name them.
+    images: Vec<String>,
 }
 
 pub fn run(context: &Context, args: &Args) -> CommandResult {
     let (project, mut diagnostics) = context.load()?;
     let environments = selected_environments(&project, &args.env);
-    let mut resolved = Vec::new();
-    for env in &environments {
-        match resolve(&project, env, &context.inputs) {
-            Ok(r) => resolved.push(r),
+    let images = ImageTags::new();
+    let location = TreeLocation::default();
+    let options = PlanOptions {
+        inputs: &context.inputs,
+        images: &images,
+        location: &location,
+        documents: false,
+    };
+    let mut plans = Vec::new();
+    let results = for_each_environment(&environments, |env| {
+        plan_environment(&project, env, &options)
+    });
+    for result in results {
+        match result {
+            Ok(plan) => plans.push(plan),
             Err(d) => diagnostics.extend(d),
         }
     }
     if diagnostics.has_errors() {
         return Err(Failure::Invalid(diagnostics));
     }
-    let listing = listing(&project, &resolved);
+    let listing = listing(&project, &plans);
     match args.output {
         ListFormat::Json => outln!(
             "{}",
@@ -64,7 +80,7 @@ pub fn run(context: &Context, args: &Args) -> CommandResult {
     Ok(EXIT_OK)
 }
 
-fn listing(project: &Project, resolved: &[Resolved]) -> Listing {
+fn listing(project: &Project, plans: &[EnvironmentPlan]) -> Listing {
     let entries = project
         .entries
         .iter()
@@ -77,19 +93,20 @@ fn listing(project: &Project, resolved: &[Resolved]) -> Listing {
                 .get("path")
                 .and_then(|p| p.as_str())
                 .map(str::to_string),
-            environments: resolved
+            environments: plans
                 .iter()
-                .map(|r| (r.env.clone(), state(r, &raw.name.value)))
+                .map(|p| (p.resolved.env.clone(), state(p, &raw.name.value)))
                 .collect(),
         })
         .collect();
     Listing {
-        environments: resolved.iter().map(|r| r.env.clone()).collect(),
+        environments: plans.iter().map(|p| p.resolved.env.clone()).collect(),
         entries,
     }
 }
 
-fn state(resolved: &Resolved, name: &str) -> EnvState {
+fn state(plan: &EnvironmentPlan, name: &str) -> EnvState {
+    let resolved = &plan.resolved;
     let namespace = resolved
         .helm
         .iter()
@@ -99,9 +116,20 @@ fn state(resolved: &Resolved, name: &str) -> EnvState {
         .chain(resolved.compose.iter().map(|e| (&e.name, &e.namespace)))
         .find(|(n, _)| n.value == name)
         .map(|(_, ns)| ns.clone());
+    let mut images: Vec<String> = plan
+        .entries
+        .iter()
+        .filter(|e| e.name == name)
+        .flat_map(|e| e.lowered.workloads.iter())
+        .flat_map(|w| w.pod.containers.iter().chain(&w.pod.init_containers))
+        .map(|c| c.image.clone())
+        .collect();
+    images.sort();
+    images.dedup();
     EnvState {
         enabled: namespace.is_some(),
         namespace,
+        images,
     }
 }
 

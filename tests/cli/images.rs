@@ -77,6 +77,16 @@ fn every_example_names_the_same_images_in_manifests_and_build_plan() {
             let in_plan: BTreeSet<String> = built.union(&external).cloned().collect();
             assert_eq!(in_manifests, in_plan, "{} env {env}", file.display());
             assert!(built.is_disjoint(&external));
+            let list = k3s(&file, &["list", "--env", env, "--output", "json"]);
+            let list: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+            let in_list: BTreeSet<String> = list["entries"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|e| e["environments"][env]["images"].as_array().unwrap().clone())
+                .map(|i| i.as_str().unwrap().to_string())
+                .collect();
+            assert_eq!(in_list, in_plan, "k3s list, {} env {env}", file.display());
         }
     }
 }

@@ -21,6 +21,14 @@ fn json_lists_every_entry_per_environment() {
     assert_eq!(entries[2]["environments"]["local"]["enabled"], false);
     assert_eq!(entries[2]["environments"]["gcp"]["enabled"], true);
     assert_eq!(entries[0]["section"], "helm");
+    assert_eq!(
+        entries[1]["environments"]["gcp"]["images"],
+        serde_json::json!(["nginx"])
+    );
+    assert_eq!(
+        entries[2]["environments"]["local"]["images"],
+        serde_json::json!([])
+    );
 }
 
 #[test]
