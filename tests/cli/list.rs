@@ -2,7 +2,7 @@
 
 use crate::support::{ENVS, Project};
 
-const FILE: &str = "apps:\n  - name: web\n    image: nginx\n    gcp: {namespace: prod}\n  - name: worker\n    image: busybox\n    local: {enabled: false}\nhelm:\n  - {name: valkey, chart: bitnami/valkey, version: 1.0.0}\n";
+const FILE: &str = "apps:\n  - name: web\n    image: nginx\n    gcp: {namespace: prod}\n  - name: worker\n    image: busybox\n    local: {enabled: false}\nhelm:\n  - {name: valkey, chart: bitnami/valkey, version: 1.0.0}\nrepositories: {bitnami: oci://registry-1.docker.io/bitnamicharts}\n";
 
 #[test]
 fn json_lists_every_entry_per_environment() {
