@@ -66,9 +66,6 @@ pub enum Command {
     Validate(validate::Args),
     /// Write every environment's Argo CD tree (or check it is up to date, or print it)
     Generate(generate::Args),
-    /// Compose projects: one entry's manifests, conversion without apps.yaml, a starting entry,
-    /// the parsed model
-    Compose(compose::Args),
     /// List the entries of apps.yaml with their section, namespace and state per environment
     List(list::Args),
     /// Traditional apps: one app's manifests, or the apps of an environment
@@ -77,6 +74,9 @@ pub enum Command {
     /// Serverless functions: a project's functions, or its manifests and Dockerfile
     #[command(subcommand, name = "fn")]
     Fn(function::FnCommand),
+    /// Compose projects: one entry's manifests, conversion without apps.yaml, a starting entry,
+    /// the parsed model
+    Compose(compose::Args),
     /// Every image an environment builds, as JSON for CI and Tilt
     BuildPlan(build_plan::Args),
     /// Print the JSON Schema of apps.yaml
