@@ -460,3 +460,6 @@ pub(super) fn route_port(
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
