@@ -76,7 +76,8 @@ impl<T> PerEnv<T> {
 pub enum IngressController {
     /// Traefik IngressRoute + Middleware CRDs.
     Traefik,
-    /// `networking.k8s.io/v1` Ingress for the HAProxy Kubernetes Ingress Controller.
+    /// `networking.k8s.io/v1` Ingress for HAProxy Ingress (`haproxy-ingress.github.io/*`
+    /// annotations, class `haproxy`).
     Haproxy,
     /// No ingress objects in this environment.
     None,

@@ -218,6 +218,7 @@ pub fn plan_argocd(
         });
     }
     if has_gateway {
+        check_gateway_application_name(&app_name("gateway"), resolved, d);
         let gateway_namespace = gateway_namespaces
             .first()
             .cloned()
@@ -261,24 +262,47 @@ pub fn plan_argocd(
 
 fn check_application_name(name: &str, resolved: &Resolved, entry: &str, d: &mut Diagnostics) {
     if let Err(problem) = check_dns_label(name, 63) {
-        let span = resolved
-            .apps
-            .iter()
-            .map(|e| &e.name)
-            .chain(resolved.serverless.iter().map(|e| &e.name))
-            .chain(resolved.compose.iter().map(|e| &e.name))
-            .find(|n| n.value == entry)
-            .map(|n| n.span);
+        let location = entry_name_location(resolved, entry);
         d.push(
             Diagnostic::error(
                 "name-too-long",
                 format!("Argo CD Application name `{name}` {problem}"),
             )
-            .at_opt(span)
-            .field(entry.to_string())
+            .at_opt(location.as_ref().map(|(span, _)| *span))
+            .field(location.map_or_else(|| entry.to_string(), |(_, field)| field))
             .help("Applications are named `<environment>-<entry>`; shorten one of them"),
         );
     }
+}
+
+/// The gateway's Application is `<env>-gateway`; an entry called `gateway` would get the same
+/// name, and Argo CD would keep only one of the two.
+fn check_gateway_application_name(name: &str, resolved: &Resolved, d: &mut Diagnostics) {
+    let Some((span, field)) = entry_name_location(resolved, "gateway") else {
+        return;
+    };
+    d.push(
+        Diagnostic::error(
+            "duplicate-name",
+            format!("Argo CD Application `{name}` would be written twice: once for this entry and once for the gateway's routes"),
+        )
+        .at(span)
+        .field(field)
+        .help("`gateway` is the gateway's Application; rename this entry"),
+    );
+}
+
+/// Where the entry called `entry` is named in apps.yaml, and its field path there.
+fn entry_name_location(resolved: &Resolved, entry: &str) -> Option<(Span, String)> {
+    resolved
+        .apps
+        .iter()
+        .map(|e| ("apps", &e.name))
+        .chain(resolved.serverless.iter().map(|e| ("serverless", &e.name)))
+        .chain(resolved.compose.iter().map(|e| ("compose", &e.name)))
+        .chain(resolved.helm.iter().map(|e| ("helm", &e.name)))
+        .find(|(_, n)| n.value == entry)
+        .map(|(section, n)| (n.span, format!("{section}.{entry}.name")))
 }
 
 fn sync_settings(resolved: &Resolved) -> SyncSettings {

@@ -282,3 +282,20 @@ fn a_label_the_api_server_would_reject() {
     .code(1)
     .error_at("apps.yaml:6:11", "apps.web", "label `team: platform team`");
 }
+
+#[test]
+fn an_entry_named_gateway_clashes_with_the_gateway_application() {
+    let project = Project::with_apps_yaml(&format!(
+        "{ENVS}argocd: {{repo_url: https://git.example.com/p.git}}\napps:\n  - name: gateway\n    image: nginx\n    container: {{ports: [{{container_port: 80}}]}}\ngateway:\n  routes:\n    - {{name: web, path: /web, service: gateway, port: 80}}\n"
+    ));
+    project.run(&["generate", "--env", "gcp"]).code(1).error_at(
+        "apps.yaml:7:11",
+        "apps.gateway.name",
+        "Argo CD Application `gcp-gateway` would be written twice",
+    );
+    assert!(
+        project.files().iter().all(|f| f.starts_with("apps.yaml")),
+        "no output after an error: {:?}",
+        project.files()
+    );
+}
