@@ -86,13 +86,8 @@ pub fn parse_dotenv(
                     let end = value_start + 1 + close + 1;
                     let value = body[..close].to_string();
                     let span = Span::new(file, value_start, end);
-                    match check_trailing(text, end, file) {
-                        Ok(next) => (value, span, next),
-                        Err(e) => {
-                            errors.push(e);
-                            (value, span, next_line(text, end))
-                        }
-                    }
+                    let next = skip_trailing(text, end, file, &mut errors);
+                    (value, span, next)
                 }
                 None => {
                     errors.push(unterminated(file, value_start, '\''));
@@ -105,13 +100,8 @@ pub fn parse_dotenv(
                     let end = value_start + 1 + consumed;
                     let span = Span::new(file, value_start, end);
                     let value = expand(&unescaped, span, &entries);
-                    match check_trailing(text, end, file) {
-                        Ok(next) => (value, span, next),
-                        Err(e) => {
-                            errors.push(e);
-                            (value, span, next_line(text, end))
-                        }
-                    }
+                    let next = skip_trailing(text, end, file, &mut errors);
+                    (value, span, next)
                 }
                 None => {
                     errors.push(unterminated(file, value_start, '"'));
@@ -194,23 +184,21 @@ fn double_quoted(body: &str) -> Option<(String, usize)> {
     None
 }
 
-/// After a closing quote only spaces and a comment may follow; returns where the next line starts.
-fn check_trailing(text: &str, end: usize, file: FileId) -> Result<usize, Diagnostic> {
+/// After a closing quote only spaces and a comment may follow (anything else is an error);
+/// returns where the next line starts.
+fn skip_trailing(text: &str, end: usize, file: FileId, errors: &mut Vec<Diagnostic>) -> usize {
     let line_end = text[end..].find('\n').map_or(text.len(), |i| end + i);
     let trailing = text[end..line_end].trim();
-    if trailing.is_empty() || trailing.starts_with('#') {
-        Ok(line_end + 1)
-    } else {
-        Err(Diagnostic::error(
-            "dotenv-syntax",
-            format!("unexpected `{trailing}` after the closing quote"),
-        )
-        .at(Span::new(file, end, line_end)))
+    if !trailing.is_empty() && !trailing.starts_with('#') {
+        errors.push(
+            Diagnostic::error(
+                "dotenv-syntax",
+                format!("unexpected `{trailing}` after the closing quote"),
+            )
+            .at(Span::new(file, end, line_end)),
+        );
     }
-}
-
-fn next_line(text: &str, from: usize) -> usize {
-    text[from..].find('\n').map_or(text.len(), |i| from + i + 1)
+    line_end + 1
 }
 
 /// `value # comment` → `value`; a `#` not preceded by whitespace is part of the value.
@@ -281,6 +269,21 @@ mod tests {
         list.iter()
             .map(|(k, v)| (k.to_string(), v.map(str::to_string)))
             .collect()
+    }
+
+    #[test]
+    fn text_after_a_closing_quote_is_an_error_and_the_next_line_still_reads() {
+        let errors = parse("A='one' two\nB=\"x\" # fine\nC=\"y\"z\nD=4").unwrap_err();
+        let messages: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "unexpected `two` after the closing quote",
+                "unexpected `z` after the closing quote"
+            ]
+        );
+        let quoted_comment = parse("B=\"x\" # fine\nD=4").unwrap();
+        assert_eq!(quoted_comment, pairs(&[("B", Some("x")), ("D", Some("4"))]));
     }
 
     #[test]

@@ -81,9 +81,36 @@ pub fn to_dns_label(text: &str) -> String {
     out.trim_matches('-').to_string()
 }
 
+/// `name` as a ConfigMap or Secret data key: characters a key cannot hold become `-`; an empty
+/// result becomes `fallback`.
+pub fn to_data_key(name: &str, fallback: &str) -> String {
+    let key: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    if key.is_empty() {
+        fallback.to_string()
+    } else {
+        key
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn data_keys() {
+        assert_eq!(to_data_key("app.conf", "file"), "app.conf");
+        assert_eq!(to_data_key("my key/é", "file"), "my-key--");
+        assert_eq!(to_data_key("", "value"), "value");
+    }
 
     #[test]
     fn dns_labels() {

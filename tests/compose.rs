@@ -11,6 +11,10 @@ use k3s::sources::compose::{
     load_project,
 };
 
+#[path = "common/corpus.rs"]
+mod corpus;
+use corpus::corpus_files;
+
 const CORPUS: &str = "tests/fixtures/compose-go";
 
 /// Corpus files that must fail, and a code their diagnostics must include.
@@ -64,25 +68,9 @@ fn quiet() -> LoadOptions {
     }
 }
 
-fn corpus_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            corpus_files(&path, out);
-        } else if matches!(
-            path.extension().and_then(|e| e.to_str()),
-            Some("yaml" | "yml")
-        ) {
-            out.push(path);
-        }
-    }
-}
-
 #[test]
 fn every_corpus_file_loads_or_fails_with_located_errors() {
-    let mut files = Vec::new();
-    corpus_files(Path::new(CORPUS), &mut files);
-    files.sort();
+    let files = corpus_files(Path::new(CORPUS));
     assert!(files.len() >= 40, "corpus not found: {}", files.len());
     for file in &files {
         let relative = file

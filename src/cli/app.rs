@@ -46,10 +46,13 @@ struct AppRow {
 pub fn run(context: &Context, command: &AppCommand) -> CommandResult {
     match command {
         AppCommand::Generate { name, env, output } => {
-            let env = section::environment(context, env.as_deref())?;
-            let plan = section::plan(context, &env)?;
-            let entry = section::find(&plan, Section::Apps, name)?;
-            section::emit(entry, &env, output.as_deref())?;
+            section::generate_entry(
+                context,
+                Section::Apps,
+                name,
+                env.as_deref(),
+                output.as_deref(),
+            )?;
         }
         AppCommand::List { env, output } => {
             let env = section::environment(context, env.as_deref())?;

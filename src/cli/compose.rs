@@ -113,14 +113,17 @@ pub fn run(context: &Context, args: &Args) -> CommandResult {
 
 /// Plans the whole environment (apps.yaml is checked as a whole), like `k3s app generate`.
 fn generate(context: &Context, args: &GenerateArgs) -> CommandResult {
-    let env = section::environment(context, args.env.as_deref())?;
-    let plan = section::plan(context, &env)?;
-    let entry = section::find(&plan, Section::Compose, &args.name)?;
     let dir = args
         .output
         .as_ref()
         .map(|dir| dir.join("compose").join(&args.name));
-    section::emit(entry, &env, dir.as_deref())?;
+    section::generate_entry(
+        context,
+        Section::Compose,
+        &args.name,
+        args.env.as_deref(),
+        dir.as_deref(),
+    )?;
     Ok(EXIT_OK)
 }
 

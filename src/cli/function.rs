@@ -68,10 +68,13 @@ struct ScalingRow {
 pub fn run(context: &Context, command: &FnCommand) -> CommandResult {
     match command {
         FnCommand::Generate { name, env, output } => {
-            let env = section::environment(context, env.as_deref())?;
-            let plan = section::plan(context, &env)?;
-            let entry = section::find(&plan, Section::Serverless, name)?;
-            section::emit(entry, &env, output.as_deref())?;
+            section::generate_entry(
+                context,
+                Section::Serverless,
+                name,
+                env.as_deref(),
+                output.as_deref(),
+            )?;
         }
         FnCommand::List {
             target,

@@ -34,6 +34,21 @@ pub fn plan(context: &Context, env: &str) -> Result<EnvironmentPlan, Failure> {
     }
 }
 
+/// `k3s app|fn|compose generate`: plans `env` (or the first declared environment) and prints or
+/// writes the one entry's manifests.
+pub fn generate_entry(
+    context: &Context,
+    section: Section,
+    name: &str,
+    env: Option<&str>,
+    output: Option<&Path>,
+) -> Result<(), Failure> {
+    let env = environment(context, env)?;
+    let plan = plan(context, &env)?;
+    let entry = find(&plan, section, name)?;
+    emit(entry, &env, output)
+}
+
 /// The entry of `section` named `name`, or an error listing the names there are.
 pub fn find<'a>(
     plan: &'a EnvironmentPlan,

@@ -128,22 +128,15 @@ pub fn resolve(project: &Project, env: &str, inputs: &Inputs) -> Result<Resolved
         .as_ref()
         .map_or_else(|| DEFAULT_NAMESPACE.to_string(), |n| n.value.clone());
 
+    // Entries, the gateway and Argo CD are filled in below.
     let mut resolved = Resolved {
-        env: env.to_string(),
-        dir: project.dir.clone(),
         settings,
         registry,
         ingress,
         namespace,
         repositories: resolve_repositories(project, &variables, &mut d),
-        helm: Vec::new(),
-        serverless: Vec::new(),
-        apps: Vec::new(),
-        compose: Vec::new(),
-        disabled: Vec::new(),
-        gateway: None,
-        argocd: ArgoCd::default(),
         defaults,
+        ..Resolved::standalone(env, project.dir.clone())
     };
     let mut context = EntryContext {
         env,

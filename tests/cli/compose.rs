@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::corpus::corpus_files;
 use crate::support::{ENVS, Project};
 
 const STACK: &str = "services:\n  web:\n    image: nginx:1.27\n    ports: [\"8080:80\"]\n    depends_on:\n      db: {condition: service_healthy}\n    environment:\n      DATABASE_URL: postgres://app:pw@db:5432/app\n      LOG_LEVEL: info\n  db:\n    image: postgres:16\n    volumes: [db_data:/var/lib/postgresql/data]\n    healthcheck:\n      test: [\"CMD\", \"pg_isready\"]\nvolumes:\n  db_data:\n";
@@ -130,28 +131,12 @@ fn parse_prints_the_model() {
         .stdout_contains("condition: service_healthy");
 }
 
-fn corpus_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            corpus_files(&path, out);
-        } else if matches!(
-            path.extension().and_then(|e| e.to_str()),
-            Some("yaml" | "yml")
-        ) {
-            out.push(path);
-        }
-    }
-}
-
 /// Every corpus file the parser accepts converts, or fails with located errors: no panic, no
 /// unlocated error.
 #[test]
 fn every_loadable_corpus_file_converts() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/compose-go");
-    let mut files = Vec::new();
-    corpus_files(&root, &mut files);
-    files.sort();
+    let files = corpus_files(&root);
     let project = Project::new();
     let mut converted = 0;
     for file in files {

@@ -1,5 +1,7 @@
 //! The `k3s` binary, driven as users drive it: one test binary, a file per area.
 
+#[path = "../common/corpus.rs"]
+mod corpus;
 mod support;
 
 mod bad_input;

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use crate::config::{Volume, VolumeType};
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::names::{check_dns_subdomain, to_dns_label};
+use crate::names::{check_dns_subdomain, to_data_key, to_dns_label};
 use crate::sources::compose::{ComposeProject, FileRef};
 use crate::workload::{ConfigMap, Secret};
 use crate::yaml::Spanned;
@@ -157,7 +157,7 @@ fn lower_reference(
         );
         return;
     }
-    let key = file_key(source);
+    let key = to_data_key(source, "value");
     if !external && (input.owns)(kind, source) {
         let value = match (&file, &environment, &content) {
             (Some(path), _, _) => read_file(&project.project_dir, path, &field, d),
@@ -269,25 +269,6 @@ fn kind_name(kind: FileKind) -> &'static str {
     match kind {
         FileKind::Secret => "secret",
         FileKind::Config => "config",
-    }
-}
-
-/// The key a definition's value is stored under: its name, made a valid key.
-fn file_key(name: &str) -> String {
-    let key: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    if key.is_empty() {
-        "value".to_string()
-    } else {
-        key
     }
 }
 

@@ -8,7 +8,7 @@ use crate::config::{
     ComposeService, PodSecurityProfile, Quantity, Volume, VolumeType as ConfigVolumeType,
 };
 use crate::diagnostic::{Diagnostic, Diagnostics, Span};
-use crate::names::{check_dns_label, to_dns_label};
+use crate::names::{check_dns_label, to_data_key, to_dns_label};
 use crate::sources::compose::{ComposeProject, Service, VolumeType};
 use crate::workload::{Claim, ConfigMap};
 use crate::yaml::Spanned;
@@ -431,21 +431,7 @@ fn config_key(path: &Path) -> String {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let key: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    if key.is_empty() {
-        "file".to_string()
-    } else {
-        key
-    }
+    to_data_key(&name, "file")
 }
 
 /// A text file small enough for a ConfigMap.

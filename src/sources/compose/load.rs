@@ -299,15 +299,7 @@ impl<'a> Loader<'a> {
     }
 
     fn resolve_extends(&mut self, file: &Path, prefix: &Path, vars: &Variables, doc: &mut Node) {
-        let names: Vec<String> = doc
-            .get("services")
-            .and_then(Node::as_map)
-            .map(|s| {
-                s.iter()
-                    .filter_map(|(k, _)| k.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let names = service_names(doc);
         for name in names {
             let mut stack = Vec::new();
             let resolved = self.resolve_service(file, prefix, vars, &name, &mut stack);
@@ -431,15 +423,7 @@ impl<'a> Loader<'a> {
             return None;
         }
         let base_doc = self.prepare(&base_file, &base_prefix, vars, Some(extends.span))?;
-        let known: Vec<String> = base_doc
-            .get("services")
-            .and_then(Node::as_map)
-            .map(|s| {
-                s.iter()
-                    .filter_map(|(k, _)| k.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let known = service_names(&base_doc);
         if !known.contains(&base_name) {
             let mut d = Diagnostic::error(
                 "unknown-service",
@@ -1201,4 +1185,16 @@ pub fn normalize_project_name(name: &str) -> String {
         .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '-'))
         .collect();
     kept.trim_start_matches(['_', '-']).to_string()
+}
+
+/// The names under a compose document's `services:`, in file order.
+fn service_names(doc: &Node) -> Vec<String> {
+    doc.get("services")
+        .and_then(Node::as_map)
+        .map(|s| {
+            s.iter()
+                .filter_map(|(k, _)| k.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
 }
