@@ -180,25 +180,42 @@ fn render_gateway(routes: &[GatewayRoute], ctx: &RenderContext) -> Vec<String> {
     manifests.iter().map(Manifest::to_yaml).collect()
 }
 
-/// Runs `work` for every environment, each on its own thread (environments are independent
-/// once apps.yaml is loaded), and returns the results in the order given.
+/// Runs `work` for every environment and returns the results in the order given. Environments
+/// are independent once apps.yaml is loaded, so they are shared out to one thread per core:
+/// more threads than cores would only hold more environments in memory at once.
 pub fn for_each_environment<T: Send>(
     environments: &[String],
     work: impl Fn(&str) -> T + Sync,
 ) -> Vec<T> {
-    if environments.len() < 2 {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let threads = cores.min(environments.len());
+    if threads < 2 {
         return environments.iter().map(|env| work(env)).collect();
     }
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = environments
-            .iter()
-            .map(|env| scope.spawn(|| work(env)))
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let take_next = || next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mut results: Vec<(usize, T)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let index = take_next();
+                        let Some(env) = environments.get(index) else {
+                            break done;
+                        };
+                        done.push((index, work(env)));
+                    }
+                })
+            })
             .collect();
-        handles
+        workers
             .into_iter()
-            .map(|h| h.join().expect("planning an environment does not panic"))
+            .flat_map(|w| w.join().expect("planning an environment does not panic"))
             .collect()
-    })
+    });
+    results.sort_by_key(|(index, _)| *index);
+    results.into_iter().map(|(_, result)| result).collect()
 }
 
 /// The environments a command acts on: those named, or every declared one.
@@ -211,5 +228,27 @@ pub fn selected_environments(project: &Project, named: &[String]) -> Vec<String>
             .collect()
     } else {
         named.to_vec()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::for_each_environment;
+
+    #[test]
+    fn environments_are_planned_once_each_and_returned_in_the_order_given() {
+        // More environments than any test machine has cores, so workers take several each.
+        let environments: Vec<String> = (0..40).map(|i| format!("env-{i}")).collect();
+        let calls = std::sync::atomic::AtomicUsize::new(0);
+        let results = for_each_environment(&environments, |env| {
+            calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            format!("planned {env}")
+        });
+        let expected: Vec<String> = environments
+            .iter()
+            .map(|e| format!("planned {e}"))
+            .collect();
+        assert_eq!(results, expected);
+        assert_eq!(calls.into_inner(), 40);
     }
 }

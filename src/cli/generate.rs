@@ -91,13 +91,14 @@ pub fn run(context: &Context, args: &Args) -> CommandResult {
         documents: true,
     };
     let outputs = for_each_environment(&environments, |env| {
-        plan_environment(&project, env, &options).map(|plan| {
+        plan_environment(&project, env, &options).map(|mut plan| {
+            let warnings = std::mem::take(&mut plan.warnings);
             let output = if args.stdout {
                 Output::Stream(manifest_stream(&plan))
             } else {
-                Output::Tree(environment_tree(&plan))
+                Output::Tree(environment_tree(plan))
             };
-            (env.to_string(), output, plan.warnings)
+            (env.to_string(), output, warnings)
         })
     });
     let mut trees = Vec::new();

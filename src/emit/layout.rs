@@ -17,11 +17,12 @@ use crate::pipeline::EnvironmentPlan;
 use crate::render::argocd::{render_application, render_project};
 use crate::render::yaml_document;
 
-/// The whole tree of one environment.
-pub fn environment_tree(plan: &EnvironmentPlan) -> Tree {
+/// The whole tree of one environment. Takes the plan so each entry's documents are freed as
+/// soon as its file is written out: the text is then held once, not twice.
+pub fn environment_tree(plan: EnvironmentPlan) -> Tree {
     let env = &plan.resolved.env;
     let mut tree = Tree::new();
-    for entry in &plan.entries {
+    for entry in plan.entries {
         let dir = PathBuf::from(entry.section.key()).join(&entry.name);
         tree.insert(
             dir.join("manifests.yaml"),

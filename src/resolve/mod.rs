@@ -138,6 +138,20 @@ pub fn resolve(project: &Project, env: &str, inputs: &Inputs) -> Result<Resolved
         defaults,
         ..Resolved::standalone(env, project.dir.clone())
     };
+    // Entries are large structs: reserving once avoids copying them as the lists grow.
+    let count = |section| {
+        project
+            .entries
+            .iter()
+            .filter(|e| e.section == section)
+            .count()
+    };
+    resolved.helm.reserve_exact(count(Section::Helm));
+    resolved
+        .serverless
+        .reserve_exact(count(Section::Serverless));
+    resolved.apps.reserve_exact(count(Section::Apps));
+    resolved.compose.reserve_exact(count(Section::Compose));
     let mut context = EntryContext {
         env,
         variables: &variables,
