@@ -139,9 +139,10 @@ enum Output {
 }
 
 fn check(output: &Path, trees: &[(String, Tree)], verbose: bool) -> CommandResult {
+    let drifts = on_each_tree(trees, |env, tree| check_environment(output, env, tree));
     let mut drifted = 0;
-    for (env, tree) in trees {
-        for drift in check_environment(output, env, tree)? {
+    for drifts in drifts {
+        for drift in drifts? {
             drifted += 1;
             let what = match drift.kind {
                 DriftKind::Added => "would be added",
@@ -166,24 +167,49 @@ fn check(output: &Path, trees: &[(String, Tree)], verbose: bool) -> CommandResul
     }
 }
 
+/// Each environment's tree is compared with the disk and swapped in on its own, so they are
+/// written side by side. An I/O failure in one does not undo the others: they are reported as
+/// written, then the failure.
 fn write(output: &Path, trees: &[(String, Tree)]) -> CommandResult {
-    for (env, tree) in trees {
-        let outcome = write_environment(output, env, tree)
-            .map_err(|e| anyhow::anyhow!("writing {}: {e}", output.join(env).display()))?;
+    let outcomes = on_each_tree(trees, |env, tree| write_environment(output, env, tree));
+    let mut failure = None;
+    for ((env, tree), outcome) in trees.iter().zip(outcomes) {
         let dir = output.join(env);
-        if outcome.unchanged {
-            outln!("{}: unchanged ({} files)", dir.display(), tree.files.len());
-        } else {
-            outln!(
+        match outcome {
+            Err(e) => {
+                failure.get_or_insert_with(|| anyhow::anyhow!("writing {}: {e}", dir.display()));
+            }
+            Ok(outcome) if outcome.unchanged => {
+                outln!("{}: unchanged ({} files)", dir.display(), tree.files.len());
+            }
+            Ok(outcome) => outln!(
                 "{}: {} file{} written, {} pruned",
                 dir.display(),
                 outcome.written.len(),
                 if outcome.written.len() == 1 { "" } else { "s" },
                 outcome.pruned.len()
-            );
+            ),
         }
     }
-    Ok(EXIT_OK)
+    match failure {
+        Some(e) => Err(Failure::Io(e)),
+        None => Ok(EXIT_OK),
+    }
+}
+
+/// `work` on every environment's tree, one thread per core; results in the trees' order.
+fn on_each_tree<T: Send>(
+    trees: &[(String, Tree)],
+    work: impl Fn(&str, &Tree) -> T + Sync,
+) -> Vec<T> {
+    let environments: Vec<String> = trees.iter().map(|(env, _)| env.clone()).collect();
+    for_each_environment(&environments, |env| {
+        let (_, tree) = trees
+            .iter()
+            .find(|(name, _)| name == env)
+            .expect("every environment has its tree");
+        work(env, tree)
+    })
 }
 
 /// The output directory relative to apps.yaml's, when it is below it.
