@@ -180,17 +180,18 @@ fn render_gateway(routes: &[GatewayRoute], ctx: &RenderContext) -> Vec<String> {
     manifests.iter().map(Manifest::to_yaml).collect()
 }
 
-/// Runs `work` for every environment and returns the results in the order given. Environments
-/// are independent once apps.yaml is loaded, so they are shared out to one thread per core:
-/// more threads than cores would only hold more environments in memory at once.
-pub fn for_each_environment<T: Send>(
-    environments: &[String],
-    work: impl Fn(&str) -> T + Sync,
+/// Runs `work` for every environment (its name, or what was made of it) and returns the results
+/// in the order given. Environments are independent once apps.yaml is loaded, so they are shared
+/// out to one thread per core: more threads than cores would only hold more environments in
+/// memory at once.
+pub fn for_each_environment<E: Sync, T: Send>(
+    environments: &[E],
+    work: impl Fn(&E) -> T + Sync,
 ) -> Vec<T> {
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let threads = cores.min(environments.len());
     if threads < 2 {
-        return environments.iter().map(|env| work(env)).collect();
+        return environments.iter().map(&work).collect();
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
     let take_next = || next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);

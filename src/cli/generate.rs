@@ -139,7 +139,7 @@ enum Output {
 }
 
 fn check(output: &Path, trees: &[(String, Tree)], verbose: bool) -> CommandResult {
-    let drifts = on_each_tree(trees, |env, tree| check_environment(output, env, tree));
+    let drifts = for_each_environment(trees, |(env, tree)| check_environment(output, env, tree));
     let mut drifted = 0;
     for drifts in drifts {
         for drift in drifts? {
@@ -171,7 +171,7 @@ fn check(output: &Path, trees: &[(String, Tree)], verbose: bool) -> CommandResul
 /// written side by side. An I/O failure in one does not undo the others: they are reported as
 /// written, then the failure.
 fn write(output: &Path, trees: &[(String, Tree)]) -> CommandResult {
-    let outcomes = on_each_tree(trees, |env, tree| write_environment(output, env, tree));
+    let outcomes = for_each_environment(trees, |(env, tree)| write_environment(output, env, tree));
     let mut failure = None;
     for ((env, tree), outcome) in trees.iter().zip(outcomes) {
         let dir = output.join(env);
@@ -195,21 +195,6 @@ fn write(output: &Path, trees: &[(String, Tree)]) -> CommandResult {
         Some(e) => Err(Failure::Io(e)),
         None => Ok(EXIT_OK),
     }
-}
-
-/// `work` on every environment's tree, one thread per core; results in the trees' order.
-fn on_each_tree<T: Send>(
-    trees: &[(String, Tree)],
-    work: impl Fn(&str, &Tree) -> T + Sync,
-) -> Vec<T> {
-    let environments: Vec<String> = trees.iter().map(|(env, _)| env.clone()).collect();
-    for_each_environment(&environments, |env| {
-        let (_, tree) = trees
-            .iter()
-            .find(|(name, _)| name == env)
-            .expect("every environment has its tree");
-        work(env, tree)
-    })
 }
 
 /// The output directory relative to apps.yaml's, when it is below it.

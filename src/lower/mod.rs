@@ -52,7 +52,17 @@ pub struct Lowered {
     pub entry: LoweredEntry,
 }
 
-/// Lowers every enabled entry of the resolved environment.
+impl Lowered {
+    fn new<T>(entry: &crate::resolve::Entry<T>, lowered: LoweredEntry) -> Lowered {
+        Lowered {
+            section: entry.section,
+            name: entry.name.value.clone(),
+            namespace: entry.namespace.clone(),
+            entry: lowered,
+        }
+    }
+}
+
 /// Everything one environment lowers to.
 #[derive(Debug)]
 pub struct LoweredEnvironment {
@@ -74,31 +84,19 @@ pub fn lower_environment(
     let mut d = Diagnostics::new();
     let mut entries = Vec::new();
     for entry in &cx.resolved.serverless {
-        let lowered = function::lower_function_project(entry, cx, &mut d);
-        entries.push(Lowered {
-            section: Section::Serverless,
-            name: entry.name.value.clone(),
-            namespace: entry.namespace.clone(),
-            entry: lowered,
-        });
+        entries.push(Lowered::new(
+            entry,
+            function::lower_function_project(entry, cx, &mut d),
+        ));
     }
     for entry in &cx.resolved.apps {
-        let lowered = app::lower_app(entry, cx, &mut d);
-        entries.push(Lowered {
-            section: Section::Apps,
-            name: entry.name.value.clone(),
-            namespace: entry.namespace.clone(),
-            entry: lowered,
-        });
+        entries.push(Lowered::new(entry, app::lower_app(entry, cx, &mut d)));
     }
     for entry in &cx.resolved.compose {
-        let lowered = compose::lower_compose(entry, cx, &mut d);
-        entries.push(Lowered {
-            section: Section::Compose,
-            name: entry.name.value.clone(),
-            namespace: entry.namespace.clone(),
-            entry: lowered,
-        });
+        entries.push(Lowered::new(
+            entry,
+            compose::lower_compose(entry, cx, &mut d),
+        ));
     }
     let helm: Vec<HelmRelease> = cx
         .resolved
