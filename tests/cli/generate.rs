@@ -238,3 +238,36 @@ fn dependency_cycles_are_refused() {
     .code(1)
     .stderr_contains("depends_on forms a cycle");
 }
+
+#[test]
+fn an_io_failure_in_one_environment_is_reported_after_the_others_are_written() {
+    let project = project();
+    project.run(&["generate"]).code(0);
+    // A hand-written file where local's `apps/` directory must go: local cannot be written.
+    let local_apps = project.path().join("argocd-state/local/apps");
+    std::fs::remove_dir_all(&local_apps).unwrap();
+    std::fs::write(&local_apps, "hand-written\n").unwrap();
+    let retagged = APPS.replacen("image: nginx", "image: nginx:1.27", 1);
+    std::fs::write(
+        project.path().join("apps.yaml"),
+        format!("{ENVS}{retagged}"),
+    )
+    .unwrap();
+    project
+        .run(&["generate"])
+        .code(2)
+        .stderr_contains("writing")
+        .stderr_contains("argocd-state/local")
+        .stdout_contains("argocd-state/gcp: ");
+    let gcp_web = std::fs::read_to_string(
+        project
+            .path()
+            .join("argocd-state/gcp/apps/web/manifests.yaml"),
+    )
+    .unwrap();
+    assert!(gcp_web.contains("nginx:1.27"), "gcp was not written");
+    assert_eq!(
+        std::fs::read_to_string(&local_apps).unwrap(),
+        "hand-written\n"
+    );
+}
