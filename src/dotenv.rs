@@ -2,7 +2,7 @@
 //! `export KEY=VAL`, `# comments`, single quotes (literal), double quotes (escapes, may span
 //! lines), `${VAR}` expansion when the caller asks. Reads text, not the disk.
 
-use crate::diagnostic::{Diagnostic, FileId, Span};
+use crate::diagnostic::{Code, Diagnostic, FileId, Span};
 
 /// One assignment in an env file, with where its key and value were written.
 #[derive(Debug, Clone)]
@@ -140,7 +140,7 @@ fn valid_key(key: &str) -> bool {
 
 fn bad_key(key: &str, span: Span) -> Diagnostic {
     Diagnostic::error(
-        "dotenv-syntax",
+        Code::DotenvSyntax,
         format!("`{key}` is not a variable name; expected `KEY=VALUE`"),
     )
     .at(span)
@@ -148,7 +148,7 @@ fn bad_key(key: &str, span: Span) -> Diagnostic {
 
 fn unterminated(file: FileId, at: usize, quote: char) -> Diagnostic {
     Diagnostic::error(
-        "dotenv-syntax",
+        Code::DotenvSyntax,
         format!("value opened with {quote} is never closed"),
     )
     .at(Span::new(file, at, at + 1))
@@ -192,7 +192,7 @@ fn skip_trailing(text: &str, end: usize, file: FileId, errors: &mut Vec<Diagnost
     if !trailing.is_empty() && !trailing.starts_with('#') {
         errors.push(
             Diagnostic::error(
-                "dotenv-syntax",
+                Code::DotenvSyntax,
                 format!("unexpected `{trailing}` after the closing quote"),
             )
             .at(Span::new(file, end, line_end)),
@@ -314,7 +314,7 @@ mod tests {
     #[test]
     fn errors_are_located() {
         let errors = parse("A=1\nB=\"open\n").unwrap_err();
-        assert_eq!(errors[0].code, "dotenv-syntax");
+        assert_eq!(errors[0].code, Code::DotenvSyntax);
         assert_eq!(errors[0].span.unwrap().location(), "test.env:2:3");
         let errors = parse("A B=1\n").unwrap_err();
         assert_eq!(errors[0].span.unwrap().location(), "test.env:1:1");

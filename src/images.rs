@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Mutex;
 
-use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile, Span, display_path};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, SourceFile, Span, display_path};
 use crate::dotenv::parse_literal;
 
 /// Tags given from outside apps.yaml (CI), by image name.
@@ -38,7 +38,7 @@ impl ImageTags {
         for (name, tag) in cli {
             if let Err(problem) = check_tag(tag) {
                 d.push(Diagnostic::error(
-                    "bad-image-tag",
+                    Code::BadImageTag,
                     format!("--image {name}={tag}: {problem}"),
                 ));
             }
@@ -53,7 +53,7 @@ impl ImageTags {
                                 let tag = entry.value.unwrap_or_default();
                                 if let Err(problem) = check_tag(&tag) {
                                     d.push(
-                                        Diagnostic::error("bad-image-tag", problem)
+                                        Diagnostic::error(Code::BadImageTag, problem)
                                             .at(entry.value_span),
                                     );
                                 }
@@ -64,7 +64,7 @@ impl ImageTags {
                     }
                 }
                 Err(e) => d.push(Diagnostic::error(
-                    "io",
+                    Code::Io,
                     format!("cannot read {}: {e}", display_path(path).display()),
                 )),
             }
@@ -105,7 +105,7 @@ impl ImageTags {
         for name in self.cli.keys().filter(|n| !used.contains(*n)) {
             d.push(
                 Diagnostic::error(
-                    "unknown-image",
+                    Code::UnknownImage,
                     format!("--image {name}=…: no workload builds an image named `{name}`"),
                 )
                 .help(format!("images built here: {}", join(&used))),
@@ -114,7 +114,7 @@ impl ImageTags {
         for (name, (_, span)) in self.file.iter().filter(|(n, _)| !used.contains(*n)) {
             d.push(
                 Diagnostic::error(
-                    "unknown-image",
+                    Code::UnknownImage,
                     format!("no workload builds an image named `{name}`"),
                 )
                 .at(*span)
@@ -195,7 +195,7 @@ mod tests {
         tags.reference(None, "api", None);
         let d = tags.unused();
         assert_eq!(d.items.len(), 1);
-        assert_eq!(d.items[0].code, "unknown-image");
+        assert_eq!(d.items[0].code, Code::UnknownImage);
     }
 
     #[test]

@@ -1,16 +1,56 @@
 //! Kubernetes name rules (DNS-1123 labels, port names) and turning free text into a valid name.
 //! Checks only; never shortens a name: a name that is too long is the user's to change.
 
-/// Checks a DNS-1123 label of at most `max` characters; the error completes "name `x` …".
-pub fn check_dns_label(name: &str, max: usize) -> Result<(), String> {
+use std::fmt;
+
+use crate::diagnostic::Code;
+
+/// The longest object name Kubernetes takes (a DNS-1123 label).
+pub const NAME_MAX: usize = 63;
+/// The longest CronJob name: Kubernetes appends an 11-character suffix to the Jobs it creates.
+pub const CRONJOB_NAME_MAX: usize = 52;
+
+/// Why a name is not a valid Kubernetes name; displays as the end of "name `x` …".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NameProblem {
+    Empty,
+    TooLong { length: usize, max: usize },
+    InvalidCharacters,
+}
+
+impl NameProblem {
+    /// `name-too-long` for a length, `bad-name` for the rest: one rule for every caller.
+    pub fn code(&self) -> Code {
+        match self {
+            NameProblem::TooLong { .. } => Code::NameTooLong,
+            NameProblem::Empty | NameProblem::InvalidCharacters => Code::BadName,
+        }
+    }
+}
+
+impl fmt::Display for NameProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NameProblem::Empty => f.write_str("is empty"),
+            NameProblem::TooLong { length, max } => {
+                write!(f, "is {length} characters long; at most {max} are allowed")
+            }
+            NameProblem::InvalidCharacters => f.write_str(
+                "is not a valid name: use lowercase letters, digits and '-', starting and \
+                 ending with a letter or digit",
+            ),
+        }
+    }
+}
+
+/// Checks a DNS-1123 label of at most `max` characters.
+pub fn check_dns_label(name: &str, max: usize) -> Result<(), NameProblem> {
     if name.is_empty() {
-        return Err("is empty".to_string());
+        return Err(NameProblem::Empty);
     }
     let length = name.chars().count();
     if length > max {
-        return Err(format!(
-            "is {length} characters long; at most {max} are allowed"
-        ));
+        return Err(NameProblem::TooLong { length, max });
     }
     let valid_chars = name
         .bytes()
@@ -19,25 +59,19 @@ pub fn check_dns_label(name: &str, max: usize) -> Result<(), String> {
     if valid_chars && valid_ends {
         Ok(())
     } else {
-        Err(
-            "is not a valid name: use lowercase letters, digits and '-', starting and ending \
-             with a letter or digit"
-                .to_string(),
-        )
+        Err(NameProblem::InvalidCharacters)
     }
 }
 
 /// Checks a DNS-1123 subdomain (dotted labels, at most 253 characters), as ConfigMap keys
 /// and many object names allow.
-pub fn check_dns_subdomain(name: &str) -> Result<(), String> {
-    if name.len() > 253 {
-        return Err(format!(
-            "is {} characters long; at most 253 are allowed",
-            name.len()
-        ));
+pub fn check_dns_subdomain(name: &str) -> Result<(), NameProblem> {
+    let length = name.chars().count();
+    if length > 253 {
+        return Err(NameProblem::TooLong { length, max: 253 });
     }
     name.split('.')
-        .try_for_each(|label| check_dns_label(label, 63))
+        .try_for_each(|label| check_dns_label(label, NAME_MAX))
 }
 
 /// Checks a container port name (IANA service name): at most 15 characters, lowercase letters,
@@ -119,9 +153,15 @@ mod tests {
         assert!(check_dns_label("-web", 63).is_err());
         assert!(check_dns_label("web_1", 63).is_err());
         let long = "a".repeat(64);
+        let problem = check_dns_label(&long, 63).unwrap_err();
         assert_eq!(
-            check_dns_label(&long, 63).unwrap_err(),
+            problem.to_string(),
             "is 64 characters long; at most 63 are allowed"
+        );
+        assert_eq!(problem.code(), Code::NameTooLong);
+        assert_eq!(
+            check_dns_label("Web", 63).unwrap_err().code(),
+            Code::BadName
         );
     }
 

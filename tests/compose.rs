@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use k3s::diagnostic::{Diagnostics, Severity};
+use k3s::diagnostic::{Code, Diagnostics, Severity};
 use k3s::sources::compose::{
     ComposeProject, Condition, HealthTest, LoadOptions, VolumeType, default_compose_files,
     load_project,
@@ -20,7 +20,7 @@ const CORPUS: &str = "tests/fixtures/compose-go";
 /// Corpus files that must fail, and a code their diagnostics must include.
 const EXPECTED_FAILURES: &[(&str, &str)] = &[
     // Moved out of `loader/` upstream, away from the env files it names.
-    ("loader/historical/full-example.yml", "env-file-not-found"),
+    ("loader/historical/full-example.yml", "missing-file"),
     (
         "loader/testdata/compose-depends-on-cycle.yaml",
         "dependency-cycle",
@@ -41,10 +41,7 @@ const EXPECTED_FAILURES: &[(&str, &str)] = &[
     // `with-port` and `nil` are fragments meant to be extended.
     ("loader/testdata/extends/base.yaml", "missing-image"),
     // Only valid when included with `project_directory: ../subdir`.
-    (
-        "loader/testdata/include/dir/compose.yaml",
-        "env-file-not-found",
-    ),
+    ("loader/testdata/include/dir/compose.yaml", "missing-file"),
     (
         "loader/testdata/remote/cycle/compose-cycle.yaml",
         "unsupported-remote",
@@ -101,7 +98,7 @@ fn every_corpus_file_loads_or_fails_with_located_errors() {
                     diagnostics
                         .items
                         .iter()
-                        .any(|d| d.code == code && d.is_error()),
+                        .any(|d| d.code.as_str() == code && d.is_error()),
                     "{relative}: expected `{code}`, got:\n{}",
                     diagnostics.render()
                 );
@@ -285,7 +282,7 @@ fn errors(result: Result<ComposeProject, Diagnostics>) -> Vec<(String, &'static 
         .filter(|d| d.is_error())
         .map(|d| {
             let (line, col) = d.span.expect("located").line_col();
-            (format!("{line}:{col}"), d.code, d.message.clone())
+            (format!("{line}:{col}"), d.code.as_str(), d.message.clone())
         })
         .collect()
 }
@@ -406,7 +403,7 @@ fn environment_list_and_map_and_bare_keys() {
         .warnings
         .items
         .iter()
-        .find(|w| w.code == "unset-variable")
+        .find(|w| w.code == Code::UnsetVariable)
         .unwrap();
     assert_eq!(
         warning.field.as_deref(),
@@ -439,10 +436,7 @@ fn env_file_loses_to_environment_and_keeps_its_location() {
         "services:\n  web:\n    image: x\n    env_file: nope.env\n",
     )]);
     let found = errors(p.load(&["compose.yaml"]));
-    assert_eq!(
-        (found[0].0.as_str(), found[0].1),
-        ("4:15", "env-file-not-found")
-    );
+    assert_eq!((found[0].0.as_str(), found[0].1), ("4:15", "missing-file"));
 }
 
 #[test]
@@ -500,7 +494,7 @@ fn required_variable_is_a_located_error_and_unset_is_a_warning() {
     let unset = diagnostics
         .items
         .iter()
-        .find(|d| d.severity == Severity::Warning && d.code == "unset-variable")
+        .find(|d| d.severity == Severity::Warning && d.code == Code::UnsetVariable)
         .unwrap();
     assert_eq!(unset.span.unwrap().line_col(), (3, 12));
     let found = errors(result);
@@ -679,7 +673,7 @@ fn unknown_keys_are_warnings_naming_service_and_key() {
         .iter()
         .map(|w| {
             (
-                w.code,
+                w.code.as_str(),
                 w.field.clone().unwrap(),
                 w.span.unwrap().line_col(),
                 w.help.clone(),
@@ -720,7 +714,7 @@ fn docker_only_keys_are_kept_and_warned_about() {
     assert_eq!(web.engine_only["cpu_shares"].value, serde_json::json!(512));
     assert_eq!(web.network_mode.as_ref().unwrap().value, "host");
     assert_eq!(web.pid.as_ref().unwrap().value, "host");
-    assert_eq!(project.warnings.items[0].code, "docker-only-key");
+    assert_eq!(project.warnings.items[0].code, Code::DockerOnlyKey);
 }
 
 #[test]
@@ -769,7 +763,7 @@ fn healthchecks_cmd_shell_none_and_durations() {
             .iter()
             .map(|(at, code, _)| (at.as_str(), *code))
             .collect::<Vec<_>>(),
-        [("5:13", "invalid-value"), ("6:17", "invalid-value")]
+        [("5:13", "bad-value"), ("6:17", "bad-value")]
     );
 }
 
@@ -890,7 +884,7 @@ fn compose_project_name_variable_is_the_project_name() {
     );
     let warning = &project.warnings.items[0];
     assert_eq!(
-        (warning.code, warning.field.as_deref()),
+        (warning.code.as_str(), warning.field.as_deref()),
         ("unknown-key", Some("services.a.extends.reason"))
     );
 }

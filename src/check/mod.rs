@@ -5,7 +5,7 @@
 mod labels;
 mod pods;
 
-use crate::diagnostic::{Diagnostic, Diagnostics, Span};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
 use crate::render::Manifest;
 
 pub use labels::{check_label_key, check_label_value};
@@ -17,7 +17,7 @@ pub struct Origin<'a> {
 }
 
 impl Origin<'_> {
-    fn error(&self, code: &'static str, message: String) -> Diagnostic {
+    fn error(&self, code: Code, message: String) -> Diagnostic {
         Diagnostic::error(code, message)
             .at(self.span)
             .field(self.field.to_string())
@@ -30,20 +30,24 @@ pub fn check_manifests(manifests: &[Manifest], origin: &Origin<'_>, d: &mut Diag
         let kind = manifest.kind();
         let meta = manifest.metadata();
         let name = manifest.name();
-        let max = if kind == "CronJob" { 52 } else { 63 };
+        let max = if kind == "CronJob" {
+            crate::names::CRONJOB_NAME_MAX
+        } else {
+            crate::names::NAME_MAX
+        };
         if let Err(problem) = crate::names::check_dns_label(name, max) {
-            d.push(origin.error("bad-name", format!("{kind} name `{name}` {problem}")));
+            d.push(origin.error(problem.code(), format!("{kind} name `{name}` {problem}")));
         }
         for (key, value) in meta.labels.iter().flatten() {
             if let Err(problem) = check_label_key(key) {
                 d.push(origin.error(
-                    "bad-label",
+                    Code::BadLabel,
                     format!("label key `{key}` on {kind} `{name}`: {problem}"),
                 ));
             }
             if let Err(problem) = check_label_value(value) {
                 d.push(origin.error(
-                    "bad-label",
+                    Code::BadLabel,
                     format!("label `{key}: {value}` on {kind} `{name}`: {problem}"),
                 ));
             }
@@ -51,7 +55,7 @@ pub fn check_manifests(manifests: &[Manifest], origin: &Origin<'_>, d: &mut Diag
         for key in meta.annotations.iter().flatten().map(|(k, _)| k) {
             if let Err(problem) = check_label_key(key) {
                 d.push(origin.error(
-                    "bad-annotation",
+                    Code::BadAnnotation,
                     format!("annotation key `{key}` on {kind} `{name}`: {problem}"),
                 ));
             }

@@ -10,7 +10,7 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::Origin;
 use crate::config::Quantity;
-use crate::diagnostic::Diagnostics;
+use crate::diagnostic::{Code, Diagnostics};
 use crate::names::check_port_name;
 use crate::render::Manifest;
 
@@ -52,7 +52,7 @@ pub fn check_pods(manifests: &[Manifest], origin: &Origin<'_>, d: &mut Diagnosti
                     && spec.min_replicas.unwrap_or(1) > spec.max_replicas
                 {
                     d.push(origin.error(
-                        "bad-scaling",
+                        Code::BadScaling,
                         format!(
                             "HorizontalPodAutoscaler `{name}`: minReplicas {} is above maxReplicas {}",
                             spec.min_replicas.unwrap_or(1),
@@ -89,7 +89,7 @@ fn check_selector(
     for (key, value) in selector.match_labels.iter().flatten() {
         if labels.get(key) != Some(value) {
             d.push(origin.error(
-                "selector-mismatch",
+                Code::SelectorMismatch,
                 format!(
                     "`{name}`: selector `{key}: {value}` does not match the pod template's labels"
                 ),
@@ -123,7 +123,7 @@ fn check_template(
     {
         if !container_names.insert(container.name.as_str()) {
             d.push(origin.error(
-                "duplicate-name",
+                Code::DuplicateName,
                 format!("`{name}`: two containers are named `{}`", container.name),
             ));
         }
@@ -133,11 +133,11 @@ fn check_template(
             port_numbers.insert(port.container_port);
             if let Some(port_name) = &port.name {
                 if let Err(problem) = check_port_name(port_name) {
-                    d.push(origin.error("bad-port-name", format!("`{name}`: {problem}")));
+                    d.push(origin.error(Code::BadPortName, format!("`{name}`: {problem}")));
                 }
                 if !port_names.insert(port_name.as_str()) {
                     d.push(origin.error(
-                        "duplicate-port-name",
+                        Code::DuplicatePortName,
                         format!("`{name}`: port name `{port_name}` is used twice"),
                     ));
                 }
@@ -154,7 +154,7 @@ fn check_template(
         for mount in container.volume_mounts.iter().flatten() {
             if !volumes.contains(mount.name.as_str()) {
                 d.push(origin.error(
-                    "missing-volume",
+                    Code::MissingVolume,
                     format!("`{name}`: container `{}` mounts volume `{}`, which the pod does not declare", container.name, mount.name),
                 ));
             }
@@ -162,7 +162,7 @@ fn check_template(
         for env in container.env.iter().flatten() {
             if !is_env_name(&env.name) {
                 d.push(origin.error(
-                    "bad-env-name",
+                    Code::BadEnvName,
                     format!(
                         "`{name}`: `{}` is not a valid environment variable name",
                         env.name
@@ -176,7 +176,10 @@ fn check_template(
             .flat_map(|r| r.requests.iter().flatten().chain(r.limits.iter().flatten()));
         for (resource, quantity) in resources {
             if let Err(problem) = Quantity::parse(&quantity.0) {
-                d.push(origin.error("bad-quantity", format!("`{name}`: {resource}: {problem}")));
+                d.push(origin.error(
+                    Code::BadQuantity,
+                    format!("`{name}`: {resource}: {problem}"),
+                ));
             }
         }
     }
@@ -202,7 +205,7 @@ fn check_probe_port(
     };
     if missing {
         d.push(origin.error(
-            "bad-probe",
+            Code::BadProbe,
             format!("`{name}`: a probe targets a port the container does not declare"),
         ));
     }
@@ -236,7 +239,7 @@ fn check_service_ports(
             && !port_names.insert(port_name.clone())
         {
             d.push(origin.error(
-                "duplicate-port-name",
+                Code::DuplicatePortName,
                 format!("Service `{name}`: port name `{port_name}` is used twice"),
             ));
         }
@@ -251,7 +254,7 @@ fn check_service_ports(
             });
             if !declared {
                 d.push(origin.error(
-                    "bad-port",
+                    Code::BadPort,
                     format!(
                         "Service `{name}` targets port `{target}`, which its pods do not declare"
                     ),

@@ -51,13 +51,7 @@ pub struct ImageArgs {
 
 impl ImageArgs {
     pub fn tags(&self) -> Result<ImageTags, Failure> {
-        ImageTags::from_arguments(&self.image, self.images.as_deref()).map_err(|d| {
-            if d.items.iter().any(|i| i.code == "io") {
-                Failure::Io(anyhow::anyhow!(d.render().trim_end().to_string()))
-            } else {
-                Failure::Invalid(d)
-            }
-        })
+        ImageTags::from_arguments(&self.image, self.images.as_deref()).map_err(Failure::Invalid)
     }
 }
 

@@ -149,7 +149,7 @@ pub fn run(cli: Cli) -> u8 {
         Ok(code) => code,
         Err(Failure::Invalid(diagnostics)) => {
             print_diagnostics(&diagnostics);
-            EXIT_INVALID
+            diagnostics.exit_code().max(EXIT_INVALID)
         }
         Err(Failure::Usage(message)) => {
             eprintln!("error: {message}");
@@ -164,7 +164,8 @@ pub fn run(cli: Cli) -> u8 {
 
 /// How a command failed, which decides the exit code.
 pub enum Failure {
-    /// apps.yaml (or a file it names) is wrong: exit 1.
+    /// apps.yaml (or a file it names) is wrong, or could not be read: the diagnostics' codes
+    /// decide the exit code (1 for invalid input, 2 for I/O).
     Invalid(Diagnostics),
     /// The command line is wrong: exit 2.
     Usage(String),
@@ -211,13 +212,7 @@ impl Context {
         if !path.is_file() {
             return Err(Failure::Usage(format!("{} does not exist", path.display())));
         }
-        crate::config::load(&path).map_err(|d| {
-            if d.items.iter().any(|i| i.code == "io") {
-                Failure::Io(anyhow::anyhow!(d.render().trim_end().to_string()))
-            } else {
-                Failure::Invalid(d)
-            }
-        })
+        crate::config::load(&path).map_err(Failure::Invalid)
     }
 }
 

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::{Context, Failure};
 use crate::config::Section;
-use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, did_you_mean};
 use crate::emit::header;
 use crate::images::ImageTags;
 use crate::lower::TreeLocation;
@@ -74,7 +74,7 @@ pub fn find<'a>(
         .iter()
         .any(|(s, n)| *s == section && n.value == name);
     let mut d = Diagnostic::error(
-        "unknown-entry",
+        Code::UnknownEntry,
         if disabled {
             format!(
                 "`{name}` is disabled in environment `{}`",

@@ -1,7 +1,7 @@
 //! `k3s validate`: load apps.yaml and run every selected environment through the whole
 //! pipeline without writing anything; report every problem found.
 
-use super::{CommandResult, Context, EXIT_INVALID, EXIT_OK, Failure, Format, print_diagnostics};
+use super::{CommandResult, Context, Failure, Format, print_diagnostics};
 use crate::pipeline::{PlanOptions, for_each_environment, plan_environment, selected_environments};
 
 #[derive(Debug, clap::Args)]
@@ -19,7 +19,7 @@ pub fn run(context: &Context, args: &Args) -> CommandResult {
         Ok(loaded) => loaded,
         Err(Failure::Invalid(d)) if args.output == Format::Json => {
             print_json(&d, &[]);
-            return Ok(EXIT_INVALID);
+            return Ok(d.exit_code());
         }
         Err(failure) => return Err(failure),
     };
@@ -64,7 +64,7 @@ pub fn run(context: &Context, args: &Args) -> CommandResult {
     }
     // The process ends next; freeing the tree of a large apps.yaml would only cost time.
     std::mem::forget(project);
-    Ok(if valid { EXIT_OK } else { EXIT_INVALID })
+    Ok(diagnostics.exit_code())
 }
 
 fn print_json(diagnostics: &crate::diagnostic::Diagnostics, environments: &[String]) {

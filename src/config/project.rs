@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use super::dependency::Section;
 use super::fields::struct_fields;
 use super::{AppEntry, ArgoCd, ComposeEntry, Gateway, HelmEntry, ServerlessEntry};
-use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean, display_path};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, did_you_mean, display_path};
 use crate::names::check_dns_label;
 use crate::yaml::{Node, Spanned, Value, parse_file};
 
@@ -101,7 +101,7 @@ pub fn load(path: &Path) -> Result<(Project, Diagnostics), Diagnostics> {
     let text = std::fs::read_to_string(&absolute).map_err(|e| {
         let mut d = Diagnostics::new();
         d.push(Diagnostic::error(
-            "io",
+            Code::Io,
             format!("cannot read {}: {e}", display_path(&absolute).display()),
         ));
         d
@@ -134,7 +134,7 @@ fn read_project(path: PathBuf, dir: PathBuf, mut root: Node, d: &mut Diagnostics
     let Some(entries) = root.as_map() else {
         d.push(
             Diagnostic::error(
-                "wrong-type",
+                Code::WrongType,
                 format!(
                     "expected a mapping at the top of apps.yaml, found {}",
                     root.describe()
@@ -178,7 +178,7 @@ fn check_top_level_keys(entries: &[(Node, Node)], d: &mut Diagnostics) {
             continue;
         }
         let mut diagnostic =
-            Diagnostic::error("unknown-key", format!("unknown top-level key `{name}`"))
+            Diagnostic::error(Code::UnknownKey, format!("unknown top-level key `{name}`"))
                 .at(key.span);
         diagnostic = match did_you_mean(name, TOP_LEVEL_KEYS.iter().copied()) {
             Some(s) => diagnostic.help(format!("did you mean `{s}`?")),
@@ -194,14 +194,14 @@ fn check_top_level_keys(entries: &[(Node, Node)], d: &mut Diagnostics) {
 fn check_version(root: &Node, d: &mut Diagnostics) {
     match root.get_entry("version") {
         None => d.push(
-            Diagnostic::error("missing-key", "missing `version: \"2\"`")
+            Diagnostic::error(Code::MissingKey, "missing `version: \"2\"`")
                 .at(root.span)
                 .help("this is an apps.yaml schema v2 file: add `version: \"2\"` at the top"),
         ),
         Some((_, value)) if value.as_str() == Some("2") => {}
         Some((_, value)) => d.push(
             Diagnostic::error(
-                "bad-value",
+                Code::BadValue,
                 format!("unsupported version {}, expected \"2\"", value.describe()),
             )
             .at(value.span)
@@ -229,7 +229,7 @@ fn entry_field_names() -> Vec<&'static str> {
 fn read_environments(root: &Node, d: &mut Diagnostics) -> Vec<EnvironmentDecl> {
     let Some((key, node)) = root.get_entry("environments") else {
         d.push(
-            Diagnostic::error("missing-key", "no `environments:` declared")
+            Diagnostic::error(Code::MissingKey, "no `environments:` declared")
                 .at(root.span)
                 .help("declare at least one, e.g. `environments: {local: {domain: localhost}}`"),
         );
@@ -238,7 +238,7 @@ fn read_environments(root: &Node, d: &mut Diagnostics) -> Vec<EnvironmentDecl> {
     let Some(entries) = node.as_map() else {
         d.push(
             Diagnostic::error(
-                "wrong-type",
+                Code::WrongType,
                 format!(
                     "expected a mapping of environments, found {}",
                     node.describe()
@@ -256,15 +256,18 @@ fn read_environments(root: &Node, d: &mut Diagnostics) -> Vec<EnvironmentDecl> {
         let field = format!("environments.{name}");
         if let Err(problem) = check_dns_label(&name, 63) {
             d.push(
-                Diagnostic::error("bad-name", format!("environment name `{name}` {problem}"))
-                    .at(name_node.span)
-                    .field(field.clone()),
+                Diagnostic::error(
+                    problem.code(),
+                    format!("environment name `{name}` {problem}"),
+                )
+                .at(name_node.span)
+                .field(field.clone()),
             );
         }
         if reserved.contains(&name.as_str()) {
             d.push(
                 Diagnostic::error(
-                    "bad-name",
+                    Code::BadName,
                     format!(
                         "an environment may not be named `{name}`: entries have a field of that \
                          name, so its override block could not be told apart"
@@ -281,7 +284,7 @@ fn read_environments(root: &Node, d: &mut Diagnostics) -> Vec<EnvironmentDecl> {
         } else {
             d.push(
                 Diagnostic::error(
-                    "wrong-type",
+                    Code::WrongType,
                     format!(
                         "expected a mapping of settings, found {}",
                         settings.describe()
@@ -299,7 +302,7 @@ fn read_environments(root: &Node, d: &mut Diagnostics) -> Vec<EnvironmentDecl> {
     }
     if declared.is_empty() {
         d.push(
-            Diagnostic::error("missing-key", "`environments:` declares no environment")
+            Diagnostic::error(Code::MissingKey, "`environments:` declares no environment")
                 .at(node.span)
                 .field("environments"),
         );
@@ -321,7 +324,7 @@ fn read_section(
     let Value::Seq(items) = node.value else {
         d.push(
             Diagnostic::error(
-                "wrong-type",
+                Code::WrongType,
                 format!("expected a list of entries, found {}", node.describe()),
             )
             .at(node.span)
@@ -347,7 +350,7 @@ fn read_entry(
     if item.as_map().is_none() {
         d.push(
             Diagnostic::error(
-                "wrong-type",
+                Code::WrongType,
                 format!("expected an entry (a mapping), found {}", item.describe()),
             )
             .at(item.span)
@@ -357,7 +360,7 @@ fn read_entry(
     }
     let Some(name_node) = item.get("name") else {
         d.push(
-            Diagnostic::error("missing-key", "missing required key `name`")
+            Diagnostic::error(Code::MissingKey, "missing required key `name`")
                 .at(item.span)
                 .field(format!("{key}[{index}]")),
         );
@@ -369,7 +372,7 @@ fn read_entry(
         _ => {
             d.push(
                 Diagnostic::error(
-                    "wrong-type",
+                    Code::WrongType,
                     format!("expected a name, found {}", name_node.describe()),
                 )
                 .at(name_node.span)
@@ -381,7 +384,7 @@ fn read_entry(
     let field = format!("{key}.{name}");
     if let Err(problem) = check_dns_label(&name, 63) {
         d.push(
-            Diagnostic::error("bad-name", format!("entry name `{name}` {problem}"))
+            Diagnostic::error(problem.code(), format!("entry name `{name}` {problem}"))
                 .at(name_span)
                 .field(format!("{field}.name"))
                 .help("names become Kubernetes object names and directory names"),
@@ -428,7 +431,7 @@ fn split_block<T: DeserializeOwned>(
             if value.as_map().is_none() {
                 d.push(
                     Diagnostic::error(
-                        "wrong-type",
+                        Code::WrongType,
                         format!(
                             "expected a mapping of overrides for environment `{name}`, found {}",
                             value.describe()
@@ -444,7 +447,7 @@ fn split_block<T: DeserializeOwned>(
             // A mapping under an unknown key is most likely an environment block for an
             // environment that was never declared, or a misspelt field: say both.
             let mut diagnostic = Diagnostic::error(
-                "undeclared-environment",
+                Code::UndeclaredEnvironment,
                 format!("`{name}` is not a declared environment (nor a field of this entry)"),
             )
             .at(key.span)
@@ -477,7 +480,7 @@ fn check_unique_names(entries: &[RawEntry], d: &mut Diagnostics) {
         match seen.get(entry.name.value.as_str()) {
             Some(first) => d.push(
                 Diagnostic::error(
-                    "duplicate-name",
+                    Code::DuplicateName,
                     format!(
                         "entry name `{}` is used twice (in `{}` and `{}`); names must be unique \
                          across all sections",

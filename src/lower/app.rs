@@ -25,7 +25,7 @@ use super::workload_kind::{JobInput, lower_controller};
 use crate::config::{
     AppEntry, PodSecurityProfile, Protocol, ScalingType, ServiceType, Visibility, WorkloadKind,
 };
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::resolve::Entry;
 use crate::workload::{
     Container, ImageBuild, LoweredEntry, Pod, PortForward, Scaling, Service, ServicePort, Workload,
@@ -53,7 +53,7 @@ pub fn lower_app(
         (Some(image), Some(_)) => {
             d.push(
                 Diagnostic::error(
-                    "conflicting-keys",
+                    Code::ConflictingKeys,
                     "give either `image` (prebuilt) or `path` (built here), not both",
                 )
                 .at(image.span)
@@ -64,7 +64,7 @@ pub fn lower_app(
         (None, None) => {
             d.push(
                 Diagnostic::error(
-                    "missing-key",
+                    Code::MissingKey,
                     "an app needs `path` (to build) or `image` (prebuilt)",
                 )
                 .at(span)
@@ -140,7 +140,7 @@ pub fn lower_app(
     if keda_http && service.is_none() {
         d.push(
             Diagnostic::error(
-                "bad-scaling",
+                Code::BadScaling,
                 "keda-http needs a container port to forward requests to",
             )
             .at(app
@@ -171,7 +171,7 @@ pub fn lower_app(
         (Some(ingress), None) if ingress.enabled != Some(false) => {
             d.push(
                 Diagnostic::error(
-                    "missing-key",
+                    Code::MissingKey,
                     "an ingress needs a container port to route to",
                 )
                 .at(ingress.path.as_ref().map_or(span, |p| p.span))
@@ -216,7 +216,7 @@ pub fn lower_app(
     {
         d.push(
             Diagnostic::warning(
-                "public-without-ingress",
+                Code::PublicWithoutIngress,
                 "visibility is public but the app has no ingress route",
             )
             .at(span)
@@ -450,7 +450,7 @@ pub(super) fn route_port(
         None => {
             d.push(
                 Diagnostic::error(
-                    "bad-port",
+                    Code::BadPort,
                     "ingress.port is not a port of the app's Service",
                 )
                 .at(port.span)

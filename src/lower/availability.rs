@@ -6,7 +6,7 @@ use crate::config::{
     SimpleAntiAffinity, Strategy, StrategyType, Toleration as TolerationSettings,
     TopologySpread as SpreadSettings,
 };
-use crate::diagnostic::{Diagnostic, Diagnostics, Span};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
 use crate::workload::{
     AntiAffinity, DisruptionBudget, Replicas, RolloutStrategy, Toleration, TopologySpread,
 };
@@ -59,7 +59,7 @@ pub fn lower_anti_affinity(
                         if !(1..=100).contains(&w.value) {
                             d.push(
                                 Diagnostic::error(
-                                    "bad-value",
+                                    Code::BadValue,
                                     format!("weight {} is outside 1 to 100", w.value),
                                 )
                                 .at(w.span)
@@ -125,7 +125,7 @@ pub fn lower_disruption_budget(
         (Some(_), Some(max)) => {
             d.push(
                 Diagnostic::error(
-                    "bad-budget",
+                    Code::BadBudget,
                     "give either min_available or max_unavailable, not both",
                 )
                 .at(max.span)
@@ -136,7 +136,7 @@ pub fn lower_disruption_budget(
         (None, None) => {
             d.push(
                 Diagnostic::error(
-                    "bad-budget",
+                    Code::BadBudget,
                     "a pod_disruption_budget needs min_available or max_unavailable",
                 )
                 .at(span)
@@ -164,7 +164,7 @@ pub fn lower_disruption_budget(
         Replicas::Fixed(count) if count > 0 && !evictable(count) => {
             d.push(
                 Diagnostic::error(
-                    "blocking-budget",
+                    Code::BlockingBudget,
                     format!(
                         "this budget lets no pod be evicted from the {count} replica{}: every node drain would hang",
                         if count == 1 { "" } else { "s" }
@@ -179,7 +179,7 @@ pub fn lower_disruption_budget(
         Replicas::Autoscaled if !evictable(min_replicas.max(1)) => {
             d.push(
                 Diagnostic::warning(
-                    "blocking-budget",
+                    Code::BlockingBudget,
                     format!(
                         "while the autoscaler runs {} replica{}, this budget lets none be evicted and node drains wait",
                         min_replicas.max(1),

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::context::LowerContext;
 use crate::config::{Build, SyncRule};
-use crate::diagnostic::{Diagnostic, Diagnostics, Span, display_path};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span, display_path};
 use crate::yaml::Spanned;
 
 /// `build.context` relative to the entry's directory (default: the directory itself).
@@ -40,7 +40,7 @@ pub fn check_dockerfile(
         return;
     }
     let mut diagnostic = Diagnostic::error(
-        "missing-file",
+        Code::MissingFile,
         format!(
             "Dockerfile `{}` does not exist",
             display_path(path).display()

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use crate::config::{HttpScalerApi as ConfigHttpApi, IngressController};
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::images::ImageTags;
 use crate::resolve::Resolved;
 use crate::workload::{HttpScalerApi, InterceptorAlias, Tls};
@@ -38,7 +38,7 @@ impl LowerContext<'_> {
         }
         d.push(
             Diagnostic::error(
-                "missing-path",
+                Code::MissingPath,
                 format!("directory `{}` does not exist", path.value),
             )
             .at(path.span)

@@ -32,7 +32,7 @@ use serde::Serialize;
 use super::function::HTTP_PORT;
 use super::security::DEFAULT_UID;
 use crate::config::Build;
-use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile, Span, display_path};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, SourceFile, Span, display_path};
 
 const BUILT_IN: &str = include_str!("dockerfile.jinja");
 pub const DEFAULT_BASE_IMAGE: &str = "python:3.12-slim";
@@ -172,7 +172,7 @@ fn source_dir(input: &DockerfileInput<'_>, d: &mut Diagnostics) -> Option<String
             let span = input.build.context.as_ref().map_or(input.span, |c| c.span);
             d.push(
                 Diagnostic::error(
-                    "bad-path",
+                    Code::BadPath,
                     format!(
                         "the build context `{}` does not contain the project directory `{}`; the \
                          generated Dockerfile copies the functions from there",
@@ -228,7 +228,7 @@ fn template_source(input: &DockerfileInput<'_>, d: &mut Diagnostics) -> Option<T
         Err(error) => {
             d.push(
                 Diagnostic::error(
-                    "missing-file",
+                    Code::MissingFile,
                     format!(
                         "cannot read the Dockerfile template `{}`: {error}",
                         display_path(&path).display()
@@ -268,7 +268,7 @@ fn template_error(
         .map_or_else(|| error.kind().to_string(), str::to_string);
     let Some((setting, path)) = &template.custom else {
         return Diagnostic::error(
-            "internal",
+            Code::Internal,
             format!("the built-in Dockerfile template failed to render: {error}"),
         )
         .at(input.span);
@@ -277,7 +277,7 @@ fn template_error(
         .line()
         .map_or_else(String::new, |line| format!(", line {line}"));
     let mut diagnostic = Diagnostic::error(
-        "bad-template",
+        Code::BadTemplate,
         format!(
             "Dockerfile template `{}`{line}: {detail}",
             display_path(path).display()
@@ -296,7 +296,7 @@ fn template_error(
 }
 
 fn setting_error(input: &DockerfileInput<'_>, key: &str, message: String) -> Diagnostic {
-    Diagnostic::error("bad-value", message)
+    Diagnostic::error(Code::BadValue, message)
         .at(input.span)
         .field(format!("{}.{key}", input.field))
 }

@@ -6,7 +6,7 @@ use crate::config::{
     EnvFrom as EnvFromSettings, EnvRef, EnvValue, Environment, RefKind as ConfigRefKind,
     SecretMount, StoreKind,
 };
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::resolve::Resolved;
 use crate::workload::{
     EnvFrom, EnvSource, EnvVar, ExternalSecret, RefKind, Volume, VolumeMount, VolumeSource,
@@ -45,7 +45,7 @@ pub fn lower_environment(
                 if looks_secret(name) && !text.is_empty() {
                     d.push(
                         Diagnostic::warning(
-                            "secret-in-plain-text",
+                            Code::SecretInPlainText,
                             format!("`{name}` looks like a secret but is written in plain text"),
                         )
                         .at(value.span)
@@ -66,7 +66,7 @@ pub fn lower_environment(
                 if given.iter().filter(|g| **g).count() != 1 {
                     d.push(
                         Diagnostic::error(
-                            "bad-reference",
+                            Code::BadReference,
                             "a reference needs exactly one of `secret`, `configmap` or `field`",
                         )
                         .at(value.span)
@@ -80,7 +80,7 @@ pub fn lower_environment(
                     let Some(key) = reference.key.clone() else {
                         d.push(
                             Diagnostic::error(
-                                "bad-reference",
+                                Code::BadReference,
                                 "a Secret or ConfigMap reference needs `key`",
                             )
                             .at(value.span)
@@ -163,7 +163,7 @@ pub fn lower_env_refs(refs: &[EnvRef], field: &str, d: &mut Diagnostics) -> Vec<
 }
 
 fn missing(field: &str, key: &str, because: &str, span: crate::diagnostic::Span) -> Diagnostic {
-    Diagnostic::error("missing-key", format!("`{because}` needs `{key}`"))
+    Diagnostic::error(Code::MissingKey, format!("`{because}` needs `{key}`"))
         .at(span)
         .field(field.to_string())
 }
@@ -197,7 +197,7 @@ pub fn lower_env_from(
         if given.len() != 1 || half_typed {
             d.push(
                 Diagnostic::error(
-                    "bad-reference",
+                    Code::BadReference,
                     "give exactly one of `secret: NAME`, `configmap: NAME`, or `type:` with `name:`",
                 )
                 .at(item.name.as_ref().or(item.secret.as_ref()).or(item.configmap.as_ref()).map_or(span, |n| n.span))
@@ -237,7 +237,7 @@ pub fn lower_secret_mounts(
         let name = secret.name.value.clone();
         if let Err(problem) = crate::names::check_dns_subdomain(&name) {
             d.push(
-                Diagnostic::error("bad-name", format!("Secret name `{name}` {problem}"))
+                Diagnostic::error(problem.code(), format!("Secret name `{name}` {problem}"))
                     .at(secret.name.span)
                     .field(format!("{item_field}.name")),
             );
@@ -245,7 +245,7 @@ pub fn lower_secret_mounts(
         if secret.mount_path.is_none() && secret.as_env != Some(true) {
             d.push(
                 Diagnostic::error(
-                    "missing-key",
+                    Code::MissingKey,
                     format!("secret `{name}` is neither mounted (`mount_path`) nor imported (`as_env: true`)"),
                 )
                 .at(secret.name.span)
@@ -287,7 +287,7 @@ pub fn lower_secret_mounts(
             else {
                 d.push(
                     Diagnostic::error(
-                        "missing-key",
+                        Code::MissingKey,
                         format!("external secret `{name}` names no store"),
                     )
                     .at(secret.name.span)
@@ -299,7 +299,7 @@ pub fn lower_secret_mounts(
             if external.keys.is_empty() && external.extract.is_none() {
                 d.push(
                     Diagnostic::error(
-                        "missing-key",
+                        Code::MissingKey,
                         format!("external secret `{name}` needs `keys` or `extract`"),
                     )
                     .at(secret.name.span)

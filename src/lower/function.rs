@@ -72,7 +72,7 @@ use super::resources::lower_resources;
 use super::security::lower_security;
 use super::workload_kind::CRONJOB_NAME_MAX;
 use crate::config::{PodSecurityProfile, ServerlessEntry, Visibility};
-use crate::diagnostic::{Diagnostic, Diagnostics, Span, display_path};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span, display_path};
 use crate::names::{check_dns_label, to_dns_label};
 use crate::resolve::Entry;
 use crate::sources::python::{DiscoveredFunction, Trigger, discover};
@@ -169,7 +169,7 @@ pub fn lower_function_project(
             let Some(local_port) = local else {
                 d.push(
                     Diagnostic::error(
-                        "bad-port",
+                        Code::BadPort,
                         format!(
                             "port_base {base} leaves no local port for function workload \
                              `{workload}`"
@@ -211,7 +211,7 @@ fn project_build(
             if let Some(template) = &build.dockerfile_template {
                 d.push(
                     Diagnostic::error(
-                        "conflicting-keys",
+                        Code::ConflictingKeys,
                         "give either `build.dockerfile` (your own) or `build.dockerfile_template` \
                          (generated from a template), not both",
                     )
@@ -275,7 +275,7 @@ fn check_unused_ingress_settings(entry: &Entry<ServerlessEntry>, d: &mut Diagnos
         if let Some(span) = span {
             d.push(
                 Diagnostic::warning(
-                    "unused-setting",
+                    Code::UnusedSetting,
                     format!(
                         "`ingress.{key}` is not used for functions: each HTTP function is routed \
                          by its own @http_trigger path to its own Service"
@@ -308,7 +308,7 @@ fn workload_name<'a>(
     };
     if let Err(problem) = check_dns_label(&name, max) {
         let mut diagnostic = Diagnostic::error(
-            "name-too-long",
+            Code::NameTooLong,
             format!(
                 "function `{}` ({}) becomes the {kind} name `{name}`, which {problem}",
                 function.name,
@@ -329,7 +329,7 @@ fn workload_name<'a>(
     if let Some((first, first_span)) = taken.get(&name) {
         d.push(
             Diagnostic::error(
-                "duplicate-name",
+                Code::DuplicateName,
                 format!(
                     "functions `{}` ({}) and `{}` ({}) both become the Kubernetes name `{name}`",
                     first.name,
@@ -418,7 +418,7 @@ fn lower_function(
     {
         d.push(
             Diagnostic::warning(
-                "public-without-ingress",
+                Code::PublicWithoutIngress,
                 format!(
                     "`{}` is not an HTTP function, so `visibility=\"public\"` publishes nothing",
                     function.name

@@ -7,7 +7,7 @@ use super::Lowered;
 use super::context::LowerContext;
 use super::route::{RouteSpec, lower_route};
 use crate::config::Gateway;
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::names::to_dns_label;
 use crate::workload::{Rewrite, Route, Scaling};
 
@@ -49,7 +49,7 @@ pub fn lower_gateway(
         {
             d.push(
                 Diagnostic::error(
-                    "duplicate-name",
+                    Code::DuplicateName,
                     format!(
                         "two gateway routes would both be named `{name}` (paths `{}` and `{}`)",
                         other.route.path, r.path.value
@@ -158,7 +158,7 @@ fn find_http_target(
                 let ports: Vec<String> = found.ports.iter().map(|p| p.port.to_string()).collect();
                 d.push(
                     Diagnostic::error(
-                        "bad-port",
+                        Code::BadPort,
                         format!("Service `{service}` has no port {port}"),
                     )
                     .at(span)

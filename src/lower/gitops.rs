@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::Lowered;
 use super::helm::HelmRelease;
 use crate::config::{BoolOr, Dependency, DependencyType, Section};
-use crate::diagnostic::{Diagnostic, Diagnostics, Span};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
 use crate::names::check_dns_label;
 use crate::resolve::Resolved;
 use crate::workload::{Controller, Replicas};
@@ -113,7 +113,7 @@ pub fn plan_argocd(
     let Some(repo_url) = repo_url else {
         d.push(
             Diagnostic::warning(
-                "no-argocd-applications",
+                Code::NoArgocdApplications,
                 format!(
                     "no Argo CD Applications for `{env}`: `argocd.repo_url` is not set, so the tree has manifests only"
                 ),
@@ -265,7 +265,7 @@ fn check_application_name(name: &str, resolved: &Resolved, entry: &str, d: &mut 
         let location = entry_name_location(resolved, entry);
         d.push(
             Diagnostic::error(
-                "name-too-long",
+                problem.code(),
                 format!("Argo CD Application name `{name}` {problem}"),
             )
             .at_opt(location.as_ref().map(|(span, _)| *span))
@@ -283,7 +283,7 @@ fn check_gateway_application_name(name: &str, resolved: &Resolved, d: &mut Diagn
     };
     d.push(
         Diagnostic::error(
-            "duplicate-name",
+            Code::DuplicateName,
             format!("Argo CD Application `{name}` would be written twice: once for this entry and once for the gateway's routes"),
         )
         .at(span)
@@ -397,7 +397,7 @@ fn sync_waves(resolved: &Resolved, d: &mut Diagnostics) -> BTreeMap<String, i32>
                     {
                         d.push(
                             Diagnostic::error(
-                                "bad-dependency",
+                                Code::BadDependency,
                                 format!(
                                     "`{target}` is in `{}`, not of the type given here",
                                     section.key()
@@ -412,7 +412,7 @@ fn sync_waves(resolved: &Resolved, d: &mut Diagnostics) -> BTreeMap<String, i32>
                 None if disabled.contains(target.as_str()) => {}
                 None => d.push(
                     Diagnostic::error(
-                        "bad-dependency",
+                        Code::BadDependency,
                         format!("depends on `{target}`, which no entry is called"),
                     )
                     .at(dep.name.span)
@@ -456,7 +456,7 @@ fn wave_of(
         cycle.push(name.to_string());
         d.push(
             Diagnostic::error(
-                "dependency-cycle",
+                Code::DependencyCycle,
                 format!("depends_on forms a cycle: {}", cycle.join(" → ")),
             )
             .at_opt(graph.get(name).map(|(_, span, _)| *span))

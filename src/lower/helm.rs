@@ -4,7 +4,7 @@
 
 use super::context::LowerContext;
 use crate::config::HelmEntry;
-use crate::diagnostic::{Diagnostic, Diagnostics, did_you_mean};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, did_you_mean};
 use crate::resolve::Entry;
 
 /// A chart release, as Argo CD needs it.
@@ -42,7 +42,7 @@ pub fn lower_helm(
                     .map(String::as_str)
                     .collect();
                 let mut diagnostic = Diagnostic::error(
-                    "unknown-repository",
+                    Code::UnknownRepository,
                     format!("chart `{}` names repository `{alias}`, which `repositories:` does not define", helm.chart.value),
                 )
                 .at(helm.chart.span)
@@ -60,7 +60,7 @@ pub fn lower_helm(
         (None, None) => {
             d.push(
                 Diagnostic::error(
-                    "missing-key",
+                    Code::MissingKey,
                     format!("chart `{}` names no repository", helm.chart.value),
                 )
                 .at(helm.chart.span)
@@ -78,7 +78,7 @@ pub fn lower_helm(
         None => {
             d.push(
                 Diagnostic::error(
-                    "bad-value",
+                    Code::BadValue,
                     format!("repository URL `{repo}` must start with https://, http:// or oci://"),
                 )
                 .at(helm.repo.as_ref().map_or(helm.chart.span, |r| r.span))
@@ -92,7 +92,7 @@ pub fn lower_helm(
         if !cx.path(file).is_file() {
             d.push(
                 Diagnostic::error(
-                    "missing-file",
+                    Code::MissingFile,
                     format!("values file `{file}` does not exist"),
                 )
                 .at(helm.values.as_ref().map_or(helm.chart.span, |v| v.span))

@@ -39,7 +39,7 @@ pub use helm::HelmRelease;
 use std::collections::BTreeMap;
 
 use crate::config::Section;
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::names::check_dns_label;
 use crate::workload::{LoweredEntry, Workload};
 
@@ -201,7 +201,7 @@ fn check_interceptor_routing(entries: &[Lowered], d: &mut Diagnostics) {
                     if other_prefix == prefix {
                         d.push(
                             Diagnostic::error(
-                                "ambiguous-interceptor-route",
+                                Code::AmbiguousInterceptorRoute,
                                 format!(
                                     "the KEDA interceptor cannot tell `{}` from `{}`: both are reached on host `{host}` with path `{prefix}`",
                                     workload.field, other.field
@@ -220,7 +220,7 @@ fn check_interceptor_routing(entries: &[Lowered], d: &mut Diagnostics) {
                         };
                         d.push(
                             Diagnostic::warning(
-                                "overlapping-interceptor-route",
+                                Code::OverlappingInterceptorRoute,
                                 format!(
                                     "on host `{host}` the KEDA interceptor sees every path of `{}` (its prefix is stripped); its requests whose remaining path starts with `{specific_prefix}` go to `{}`",
                                     catch_all.field, specific.field
@@ -261,7 +261,7 @@ fn check_object_names(w: &Workload, d: &mut Diagnostics) {
     for (kind, name) in names {
         if let Err(problem) = check_dns_label(&name, 63) {
             d.push(
-                Diagnostic::error("name-too-long", format!("{kind} name `{name}` {problem}"))
+                Diagnostic::error(problem.code(), format!("{kind} name `{name}` {problem}"))
                     .at(w.name_span)
                     .field(w.field.clone())
                     .help("shorten the entry (or function, or service) name"),
@@ -303,7 +303,7 @@ fn check_unique_objects(entries: &[Lowered], d: &mut Diagnostics) {
             match seen.get(&key) {
                 Some(other) => d.push(
                     Diagnostic::error(
-                        "duplicate-object",
+                        Code::DuplicateObject,
                         format!(
                             "{kind} `{name}` in namespace `{}` comes from both `{}` and `{}`",
                             workload.namespace, other.field, workload.field
@@ -331,7 +331,7 @@ fn check_unique_names(lowered: &[Lowered], d: &mut Diagnostics) {
         match first.get(&key) {
             Some(earlier) => d.push(
                 Diagnostic::error(
-                    "duplicate-name",
+                    Code::DuplicateName,
                     format!(
                         "`{}` and `{}` both generate objects named `{}` in namespace `{}`",
                         earlier.field, workload.field, workload.name, workload.namespace

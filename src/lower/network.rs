@@ -5,7 +5,7 @@
 //! only when `allow_to` or `egress` rules are given (DNS then stays open).
 
 use crate::config::{BoolOr, Peer as PeerSettings, Security, Visibility};
-use crate::diagnostic::{Diagnostic, Diagnostics, Span};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
 use crate::workload::{ContainerPort, NetworkPolicy, Peer, PolicyPort, PolicyRule};
 
 pub struct NetworkInput<'a> {
@@ -164,7 +164,7 @@ pub fn lower_peers(
             if !is_cidr(&cidr.value) {
                 d.push(
                     Diagnostic::error(
-                        "bad-value",
+                        Code::BadValue,
                         format!("`{}` is not a CIDR such as 10.0.0.0/8", cidr.value),
                     )
                     .at(cidr.span)
@@ -186,7 +186,7 @@ pub fn lower_peers(
         } else {
             d.push(
                 Diagnostic::error(
-                    "bad-value",
+                    Code::BadValue,
                     "a peer needs `namespace`, `pod_labels` or `cidr`",
                 )
                 .at(span)

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use crate::config::Protocol;
-use crate::diagnostic::{Diagnostic, Diagnostics, Span};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
 use crate::names::check_port_name;
 use crate::workload::ContainerPort;
 
@@ -28,7 +28,7 @@ pub fn name_ports(specs: &[PortSpec], field: &str, d: &mut Diagnostics) -> Vec<C
             Some((name, span)) => {
                 if let Err(problem) = check_port_name(name) {
                     d.push(
-                        Diagnostic::error("bad-port-name", problem)
+                        Diagnostic::error(Code::BadPortName, problem)
                             .at(*span)
                             .field(format!("{field}.ports[{index}].name")),
                     );
@@ -36,7 +36,7 @@ pub fn name_ports(specs: &[PortSpec], field: &str, d: &mut Diagnostics) -> Vec<C
                 if !given.insert(name.clone()) {
                     d.push(
                         Diagnostic::error(
-                            "duplicate-port-name",
+                            Code::DuplicatePortName,
                             format!("port name `{name}` is used twice"),
                         )
                         .at(*span)
@@ -141,7 +141,7 @@ mod tests {
             },
         ];
         name_ports(&specs, "apps.x.container", &mut d);
-        let codes: Vec<_> = d.items.iter().map(|i| i.code).collect();
+        let codes: Vec<_> = d.items.iter().map(|i| i.code.as_str()).collect();
         assert_eq!(codes, ["duplicate-port-name", "bad-port-name"]);
     }
 }

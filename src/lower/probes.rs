@@ -2,7 +2,7 @@
 //! name a port the container declares; the type follows from what is given.
 
 use crate::config::{PortRef, Probe as ProbeSettings, ProbeType, Probes};
-use crate::diagnostic::{Diagnostic, Diagnostics, Span};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
 use crate::workload::{ContainerPort, PortTarget, Probe, ProbeAction};
 
 pub struct LoweredProbes {
@@ -53,7 +53,7 @@ pub fn lower_probe(
     });
     let error = |message: String, d: &mut Diagnostics| {
         d.push(
-            Diagnostic::error("bad-probe", message)
+            Diagnostic::error(Code::BadProbe, message)
                 .at(probe.kind.as_ref().map_or(span, |k| k.span))
                 .field(field.to_string()),
         );
@@ -76,7 +76,7 @@ pub fn lower_probe(
             if !path.value.starts_with('/') {
                 d.push(
                     Diagnostic::error(
-                        "bad-probe",
+                        Code::BadProbe,
                         format!("probe path `{}` must start with /", path.value),
                     )
                     .at(path.span)
@@ -131,7 +131,7 @@ fn probe_port(
             None => {
                 d.push(
                     Diagnostic::error(
-                        "bad-probe",
+                        Code::BadProbe,
                         "the probe names no `port` and the container declares none",
                     )
                     .at(span)
@@ -153,7 +153,7 @@ fn probe_port(
                     .collect();
                 d.push(
                     Diagnostic::error(
-                        "bad-probe",
+                        Code::BadProbe,
                         format!(
                             "probe port {} is not a port of the container",
                             port_text(&port.value)

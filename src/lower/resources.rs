@@ -1,7 +1,7 @@
 //! `resources:` to container requests and limits, checking that no request exceeds its limit.
 
 use crate::config::Resources as ResourceSettings;
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::workload::Resources;
 
 pub fn lower_resources(
@@ -36,7 +36,7 @@ pub fn lower_resources(
         {
             d.push(
                 Diagnostic::error(
-                    "request-over-limit",
+                    Code::RequestOverLimit,
                     format!(
                         "{request_key} request {} is larger than its limit {}",
                         request.value, limit.value

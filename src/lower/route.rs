@@ -9,7 +9,7 @@ use crate::config::{
     Auth as AuthSettings, AuthType, Cors as CorsSettings, IngressController, IngressTls, PathType,
     RateLimit as RateLimitSettings, Timeouts as TimeoutSettings,
 };
-use crate::diagnostic::{Diagnostic, Diagnostics, Span};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
 use crate::workload::{
     Auth, Backend, Cors, PortTarget, RateLimit, Rewrite, Route, Scaling, Timeouts, Tls,
 };
@@ -93,9 +93,12 @@ pub fn lower_route(
     let path_span = spec.path.map_or(spec.span, |p| p.span);
     if !path.starts_with('/') {
         d.push(
-            Diagnostic::error("bad-path", format!("route path `{path}` must start with /"))
-                .at(path_span)
-                .field(format!("{}.path", spec.field)),
+            Diagnostic::error(
+                Code::BadPath,
+                format!("route path `{path}` must start with /"),
+            )
+            .at(path_span)
+            .field(format!("{}.path", spec.field)),
         );
         return None;
     }
@@ -169,7 +172,7 @@ fn lower_rewrite(spec: &RouteSpec<'_>, path: &str, d: &mut Diagnostics) -> Rewri
             if !target.value.starts_with('/') {
                 d.push(
                     Diagnostic::error(
-                        "bad-path",
+                        Code::BadPath,
                         format!("rewrite target `{}` must start with /", target.value),
                     )
                     .at(target.span)
@@ -182,7 +185,7 @@ fn lower_rewrite(spec: &RouteSpec<'_>, path: &str, d: &mut Diagnostics) -> Rewri
             } else if strip_prefix {
                 d.push(
                     Diagnostic::error(
-                        "conflicting-keys",
+                        Code::ConflictingKeys,
                         format!(
                             "strip_prefix removes `{path}` but rewrite_target replaces it with `{}`",
                             target.value
@@ -256,7 +259,7 @@ fn lower_auth(auth: &AuthSettings, field: &str, d: &mut Diagnostics) -> Option<A
             None => {
                 d.push(
                     Diagnostic::error(
-                        "missing-key",
+                        Code::MissingKey,
                         "basic auth needs `secret` (a Secret with htpasswd `users`)",
                     )
                     .at(auth.kind.span)
@@ -272,7 +275,7 @@ fn lower_auth(auth: &AuthSettings, field: &str, d: &mut Diagnostics) -> Option<A
             }),
             None => {
                 d.push(
-                    Diagnostic::error("missing-key", "forward auth needs `address`")
+                    Diagnostic::error(Code::MissingKey, "forward auth needs `address`")
                         .at(auth.kind.span)
                         .field(format!("{field}.auth")),
                 );
@@ -319,7 +322,7 @@ fn check_controller_support(
         if let Some(span) = span {
             d.push(
                 Diagnostic::error(
-                    "unsupported-by-controller",
+                    Code::UnsupportedByController,
                     format!("{what} cannot be expressed for this environment's ingress controller"),
                 )
                 .at(span)

@@ -2,7 +2,7 @@
 //! autoscaler, `replicas` raises the minimum; without one, it is the count.
 
 use crate::config::{QueueConnection, QueueType, Scaling as ScalingSettings, ScalingType};
-use crate::diagnostic::{Diagnostic, Diagnostics, Span};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
 use crate::workload::{CronWindow, HttpScalerApi, QueueTrigger, Replicas, Scaling};
 use crate::yaml::Spanned;
 
@@ -66,7 +66,7 @@ pub fn lower_scaling(input: &ScalingInput<'_>, d: &mut Diagnostics) -> LoweredSc
     if min > max {
         d.push(
             Diagnostic::error(
-                "bad-scaling",
+                Code::BadScaling,
                 format!("min_instances ({min}) is larger than max_instances ({max})"),
             )
             .at(s.max_instances.as_ref().map_or(kind_span, |m| m.span))
@@ -75,7 +75,7 @@ pub fn lower_scaling(input: &ScalingInput<'_>, d: &mut Diagnostics) -> LoweredSc
     }
     if max == 0 {
         d.push(
-            Diagnostic::error("bad-scaling", "max_instances must be at least 1")
+            Diagnostic::error(Code::BadScaling, "max_instances must be at least 1")
                 .at(s.max_instances.as_ref().map_or(kind_span, |m| m.span))
                 .field(format!("{}.scaling.max_instances", input.field)),
         );
@@ -120,9 +120,12 @@ fn job_scaling(input: &ScalingInput<'_>, d: &mut Diagnostics) -> LoweredScaling 
     let kind = input.settings.and_then(|s| s.kind.as_ref());
     if let Some(kind) = kind.filter(|k| k.value != ScalingType::None) {
         d.push(
-            Diagnostic::error("bad-scaling", "a CronJob or Job cannot have an autoscaler")
-                .at(kind.span)
-                .field(format!("{}.scaling.type", input.field)),
+            Diagnostic::error(
+                Code::BadScaling,
+                "a CronJob or Job cannot have an autoscaler",
+            )
+            .at(kind.span)
+            .field(format!("{}.scaling.type", input.field)),
         );
     }
     LoweredScaling {
@@ -143,7 +146,7 @@ fn lower_hpa(
     if min == 0 {
         d.push(
             Diagnostic::error(
-                "bad-scaling",
+                Code::BadScaling,
                 "an HPA cannot scale to zero (min_instances: 0)",
             )
             .at(s.min_instances.as_ref().map_or(span, |m| m.span))
@@ -157,7 +160,7 @@ fn lower_hpa(
     {
         if percent.value == 0 {
             d.push(
-                Diagnostic::error("bad-scaling", "a utilization target must be above 0%")
+                Diagnostic::error(Code::BadScaling, "a utilization target must be above 0%")
                     .at(percent.span)
                     .field(format!("{field}.scaling")),
             );
@@ -188,7 +191,7 @@ fn lower_queue(
 ) -> Option<QueueTrigger> {
     let Some(name) = &s.queue_name else {
         d.push(
-            Diagnostic::error("missing-key", "`type: keda-queue` needs `queue_name`")
+            Diagnostic::error(Code::MissingKey, "`type: keda-queue` needs `queue_name`")
                 .at(span)
                 .field(format!("{}.scaling", input.field)),
         );
@@ -198,7 +201,7 @@ fn lower_queue(
     if stream && s.consumer_group.is_none() {
         d.push(
             Diagnostic::error(
-                "missing-key",
+                Code::MissingKey,
                 "a stream queue (`queue_type: stream`) needs `consumer_group`",
             )
             .at(name.span)
@@ -240,7 +243,7 @@ fn lower_cron(
 ) -> Scaling {
     if s.schedules.is_empty() {
         d.push(
-            Diagnostic::error("missing-key", "`type: keda-cron` needs `schedules`")
+            Diagnostic::error(Code::MissingKey, "`type: keda-cron` needs `schedules`")
                 .at(span)
                 .field(format!("{field}.scaling")),
         );
@@ -250,7 +253,7 @@ fn lower_cron(
         for (which, expr) in [("start", &window.start), ("end", &window.end)] {
             if let Err(problem) = crate::lower::check_cron(&expr.value) {
                 d.push(
-                    Diagnostic::error("bad-cron", problem)
+                    Diagnostic::error(Code::BadCron, problem)
                         .at(expr.span)
                         .field(format!("{field}.scaling.schedules[{index}].{which}")),
                 );

@@ -3,7 +3,7 @@
 //! A setting the chosen standard forbids is an error that says how to loosen it.
 
 use crate::config::{PodSecurityProfile, Security};
-use crate::diagnostic::{Diagnostic, Diagnostics, Span};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
 use crate::workload::{ContainerSecurity, PodSecurity, ServiceAccount};
 
 /// The non-root user restricted pods run as when the entry names none.
@@ -172,7 +172,7 @@ fn check_capabilities(
         if !allowed.contains(&name) {
             d.push(
                 Diagnostic::error(
-                    "security-profile",
+                    Code::SecurityProfile,
                     format!(
                         "capability {} is not allowed under the {} Pod Security Standard",
                         capability.value,
@@ -225,7 +225,7 @@ fn check_profile(
     for problem in problems {
         d.push(
             Diagnostic::error(
-                "security-profile",
+                Code::SecurityProfile,
                 format!(
                     "{problem}: not allowed under the {} Pod Security Standard",
                     profile_name(profile)

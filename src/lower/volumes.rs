@@ -5,8 +5,8 @@
 use std::collections::BTreeSet;
 
 use crate::config::{PodSecurityProfile, Volume as VolumeSettings, VolumeType};
-use crate::diagnostic::{Diagnostic, Diagnostics, Span};
-use crate::names::check_dns_label;
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
+use crate::names::{NameProblem, check_dns_label};
 use crate::workload::{Claim, Volume, VolumeMount, VolumeSource};
 
 const ACCESS_MODES: &[&str] = &[
@@ -60,7 +60,7 @@ pub fn lower_volumes(
         if !names.insert(name.clone()) {
             d.push(
                 Diagnostic::error(
-                    "duplicate-name",
+                    Code::DuplicateName,
                     format!("volume `{name}` is declared twice"),
                 )
                 .at(v.name.span)
@@ -71,7 +71,7 @@ pub fn lower_volumes(
         if !v.mount_path.value.starts_with('/') {
             d.push(
                 Diagnostic::error(
-                    "bad-path",
+                    Code::BadPath,
                     format!(
                         "mount_path `{}` must be an absolute path",
                         v.mount_path.value
@@ -151,7 +151,7 @@ fn lower_claim(
     let Some(size) = &v.size else {
         d.push(
             Diagnostic::error(
-                "missing-key",
+                Code::MissingKey,
                 "a `pvc` volume needs `size` (or `claim_name` of an existing claim)",
             )
             .at(v.kind.span)
@@ -166,7 +166,7 @@ fn lower_claim(
         } else {
             d.push(
                 Diagnostic::error(
-                    "bad-value",
+                    Code::BadValue,
                     format!(
                         "unknown access mode `{}`, expected one of: {}",
                         mode.value,
@@ -189,7 +189,7 @@ fn lower_claim(
     if let Err(problem) = check_dns_label(&claim_name, 63) {
         d.push(
             Diagnostic::error(
-                "name-too-long",
+                problem.code(),
                 format!("claim name `{claim_name}` {problem}"),
             )
             .at(v.name.span)
@@ -217,7 +217,7 @@ fn lower_host_path(
     if !options.allow_host_path {
         d.push(
             Diagnostic::error(
-                "host-path",
+                Code::HostPath,
                 "hostPath volumes are refused unless the entry sets `allow_host_path: true`",
             )
             .at(v.kind.span)
@@ -228,7 +228,7 @@ fn lower_host_path(
     }
     if options.profile != PodSecurityProfile::Privileged {
         d.push(
-            Diagnostic::error("security-profile", "hostPath volumes are not allowed under the baseline or restricted Pod Security Standard")
+            Diagnostic::error(Code::SecurityProfile, "hostPath volumes are not allowed under the baseline or restricted Pod Security Standard")
                 .at(v.kind.span)
                 .field(field.to_string())
                 .help("set `security.profile: privileged` on this entry to use one"),
@@ -276,7 +276,7 @@ fn default_mode(v: &VolumeSettings, field: &str, d: &mut Diagnostics) -> Option<
         _ => {
             d.push(
                 Diagnostic::error(
-                    "bad-value",
+                    Code::BadValue,
                     format!("invalid file mode `{}` (expected e.g. 0440)", text.value),
                 )
                 .at(text.span)
@@ -288,13 +288,13 @@ fn default_mode(v: &VolumeSettings, field: &str, d: &mut Diagnostics) -> Option<
 }
 
 fn needs(field: &str, key: &str, because: &str, span: Span) -> Diagnostic {
-    Diagnostic::error("missing-key", format!("`{because}` needs `{key}`"))
+    Diagnostic::error(Code::MissingKey, format!("`{because}` needs `{key}`"))
         .at(span)
         .field(field.to_string())
 }
 
-fn bad_name(name: &str, problem: &str, span: Span, field: &str) -> Diagnostic {
-    Diagnostic::error("bad-name", format!("volume name `{name}` {problem}"))
+fn bad_name(name: &str, problem: &NameProblem, span: Span, field: &str) -> Diagnostic {
+    Diagnostic::error(problem.code(), format!("volume name `{name}` {problem}"))
         .at(span)
         .field(format!("{field}.name"))
 }

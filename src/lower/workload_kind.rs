@@ -3,11 +3,11 @@
 
 use super::check_cron;
 use crate::config::{ConcurrencyPolicy, JobSettings, WorkloadKind};
-use crate::diagnostic::{Diagnostic, Diagnostics, Span};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
 use crate::names::check_dns_label;
 use crate::workload::{Claim, Controller, JobOptions, RolloutStrategy};
 
-pub const CRONJOB_NAME_MAX: usize = 52;
+pub use crate::names::CRONJOB_NAME_MAX;
 
 pub struct JobInput<'a> {
     pub kind: WorkloadKind,
@@ -26,7 +26,7 @@ pub fn lower_controller(input: &JobInput<'_>, d: &mut Diagnostics) -> Controller
     if input.job.is_some() && !matches!(input.kind, WorkloadKind::Cronjob | WorkloadKind::Job) {
         d.push(
             Diagnostic::error(
-                "conflicting-keys",
+                Code::ConflictingKeys,
                 "`job:` settings need `kind: cronjob` or `kind: job`",
             )
             .at(input.span)
@@ -49,7 +49,7 @@ pub fn lower_controller(input: &JobInput<'_>, d: &mut Diagnostics) -> Controller
             if let Err(problem) = check_dns_label(input.name, CRONJOB_NAME_MAX) {
                 d.push(
                     Diagnostic::error(
-                        "name-too-long",
+                        problem.code(),
                         format!("CronJob name `{}` {problem}", input.name),
                     )
                     .at(input.span)
@@ -61,7 +61,7 @@ pub fn lower_controller(input: &JobInput<'_>, d: &mut Diagnostics) -> Controller
                 Some(schedule) => {
                     if let Err(problem) = check_cron(&schedule.value) {
                         d.push(
-                            Diagnostic::error("bad-cron", problem)
+                            Diagnostic::error(Code::BadCron, problem)
                                 .at(schedule.span)
                                 .field(format!("{}.job.schedule", input.field)),
                         );
@@ -70,7 +70,7 @@ pub fn lower_controller(input: &JobInput<'_>, d: &mut Diagnostics) -> Controller
                 }
                 None => {
                     d.push(
-                        Diagnostic::error("missing-key", "`kind: cronjob` needs `job.schedule`")
+                        Diagnostic::error(Code::MissingKey, "`kind: cronjob` needs `job.schedule`")
                             .at(input.span)
                             .field(format!("{}.job", input.field)),
                     );

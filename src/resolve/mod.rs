@@ -16,7 +16,7 @@ use crate::config::{
     AppEntry, ArgoCd, ComposeEntry, Defaults, EnvironmentSettings, Gateway, HelmEntry,
     IngressController, PerEnv, Project, RawBlock, RawEntry, Section, ServerlessEntry,
 };
-use crate::diagnostic::{Diagnostic, Diagnostics, Span};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
 use crate::names::check_dns_label;
 use crate::yaml::{Node, Spanned, from_node};
 
@@ -93,7 +93,7 @@ pub fn resolve(project: &Project, env: &str, inputs: &Inputs) -> Result<Resolved
     let mut d = Diagnostics::new();
     let Some(decl) = project.environment(env) else {
         let mut message = Diagnostic::error(
-            "undeclared-environment",
+            Code::UndeclaredEnvironment,
             format!("environment `{env}` is not declared in apps.yaml"),
         )
         .help(format!(
@@ -216,7 +216,7 @@ pub fn resolve(project: &Project, env: &str, inputs: &Inputs) -> Result<Resolved
     for (name, namespace) in &mut entries {
         if let Err(problem) = check_dns_label(namespace, 63) {
             d.push(
-                Diagnostic::error("bad-name", format!("namespace `{namespace}` {problem}"))
+                Diagnostic::error(problem.code(), format!("namespace `{namespace}` {problem}"))
                     .at(name.span)
                     .field(format!("{}.namespace", name.value)),
             );
@@ -407,7 +407,7 @@ fn resolve_defaults(project: &Project, variables: &Variables, d: &mut Diagnostic
             if !declared.contains(&env.as_str()) {
                 d.push(
                     Diagnostic::error(
-                        "undeclared-environment",
+                        Code::UndeclaredEnvironment,
                         format!("`{env}` is not a declared environment"),
                     )
                     .at(span)

@@ -4,7 +4,7 @@
 use crate::config::{
     AppEntry, BoolOr, ComposeEntry, HelmEntry, NetworkPolicy, Security, ServerlessEntry, Visibility,
 };
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::yaml::Spanned;
 
 pub fn fold_security(
@@ -39,7 +39,7 @@ fn conflict(
     field: &str,
 ) -> Diagnostic {
     Diagnostic::error(
-        "conflicting-keys",
+        Code::ConflictingKeys,
         format!("`{key}` is given both on the entry and under `security:`"),
     )
     .at(shorthand)

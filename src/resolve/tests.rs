@@ -1,3 +1,4 @@
+use crate::diagnostic::Code;
 use std::collections::BTreeMap;
 
 use super::*;
@@ -257,7 +258,7 @@ fn an_unset_variable_names_itself_and_where_it_is_used() {
     ));
     let errors = resolve_with(&fixture, "gcp", Inputs::default()).unwrap_err();
     let error = &errors.items[0];
-    assert_eq!(error.code, "unset-variable");
+    assert_eq!(error.code, Code::UnsetVariable);
     assert!(error.message.contains("`VERSION`"), "{}", error.message);
     assert_eq!(
         error.field.as_deref(),
@@ -283,7 +284,7 @@ fn visibility_may_be_given_once_either_way() {
     ));
     let errors = resolve_with(&fixture, "local", Inputs::default()).unwrap_err();
     assert_eq!(errors.items.len(), 1);
-    assert_eq!(errors.items[0].code, "conflicting-keys");
+    assert_eq!(errors.items[0].code, Code::ConflictingKeys);
     assert_eq!(errors.items[0].field.as_deref(), Some("apps.b.visibility"));
     assert_eq!(errors.items[0].labels.len(), 1);
 }
@@ -307,7 +308,7 @@ fn shorthands_land_under_security() {
 fn an_undeclared_environment_cannot_be_resolved() {
     let fixture = project(ENVS);
     let errors = resolve_with(&fixture, "gpc", Inputs::default()).unwrap_err();
-    assert_eq!(errors.items[0].code, "undeclared-environment");
+    assert_eq!(errors.items[0].code, Code::UndeclaredEnvironment);
     assert!(errors.items[0].help.iter().any(|h| h.contains("`gcp`")));
 }
 

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::config::EnvironmentSettings;
-use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile, display_path};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, SourceFile, display_path};
 use crate::dotenv::parse_literal;
 use crate::interpolate::{Syntax, interpolate};
 use crate::yaml::{Node, Value};
@@ -59,7 +59,7 @@ impl Variables {
                 }
                 Err(e) => d.push(
                     Diagnostic::error(
-                        "missing-file",
+                        Code::MissingFile,
                         format!(
                             "cannot read env file {}: {e}",
                             display_path(&path).display()
@@ -97,7 +97,7 @@ impl Variables {
                 match interpolate(&scalar.text, Syntax::Braced, &lookup) {
                     Ok(text) => scalar.text = text,
                     Err(e) => d.push(
-                        Diagnostic::error("unset-variable", e.to_string())
+                        Diagnostic::error(Code::UnsetVariable, e.to_string())
                             .at(span)
                             .field(field.clone())
                             .help(

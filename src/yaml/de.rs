@@ -14,7 +14,7 @@ use serde::de::{
 };
 
 use super::node::{Node, Style, Value};
-use crate::diagnostic::{Diagnostic, Span, did_you_mean};
+use crate::diagnostic::{Code, Diagnostic, Span, did_you_mean};
 
 /// One step of a field path.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -42,7 +42,7 @@ pub fn path_string(root: &str, segs: &[PathSeg]) -> String {
 
 #[derive(Debug)]
 pub struct DeError {
-    pub code: &'static str,
+    pub code: Code,
     pub message: String,
     pub span: Option<Span>,
     pub path: Vec<PathSeg>,
@@ -52,7 +52,7 @@ pub struct DeError {
 }
 
 impl DeError {
-    fn new(code: &'static str, message: impl Into<String>) -> DeError {
+    fn new(code: Code, message: impl Into<String>) -> DeError {
         DeError {
             code,
             message: message.into(),
@@ -92,11 +92,11 @@ impl std::error::Error for DeError {}
 
 impl de::Error for DeError {
     fn custom<T: fmt::Display>(msg: T) -> DeError {
-        DeError::new("invalid-value", msg.to_string())
+        DeError::new(Code::BadValue, msg.to_string())
     }
 
     fn missing_field(field: &'static str) -> DeError {
-        let mut e = DeError::new("missing-key", format!("missing required key `{field}`"));
+        let mut e = DeError::new(Code::MissingKey, format!("missing required key `{field}`"));
         e.missing = Some(field);
         e
     }
@@ -117,7 +117,7 @@ impl de::Error for DeError {
             de::Unexpected::Str(s) => format!("`{s}`"),
             other => other.to_string(),
         };
-        DeError::new("wrong-type", format!("expected {exp}, found {found}"))
+        DeError::new(Code::WrongType, format!("expected {exp}, found {found}"))
     }
 }
 
@@ -128,14 +128,14 @@ fn unknown_key(key: &str, expected: &[&str]) -> DeError {
             (!expected.is_empty() && expected.len() <= 12)
                 .then(|| format!("expected one of: {}", expected.join(", ")))
         });
-    DeError::new("unknown-key", format!("unknown key `{key}`")).with_help(help)
+    DeError::new(Code::UnknownKey, format!("unknown key `{key}`")).with_help(help)
 }
 
 fn unknown_value(value: &str, expected: &[&str]) -> DeError {
     let help =
         did_you_mean(value, expected.iter().copied()).map(|s| format!("did you mean `{s}`?"));
     DeError::new(
-        "bad-value",
+        Code::BadValue,
         format!(
             "unknown value `{value}`, expected one of: {}",
             expected.join(", ")
@@ -146,7 +146,7 @@ fn unknown_value(value: &str, expected: &[&str]) -> DeError {
 
 fn wrong_type(expected: &str, node: &Node) -> DeError {
     DeError::new(
-        "wrong-type",
+        Code::WrongType,
         format!("expected {expected}, found {}", node.describe()),
     )
 }
@@ -288,7 +288,7 @@ macro_rules! deserialize_integer {
             let value = self.integer()?;
             let narrowed = <$ty>::try_from(value).map_err(|_| {
                 self.fail(DeError::new(
-                    "wrong-type",
+                    Code::WrongType,
                     format!(
                         "{value} is out of range (expected {} to {})",
                         <$ty>::MIN,
@@ -794,7 +794,7 @@ mod tests {
         assert_eq!(app.replicas, Some(0));
         assert_eq!(app.enabled, Some(false));
         let errors = load("name: web\nenabled: yes\n").unwrap_err();
-        assert_eq!(errors[0].code, "wrong-type");
+        assert_eq!(errors[0].code, Code::WrongType);
         assert_eq!(errors[0].field.as_deref(), Some("apps.web.enabled"));
     }
 
@@ -806,7 +806,13 @@ mod tests {
         .unwrap_err();
         let summary: Vec<_> = errors
             .iter()
-            .map(|d| (d.code, d.span.unwrap().location(), d.field.clone().unwrap()))
+            .map(|d| {
+                (
+                    d.code.as_str(),
+                    d.span.unwrap().location(),
+                    d.field.clone().unwrap(),
+                )
+            })
             .collect();
         assert_eq!(
             summary,
@@ -841,7 +847,7 @@ mod tests {
     fn missing_keys_point_at_the_mapping() {
         let errors = load("replicas: 1\n").unwrap_err();
         assert_eq!(errors.len(), 1);
-        assert_eq!(errors[0].code, "missing-key");
+        assert_eq!(errors[0].code, Code::MissingKey);
         assert!(errors[0].message.contains("`name`"));
     }
 
@@ -849,6 +855,6 @@ mod tests {
     fn removing_a_bad_required_value_does_not_add_a_missing_key_error() {
         let errors = load("name: [a]\n").unwrap_err();
         assert_eq!(errors.len(), 1);
-        assert_eq!(errors[0].code, "wrong-type");
+        assert_eq!(errors[0].code, Code::WrongType);
     }
 }

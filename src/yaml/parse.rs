@@ -5,7 +5,7 @@
 use serde_saphyr::granit_parser::{Event, Marker, Parser, ScalarStyle, Span as EventSpan, Tag};
 
 use super::node::{Node, Style, Value};
-use crate::diagnostic::{Diagnostic, FileId, SourceFile, Span};
+use crate::diagnostic::{Code, Diagnostic, FileId, SourceFile, Span};
 
 /// Deeper nesting than this is refused; real configuration stays far below it.
 pub const MAX_DEPTH: usize = 64;
@@ -31,7 +31,7 @@ pub fn parse_registered(file: FileId) -> Result<Node, Diagnostic> {
         0 => Ok(Node::map(Vec::new(), Span::new(file, 0, 0))),
         1 => Ok(documents.remove(0)),
         _ => Err(Diagnostic::error(
-            "yaml-syntax",
+            Code::YamlSyntax,
             "expected a single YAML document, found several (`---`)",
         )
         .at(documents[1].span)),
@@ -84,11 +84,11 @@ impl<'a> Builder<'a> {
                 let message = e.kind().to_string();
                 let diagnostic = if message.contains("recursion limit") {
                     Diagnostic::error(
-                        "yaml-too-deep",
+                        Code::YamlTooDeep,
                         format!("YAML nested more than {MAX_DEPTH} levels deep; refusing to read further"),
                     )
                 } else {
-                    Diagnostic::error("yaml-syntax", format!("invalid YAML: {message}"))
+                    Diagnostic::error(Code::YamlSyntax, format!("invalid YAML: {message}"))
                 };
                 diagnostic.at(Span::new(self.file, offset, offset + 1))
             })?;
@@ -163,7 +163,7 @@ impl<'a> Builder<'a> {
                 Frame::Seq { start, .. } | Frame::Map { start, .. } => *start,
             };
             return Err(Diagnostic::error(
-                "yaml-too-deep",
+                Code::YamlTooDeep,
                 format!("YAML nested more than {MAX_DEPTH} levels deep; refusing to read further"),
             )
             .at(Span::new(self.file, start, start + 1)));
@@ -227,12 +227,12 @@ impl<'a> Builder<'a> {
 
     fn expand_alias(&mut self, id: usize, span: Span) -> Result<Node, Diagnostic> {
         let Some(Some((node, size))) = self.anchors.get(id) else {
-            return Err(Diagnostic::error("yaml-syntax", "alias to an unknown anchor").at(span));
+            return Err(Diagnostic::error(Code::YamlSyntax, "alias to an unknown anchor").at(span));
         };
         self.alias_nodes += size;
         if self.alias_nodes > MAX_ALIAS_NODES {
             return Err(Diagnostic::error(
-                "yaml-alias-bomb",
+                Code::YamlAliasBomb,
                 format!(
                     "aliases expand to more than {MAX_ALIAS_NODES} nodes; refusing to expand \
                      (is this an alias bomb?)"
@@ -255,7 +255,7 @@ impl<'a> Builder<'a> {
                 None => {
                     if !matches!(node.value, Value::Scalar(_)) {
                         return Err(Diagnostic::error(
-                            "yaml-complex-key",
+                            Code::YamlComplexKey,
                             "mapping keys must be plain values, not lists or mappings",
                         )
                         .at(node.span));
@@ -265,7 +265,7 @@ impl<'a> Builder<'a> {
                         .find(|(k, _)| k.as_str() == node.as_str() && !is_merge_key(k))
                     {
                         return Err(Diagnostic::error(
-                            "duplicate-key",
+                            Code::DuplicateKey,
                             format!("duplicate key `{}`", node.as_str().unwrap_or_default()),
                         )
                         .at(node.span)
@@ -319,7 +319,7 @@ fn apply_merge_keys(entries: Vec<(Node, Node)>) -> Result<Vec<(Node, Node)>, Dia
                 Value::Seq(items) => sources.extend(items),
                 _ => {
                     return Err(Diagnostic::error(
-                        "yaml-merge",
+                        Code::YamlMerge,
                         "`<<` must be followed by a mapping or a list of mappings",
                     )
                     .at(value.span));
@@ -332,7 +332,7 @@ fn apply_merge_keys(entries: Vec<(Node, Node)>) -> Result<Vec<(Node, Node)>, Dia
     for source in sources {
         let Value::Map(source_entries) = source.value else {
             return Err(Diagnostic::error(
-                "yaml-merge",
+                Code::YamlMerge,
                 "`<<` must be followed by a mapping or a list of mappings",
             )
             .at(source.span));
@@ -390,7 +390,7 @@ mod tests {
     #[test]
     fn duplicate_keys_are_refused_with_both_places() {
         let err = parse("a: 1\nb: 2\na: 3\n").unwrap_err();
-        assert_eq!(err.code, "duplicate-key");
+        assert_eq!(err.code, Code::DuplicateKey);
         assert_eq!(err.span.unwrap().location(), "test.yaml:3:1");
         assert_eq!(err.labels[0].0.location(), "test.yaml:1:1");
     }
@@ -416,20 +416,20 @@ mod tests {
             ));
         }
         let err = parse(&text).unwrap_err();
-        assert_eq!(err.code, "yaml-alias-bomb");
+        assert_eq!(err.code, Code::YamlAliasBomb);
     }
 
     #[test]
     fn deep_nesting_is_refused() {
         let text = format!("{}{}", "[".repeat(200), "]".repeat(200));
         let err = parse(&text).unwrap_err();
-        assert_eq!(err.code, "yaml-too-deep");
+        assert_eq!(err.code, Code::YamlTooDeep);
     }
 
     #[test]
     fn syntax_errors_are_located() {
         let err = parse("a: [1, 2\nb: 3\n").unwrap_err();
-        assert_eq!(err.code, "yaml-syntax");
+        assert_eq!(err.code, Code::YamlSyntax);
         assert!(err.span.is_some());
     }
 

@@ -299,3 +299,19 @@ fn an_entry_named_gateway_clashes_with_the_gateway_application() {
         project.files()
     );
 }
+
+#[test]
+fn an_unreadable_compose_file_is_an_io_error() {
+    // `compose.yaml` is a directory: it exists but cannot be read, which is an I/O failure
+    // (exit 2), not invalid input (exit 1).
+    let project = Project::with_apps_yaml(&format!(
+        "{ENVS}compose:\n  - name: stack\n    path: stack\n    compose_file: compose.yaml\n"
+    ))
+    .file("stack/compose.yaml/keep", "");
+    project
+        .run(&["validate"])
+        .code(2)
+        .stderr_contains("cannot read")
+        .stderr_contains("compose.yaml");
+    assert!(!project.path().join("argocd-state").exists());
+}

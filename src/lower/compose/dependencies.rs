@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::config::Quantity;
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::names::{check_dns_label, to_dns_label};
 use crate::sources::compose::{Condition, Dependency};
 use crate::workload::{Container, ContainerSecurity, Resources};
@@ -40,7 +40,7 @@ pub fn wait_containers(
             if edge.value.required {
                 d.push(
                     Diagnostic::warning(
-                        "dependency-disabled",
+                        Code::DependencyDisabled,
                         format!("`{service}` depends on `{dependency}`, which is not deployed here; nothing waits for it"),
                     )
                     .at(edge.span)
@@ -52,7 +52,7 @@ pub fn wait_containers(
         match edge.value.condition {
             Condition::ServiceCompletedSuccessfully => d.push(
                 Diagnostic::warning(
-                    "dependency-order",
+                    Code::DependencyOrder,
                     format!(
                         "Kubernetes cannot hold `{service}` until `{dependency}` has completed: `{dependency}` runs as a Job and `{service}` starts beside it"
                     ),
@@ -66,7 +66,7 @@ pub fn wait_containers(
                     Some(container) => out.push(container),
                     None => d.push(
                         Diagnostic::warning(
-                            "dependency-order",
+                            Code::DependencyOrder,
                             format!("`{dependency}` has no Service to wait for, so `{service}` may start first"),
                         )
                         .at(edge.span)

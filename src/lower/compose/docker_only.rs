@@ -2,7 +2,7 @@
 //! lost. Nothing a compose file says is dropped without a word.
 
 use crate::config::PodSecurityProfile;
-use crate::diagnostic::{Diagnostic, Diagnostics, Span};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
 use crate::sources::compose::Service;
 use crate::yaml::Spanned;
 
@@ -16,7 +16,7 @@ pub fn warn_docker_only(
     let here = service.span;
     let mut warn = |key: &str, span: Span, what: &str| {
         d.push(
-            Diagnostic::warning("docker-only", format!("`{key}`: {what}"))
+            Diagnostic::warning(Code::DockerOnly, format!("`{key}`: {what}"))
                 .at(span)
                 .field(format!("{field}.{key}")),
         );

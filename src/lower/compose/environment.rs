@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::config::{EnvValue, Environment};
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::lower::env::{looks_secret, lower_environment};
 use crate::workload::{ConfigMap, EnvFrom, EnvVar, RefKind, Secret};
 use crate::yaml::Spanned;
@@ -46,7 +46,7 @@ pub fn split_environment(
         if !is_object_key(&key) {
             d.push(
                 Diagnostic::error(
-                    "bad-name",
+                    Code::BadName,
                     format!("environment variable `{key}` cannot be a key of a ConfigMap or Secret (letters, digits, `-`, `_`, `.` only)"),
                 )
                 .at(value.span)

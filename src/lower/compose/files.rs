@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::config::{Volume, VolumeType};
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::names::{check_dns_subdomain, to_data_key, to_dns_label};
 use crate::sources::compose::{ComposeProject, FileRef};
 use crate::workload::{ConfigMap, Secret};
@@ -149,7 +149,7 @@ fn lower_reference(
     if let Err(problem) = check_dns_subdomain(&object) {
         d.push(
             Diagnostic::error(
-                "bad-name",
+                problem.code(),
                 format!("{} name `{object}` {problem}", kind_name(kind)),
             )
             .at(reference.span)
@@ -166,7 +166,7 @@ fn lower_reference(
                 None => {
                     d.push(
                         Diagnostic::error(
-                            "unset-variable",
+                            Code::UnsetVariable,
                             format!("{} `{source}` takes its value from `{variable}`, which is not set", kind_name(kind)),
                         )
                         .at(reference.span)
@@ -180,7 +180,7 @@ fn lower_reference(
             (None, None, None) => {
                 d.push(
                     Diagnostic::error(
-                        "missing-key",
+                        Code::MissingKey,
                         format!("{} `{source}` has no `file`, `environment` or `content`, and is not `external`", kind_name(kind)),
                     )
                     .at(reference.span)
@@ -214,7 +214,7 @@ fn lower_reference(
     if reference.value.uid.is_some() || reference.value.gid.is_some() {
         d.push(
             Diagnostic::warning(
-                "unsupported-value",
+                Code::UnsupportedValue,
                 "`uid` and `gid` of a mounted file are not kept (Kubernetes sets them per pod with fsGroup)",
             )
             .at(reference.span)
@@ -287,7 +287,7 @@ fn read_file(
         Err(e) => format!("cannot be read: {e}"),
     };
     d.push(
-        Diagnostic::error("bad-file", format!("`{}` {problem}", path.value))
+        Diagnostic::error(Code::BadFile, format!("`{}` {problem}", path.value))
             .at(path.span)
             .field(format!("{field}.file")),
     );

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::diagnostic::{Diagnostic, Diagnostics, Span};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
 use crate::lower::probes::LoweredProbes;
 use crate::sources::compose::{HealthTest, Healthcheck};
 use crate::workload::{Probe, ProbeAction};
@@ -39,7 +39,7 @@ pub fn healthcheck_probes(
         None => {
             d.push(
                 Diagnostic::warning(
-                    "unsupported-value",
+                    Code::UnsupportedValue,
                     "a healthcheck without `test` adjusts the image's own check, which Kubernetes does not run; no probe is made",
                 )
                 .at(span)

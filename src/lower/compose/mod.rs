@@ -120,7 +120,7 @@ use super::context::LowerContext;
 use crate::config::{
     ComposeEntry, ComposeService, PodSecurityProfile, VolumeType as ConfigVolumeType, WorkloadKind,
 };
-use crate::diagnostic::{Diagnostic, Diagnostics, Span, did_you_mean};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span, did_you_mean};
 use crate::names::to_dns_label;
 use crate::resolve::Entry;
 use crate::sources::compose::{
@@ -159,7 +159,7 @@ pub fn load_compose_project(
             None => {
                 d.push(
                     Diagnostic::error(
-                        "missing-file",
+                        Code::MissingFile,
                         format!("no compose.yaml, compose.yml, docker-compose.yaml or docker-compose.yml in `{}`", spec.path.value),
                     )
                     .at(spec.path.span)
@@ -267,7 +267,7 @@ pub fn lower_compose_project(
     let entry_field = entry.field();
     for unknown in unknown_services(&entry.spec, &project.services, &project.inactive_services) {
         let mut message = Diagnostic::error(
-            "unknown-service",
+            Code::UnknownService,
             format!("the compose project has no service `{unknown}`"),
         )
         .at(entry.name.span)
@@ -487,7 +487,7 @@ fn prepare_service(
         let image = image.map_or_else(|| "a built image".to_string(), |i| format!("image `{i}`"));
         d.push(
             Diagnostic::error(
-                "missing-port",
+                Code::MissingPort,
                 format!(
                     "`{name}` is reached by {} but declares no port, and its {image} has no well-known one",
                     who.join(", ")
@@ -569,7 +569,7 @@ fn check_service_names(
         if let Some(other) = seen.insert(label.clone(), name) {
             d.push(
                 Diagnostic::error(
-                    "duplicate-name",
+                    Code::DuplicateName,
                     format!("services `{other}` and `{name}` would both be reached as `{label}`"),
                 )
                 .at(span)
@@ -578,7 +578,7 @@ fn check_service_names(
         } else if label != *name {
             d.push(
                 Diagnostic::warning(
-                    "renamed-service",
+                    Code::RenamedService,
                     format!("`{name}` is not a valid Kubernetes name; other services reach it as `{label}`"),
                 )
                 .at(span)
@@ -638,7 +638,7 @@ fn shared_claims(
             for (service, mount) in &list[1..] {
                 d.push(
                     Diagnostic::error(
-                        "shared-volume",
+                        Code::SharedVolume,
                         format!(
                             "volume `{volume}` is mounted by {}: a ReadWriteOnce claim attaches to one node at a time",
                             names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(" and ")

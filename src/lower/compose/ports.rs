@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::config::{Protocol, ServiceType};
-use crate::diagnostic::{Diagnostic, Diagnostics, Span};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
 use crate::lower::ports::{PortSpec, name_ports};
 use crate::sources::compose::Service as ComposeService;
 use crate::workload::{ContainerPort, PortTarget, Service, ServicePort};
@@ -95,7 +95,7 @@ pub fn service_ports(
                 }
             }
             Err(problem) => d.push(
-                Diagnostic::error("bad-port", problem)
+                Diagnostic::error(Code::BadPort, problem)
                     .at(expose.span)
                     .field(format!("{field}.expose")),
             ),
@@ -127,7 +127,7 @@ fn protocol(text: &str, span: Span, field: &str, d: &mut Diagnostics) -> Protoco
         other => {
             d.push(
                 Diagnostic::warning(
-                    "unsupported-value",
+                    Code::UnsupportedValue,
                     format!("protocol `{other}` is not one Kubernetes knows; TCP is used"),
                 )
                 .at(span)
@@ -230,7 +230,7 @@ pub fn unkept_host_ports(
         if !kept {
             d.push(
                 Diagnostic::warning(
-                    "published-port",
+                    Code::PublishedPort,
                     format!(
                         "host port for {} cannot be kept: node ports are {}-{}, so Kubernetes assigns one",
                         published.target,

@@ -13,7 +13,7 @@ use super::{Plan, Prepared};
 use crate::config::{
     ComposeNetworkPolicy, PodSecurityProfile, ScalingType, ServiceType, WorkloadKind,
 };
-use crate::diagnostic::{Diagnostic, Diagnostics, Span};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
 use crate::lower::app::{headless_service, route_port};
 use crate::lower::availability::{lower_anti_affinity, lower_disruption_budget, lower_strategy};
 use crate::lower::probes::lower_probes;
@@ -149,7 +149,7 @@ pub fn lower_service(
     if keda_http && main.is_none() {
         d.push(
             Diagnostic::error(
-                "bad-scaling",
+                Code::BadScaling,
                 "keda-http needs a port to forward requests to",
             )
             .at(settings
@@ -366,7 +366,7 @@ fn image(
     let Some(build) = &svc.build else {
         d.push(
             Diagnostic::error(
-                "missing-image",
+                Code::MissingImage,
                 format!("service `{name}` has neither `image` nor `build`"),
             )
             .at(span)
@@ -382,7 +382,7 @@ fn image(
     if context_text.contains("://") || build.dockerfile_inline.is_some() {
         d.push(
             Diagnostic::warning(
-                "unsupported-build",
+                Code::UnsupportedBuild,
                 "a remote build context or an inline Dockerfile is not built by k3s; push the image yourself",
             )
             .at(build
@@ -429,7 +429,7 @@ fn route(
         .filter(|i| i.enabled != Some(false))?;
     let Some(service) = main else {
         d.push(
-            Diagnostic::error("missing-key", "an ingress needs a port to route to")
+            Diagnostic::error(Code::MissingKey, "an ingress needs a port to route to")
                 .at(ingress.path.as_ref().map_or(span, |p| p.span))
                 .field(format!("{field}.ingress"))
                 .help("add `expose:` to the service, or `expose: [PORT]` under it in apps.yaml"),
@@ -490,7 +490,7 @@ fn restart_policy(
             if policy == "no" || policy == "on-failure" {
                 d.push(
                     Diagnostic::warning(
-                        "restart-policy",
+                        Code::RestartPolicy,
                         format!("restart `{policy}` is not kept: Kubernetes restarts the pods of a long-running service whenever they stop"),
                     )
                     .at(where_span)
@@ -528,7 +528,7 @@ fn pull_policy(
         Some((other, span)) => {
             d.push(
                 Diagnostic::warning(
-                    "unsupported-value",
+                    Code::UnsupportedValue,
                     format!("pull_policy `{other}` has no Kubernetes equivalent; the cluster's default applies"),
                 )
                 .at(span)
@@ -575,7 +575,7 @@ fn node_selector(
             }
             None => d.push(
                 Diagnostic::warning(
-                    "unsupported-value",
+                    Code::UnsupportedValue,
                     format!(
                         "placement constraint `{}` cannot be a node selector; it is not kept",
                         constraint.value
@@ -602,7 +602,7 @@ fn host_aliases(
             if address.parse::<std::net::IpAddr>().is_err() {
                 d.push(
                     Diagnostic::warning(
-                        "unsupported-value",
+                        Code::UnsupportedValue,
                         format!(
                             "extra host `{host}:{address}` is not an IP address; it is not kept"
                         ),
@@ -628,7 +628,7 @@ fn hostname(svc: &ComposeService, span: Span, field: &str, d: &mut Diagnostics) 
         Err(problem) => {
             d.push(
                 Diagnostic::warning(
-                    "unsupported-value",
+                    Code::UnsupportedValue,
                     format!("hostname `{name}` {problem}; it is not kept"),
                 )
                 .at(span)
@@ -653,7 +653,7 @@ fn annotations(
         } else {
             d.push(
                 Diagnostic::warning(
-                    "unsupported-value",
+                    Code::UnsupportedValue,
                     format!("label `{key}` cannot be a Kubernetes annotation key; it is not kept"),
                 )
                 .at(span)

@@ -7,7 +7,7 @@ use crate::config::{
     AntiAffinity, Capabilities, ComposeEntry, ComposeService, ContainerSecurityContext, Gpu,
     PodSecurityContext, PodSecurityProfile, Quantity, Resources, Security, SimpleAntiAffinity,
 };
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::sources::compose::Service;
 use crate::yaml::Spanned;
 
@@ -236,7 +236,7 @@ fn compose_resources(
             }
             _ => d.push(
                 Diagnostic::warning(
-                    "unsupported-value",
+                    Code::UnsupportedValue,
                     "a GPU reservation without a number of GPUs (`count: all`) cannot be expressed; no GPU is requested",
                 )
                 .at(span)
@@ -306,7 +306,7 @@ fn compose_security(
         if uid.is_none() || gid == Some(None) {
             d.push(
                 Diagnostic::warning(
-                    "unsupported-value",
+                    Code::UnsupportedValue,
                     format!(
                         "user `{}` is a name; Kubernetes takes numeric ids only, so it is not applied",
                         user.value

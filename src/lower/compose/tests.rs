@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::config::ServiceType;
-use crate::diagnostic::{Diagnostics, Severity};
+use crate::diagnostic::{Code, Diagnostics, Severity};
 use crate::images::ImageTags;
 use crate::lower::LowerContext;
 use crate::render::{Manifest, RenderContext, render_workload};
@@ -87,7 +87,7 @@ fn codes(d: &Diagnostics, severity: Severity) -> Vec<&'static str> {
     d.items
         .iter()
         .filter(|i| i.severity == severity)
-        .map(|i| i.code)
+        .map(|i| i.code.as_str())
         .collect()
 }
 
@@ -138,7 +138,7 @@ fn a_dependency_with_no_known_port_is_an_error_asking_for_expose() {
     let error = d
         .items
         .iter()
-        .find(|i| i.code == "missing-port")
+        .find(|i| i.code == Code::MissingPort)
         .unwrap_or_else(|| panic!("{}", d.render()));
     assert!(
         error.message.contains("`web` (depends_on)"),
@@ -614,7 +614,7 @@ fn capabilities_beyond_the_standard_are_errors_at_the_compose_line() {
     let error = d
         .items
         .iter()
-        .find(|i| i.code == "security-profile")
+        .find(|i| i.code == Code::SecurityProfile)
         .unwrap();
     assert!(
         error.span.unwrap().location().contains("compose.yaml:4"),
@@ -701,7 +701,7 @@ fn docker_only_keys_are_warned_about() {
     let warnings: Vec<String> = d
         .items
         .iter()
-        .filter(|i| i.code == "docker-only")
+        .filter(|i| i.code == Code::DockerOnly)
         .map(|i| i.field.clone().unwrap_or_default())
         .collect();
     for key in ["network_mode", "privileged", "container_name"] {
@@ -837,7 +837,7 @@ fn settings_for_a_service_the_project_lacks_are_an_error() {
     let error = d
         .items
         .iter()
-        .find(|i| i.code == "unknown-service")
+        .find(|i| i.code == Code::UnknownService)
         .unwrap();
     assert!(
         error.render().contains("did you mean `web`?"),

@@ -7,7 +7,7 @@ use std::path::{Component, Path, PathBuf};
 use crate::config::{
     ComposeService, PodSecurityProfile, Quantity, Volume, VolumeType as ConfigVolumeType,
 };
-use crate::diagnostic::{Diagnostic, Diagnostics, Span};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
 use crate::names::{check_dns_label, to_data_key, to_dns_label};
 use crate::sources::compose::{ComposeProject, Service, VolumeType};
 use crate::workload::{Claim, ConfigMap};
@@ -146,7 +146,7 @@ pub fn classify_mounts(
             (other, _) => {
                 d.push(
                     Diagnostic::warning(
-                        "unsupported-volume",
+                        Code::UnsupportedVolume,
                         format!(
                             "a `{}` mount has no Kubernetes equivalent here; `{}` is not mounted",
                             volume_type_name(other),
@@ -227,7 +227,7 @@ fn named_volume(
     if definition.driver.is_some() || !definition.driver_opts.is_empty() {
         d.push(
             Diagnostic::warning(
-                "docker-only",
+                Code::DockerOnly,
                 format!("volume `{name}`: driver and driver_opts are Docker's; it becomes a claim of the cluster's storage class"),
             )
             .at(span)
@@ -267,7 +267,7 @@ fn bind_mount(
     if !path.starts_with(&root) {
         d.push(
             Diagnostic::warning(
-                "bind-mount",
+                Code::BindMount,
                 format!(
                     "`{source}` lies outside the project directory: it can only be a host path"
                 ),
@@ -291,7 +291,7 @@ fn bind_mount(
         .unwrap_or_else(|| "data".to_string());
     let claim = |d: &mut Diagnostics, why: &str| {
         d.push(
-            Diagnostic::warning("bind-mount-claim", format!("`{source}` {why}; it becomes a volume claim, like a named volume"))
+            Diagnostic::warning(Code::BindMountClaim, format!("`{source}` {why}; it becomes a volume claim, like a named volume"))
                 .at(span)
                 .field(field.to_string())
                 .help("its current content (if any) is not copied; set its size under `services.<service>.volumes` in apps.yaml"),
@@ -304,7 +304,7 @@ fn bind_mount(
     let dropped = |d: &mut Diagnostics, why: String| {
         d.push(
             Diagnostic::warning(
-                "source-mount",
+                Code::SourceMount,
                 format!("`{source}` is {why}: a development mount, dropped — the image must contain it"),
             )
             .at(span)
@@ -336,7 +336,7 @@ fn bind_mount(
             }
             Err(problem) => {
                 d.push(
-                    Diagnostic::error("bind-mount", format!("`{source}` {problem}"))
+                    Diagnostic::error(Code::BindMount, format!("`{source}` {problem}"))
                         .at(span)
                         .field(field.to_string())
                         .help(format!("bake it into the image, or replace the mount of `{target}` under `services.{service_name}.volumes` in apps.yaml")),
@@ -738,7 +738,7 @@ fn host_path_allowed(
     };
     d.push(
         Diagnostic::error(
-            "host-path",
+            Code::HostPath,
             format!("`{path}` is a path on the host: refused unless the service allows hostPath"),
         )
         .at(mount.span)

@@ -5,7 +5,7 @@ use super::literal;
 use crate::config::{
     Quantity, Resources as ResourceSettings, Scaling as ScalingSettings, Security, ServerlessEntry,
 };
-use crate::diagnostic::{Diagnostic, Diagnostics, Span};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
 use crate::lower::env::{looks_secret, lower_env_refs, lower_environment};
 use crate::names::check_dns_subdomain;
 use crate::sources::python::{DiscoveredFunction, FunctionSettings, Trigger};
@@ -76,7 +76,7 @@ pub(super) fn merged_resources(
         match Quantity::parse(&given.value) {
             Ok(quantity) => *slot = Some(Spanned::new(quantity, given.span)),
             Err(problem) => d.push(
-                Diagnostic::error("bad-quantity", problem)
+                Diagnostic::error(Code::BadQuantity, problem)
                     .at(given.span)
                     .field(format!("{field}.@serverless.{argument}")),
             ),
@@ -100,7 +100,7 @@ pub(super) fn merged_environment(
         if looks_secret(&name.value) && !value.value.is_empty() {
             d.push(
                 Diagnostic::warning(
-                    "secret-in-plain-text",
+                    Code::SecretInPlainText,
                     format!(
                         "`{}` looks like a secret but is written in plain text",
                         name.value
@@ -130,7 +130,7 @@ pub(super) fn decorator_secrets(
         if let Err(problem) = check_dns_subdomain(&name.value) {
             d.push(
                 Diagnostic::error(
-                    "bad-name",
+                    problem.code(),
                     format!("Secret name `{}` {problem}", name.value),
                 )
                 .at(name.span)
@@ -190,7 +190,7 @@ pub(super) fn check_reserved_env(
         if reserved(&name) {
             d.push(
                 Diagnostic::error(
-                    "reserved-env",
+                    Code::ReservedEnv,
                     format!(
                         "`{name}` is set by k3s for the function runtime and cannot be set here"
                     ),
@@ -235,7 +235,7 @@ pub(super) fn check_ignored_settings(
         if let Some(span) = span {
             d.push(
                 Diagnostic::warning(
-                    "unused-setting",
+                    Code::UnusedSetting,
                     format!(
                         "`{argument}` has no effect on a function with @{}",
                         function.trigger.decorator_name()

@@ -5,7 +5,7 @@ use tempfile::TempDir;
 
 use super::*;
 use crate::config::{ConcurrencyPolicy, Protocol, load};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::images::ImageTags;
 use crate::resolve::{Inputs, resolve};
 use crate::workload::{
@@ -462,7 +462,7 @@ fn a_name_too_long_names_the_function_its_line_and_the_length() {
     let errors = errors(&dir, "local");
     let messages: Vec<_> = errors.iter().map(|e| e.message.as_str()).collect();
     assert_eq!(errors.len(), 2, "{messages:#?}");
-    assert!(errors.iter().all(|e| e.code == "name-too-long"));
+    assert!(errors.iter().all(|e| e.code == Code::NameTooLong));
     // 35 + 1 + 33 characters; the CronJob's 35 + 1 + 20 = 56 is over its 52.
     assert!(
         messages[0].starts_with("function `an_http_function_with_a_long_name` (")
@@ -494,7 +494,7 @@ fn two_functions_with_one_kubernetes_name_are_an_error_naming_both() {
     let errors = errors(&dir, "local");
     assert_eq!(errors.len(), 1, "{errors:#?}");
     let error = &errors[0];
-    assert_eq!(error.code, "duplicate-name");
+    assert_eq!(error.code, Code::DuplicateName);
     assert!(
         error.message.contains("`greet`")
             && error.message.contains("`hello_world`")
@@ -518,7 +518,7 @@ fn a_bad_decorator_quantity_is_reported_at_the_argument() {
     );
     let errors = errors(&dir, "local");
     assert_eq!(errors.len(), 1, "{errors:#?}");
-    assert_eq!(errors[0].code, "bad-quantity");
+    assert_eq!(errors[0].code, Code::BadQuantity);
     assert_eq!(
         errors[0].field.as_deref(),
         Some("serverless.fns.x.@serverless.memory")
@@ -531,7 +531,7 @@ fn a_missing_project_directory_is_an_error_at_the_path() {
     let dir = project("serverless:\n  - name: fns\n    path: nowhere\n", &[]);
     let errors = errors(&dir, "local");
     assert_eq!(errors.len(), 1);
-    assert_eq!(errors[0].code, "missing-path");
+    assert_eq!(errors[0].code, Code::MissingPath);
     assert_eq!(errors[0].span.unwrap().text(), "nowhere");
 }
 
@@ -550,7 +550,7 @@ fn runtime_variables_cannot_be_set_by_the_user() {
     let errors = errors(&dir, "local");
     let found: Vec<_> = errors
         .iter()
-        .map(|e| (e.code, e.field.as_deref().unwrap_or("")))
+        .map(|e| (e.code.as_str(), e.field.as_deref().unwrap_or("")))
         .collect();
     // The entry's variable is reported once, not once per function.
     assert_eq!(
@@ -700,7 +700,7 @@ fn template_problems_are_located_at_the_setting() {
     );
     let errors_missing = errors(&missing, "local");
     assert_eq!(errors_missing.len(), 1, "{errors_missing:#?}");
-    assert_eq!(errors_missing[0].code, "missing-file");
+    assert_eq!(errors_missing[0].code, Code::MissingFile);
     assert_eq!(errors_missing[0].span.unwrap().text(), "nope.j2");
 
     let broken = project(
@@ -712,7 +712,7 @@ fn template_problems_are_located_at_the_setting() {
     );
     let errors_broken = errors(&broken, "local");
     assert_eq!(errors_broken.len(), 1, "{errors_broken:#?}");
-    assert_eq!(errors_broken[0].code, "bad-template");
+    assert_eq!(errors_broken[0].code, Code::BadTemplate);
     assert_eq!(errors_broken[0].span.unwrap().text(), "bad.j2");
     assert!(
         errors_broken[0].message.contains("line 2"),
@@ -724,7 +724,7 @@ fn template_problems_are_located_at_the_setting() {
         "serverless:\n  - name: fns\n    path: fns\n    build: {dockerfile_template: typo.j2}\n",
         &[function, ("fns/typo.j2", "FROM {{ base_imag }}\n")],
     );
-    assert_eq!(errors(&undefined, "local")[0].code, "bad-template");
+    assert_eq!(errors(&undefined, "local")[0].code, Code::BadTemplate);
 }
 
 #[test]
@@ -760,7 +760,7 @@ fn a_function_and_an_app_with_one_name_are_an_error() {
     };
     let errors = crate::lower::lower_environment(&cx, &Default::default()).unwrap_err();
     assert_eq!(errors.error_count(), 1, "{}", errors.render());
-    assert_eq!(errors.items[0].code, "duplicate-name");
+    assert_eq!(errors.items[0].code, Code::DuplicateName);
     assert!(
         errors.items[0]
             .message
@@ -779,6 +779,6 @@ fn an_entry_queue_scaler_is_refused_for_http_functions_once() {
     );
     let errors = errors(&dir, "local");
     assert_eq!(errors.len(), 1, "{errors:#?}");
-    assert_eq!(errors[0].code, "bad-scaling");
+    assert_eq!(errors[0].code, Code::BadScaling);
     assert_eq!(errors[0].span.unwrap().text(), "keda-queue");
 }

@@ -9,7 +9,7 @@ use crate::config::{
     Scaling as ScalingSettings, ScalingType, ServerlessEntry, ServiceType, Visibility,
     WorkloadKind,
 };
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::lower::availability::lower_strategy;
 use crate::lower::context::LowerContext;
 use crate::lower::route::{RouteSpec, attach_http_scaling, lower_route};
@@ -58,7 +58,7 @@ pub(super) fn http_parts(
     {
         d.push(
             Diagnostic::error(
-                "bad-scaling",
+                Code::BadScaling,
                 "`scaling.type: keda-queue` cannot scale HTTP functions; queue functions scale \
                  on their own queue without it",
             )

@@ -12,7 +12,9 @@ use super::normalize::{normalize_document, strip_extensions};
 use super::paths::{absolute, is_remote, relative_path, rewrite_paths};
 use super::references::check_references;
 use super::variables::{DOTENV_LAYER, Variables, expand, interpolate_tree, resolve_nulls};
-use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile, Span, did_you_mean, display_path};
+use crate::diagnostic::{
+    Code, Diagnostic, Diagnostics, SourceFile, Span, did_you_mean, display_path,
+};
 use crate::dotenv::{DotenvEntry, parse_dotenv};
 use crate::yaml::{
     Node, PathSeg, Spanned, Style, Value, from_node, from_node_first, parse_registered, path_string,
@@ -113,7 +115,7 @@ impl<'a> Loader<'a> {
     ) -> Option<ComposeProject> {
         let Some(first) = files.first() else {
             diags.push(Diagnostic::error(
-                "no-compose-file",
+                Code::NoComposeFile,
                 "no compose file given",
             ));
             return None;
@@ -155,7 +157,7 @@ impl<'a> Loader<'a> {
         if name.is_empty() {
             loader.diags.push(
                 Diagnostic::error(
-                    "invalid-project-name",
+                    Code::InvalidProjectName,
                     "the project name is empty once reduced to lowercase letters, digits, `-` and `_`",
                 )
                 .at_opt(name_span)
@@ -210,7 +212,7 @@ impl<'a> Loader<'a> {
                     Ok(node) => {
                         self.diags.push(
                             Diagnostic::error(
-                                "wrong-type",
+                                Code::WrongType,
                                 format!(
                                     "a compose file must be a mapping, found {}",
                                     node.describe()
@@ -229,7 +231,7 @@ impl<'a> Loader<'a> {
             Err(e) => {
                 self.diags.push(
                     Diagnostic::error(
-                        "io-error",
+                        Code::Io,
                         format!("cannot read `{}`: {e}", display_path(path).display()),
                     )
                     .at_opt(at),
@@ -260,7 +262,7 @@ impl<'a> Loader<'a> {
             strip_extensions(&mut doc);
             if let Some((key, _)) = doc.get_entry("version") {
                 self.diags.push(
-                    Diagnostic::warning("obsolete-key", "`version` is obsolete and ignored")
+                    Diagnostic::warning(Code::ObsoleteKey, "`version` is obsolete and ignored")
                         .at(key.span)
                         .field("version"),
                 );
@@ -340,7 +342,7 @@ impl<'a> Loader<'a> {
             let k = key.as_str().unwrap_or_default();
             if !["service", "file"].contains(&k) && !k.starts_with("x-") {
                 self.diags.push(
-                    Diagnostic::warning("unknown-key", format!("unknown key `{k}`, ignored"))
+                    Diagnostic::warning(Code::UnknownKey, format!("unknown key `{k}`, ignored"))
                         .at(key.span)
                         .field(format!("{field}.{k}"))
                         .help("`extends` takes `service` and `file`"),
@@ -349,7 +351,7 @@ impl<'a> Loader<'a> {
         }
         let Some(base_name_node) = extends.get("service").filter(|n| n.as_str().is_some()) else {
             self.diags.push(
-                Diagnostic::error("invalid-extends", "`extends` needs a `service`")
+                Diagnostic::error(Code::InvalidExtends, "`extends` needs a `service`")
                     .at(extends.span)
                     .field(field),
             );
@@ -361,7 +363,7 @@ impl<'a> Loader<'a> {
                 let span = extends.get("file").map_or(extends.span, |n| n.span);
                 self.diags.push(
                     Diagnostic::error(
-                        "unsupported-remote",
+                        Code::UnsupportedRemote,
                         format!("`extends` from a remote resource (`{other}`) is not supported; use a local file"),
                     )
                     .at(span)
@@ -379,7 +381,7 @@ impl<'a> Loader<'a> {
                     let span = extends.get("file").map_or(extends.span, |n| n.span);
                     self.diags.push(
                         Diagnostic::error(
-                            "io-error",
+                            Code::Io,
                             format!(
                                 "cannot read `{other}` (relative to `{}`)",
                                 display_path(dir).display()
@@ -411,7 +413,7 @@ impl<'a> Loader<'a> {
                 .chain([base_name.as_str()])
                 .collect();
             let mut d = Diagnostic::error(
-                "extends-cycle",
+                Code::ExtendsCycle,
                 format!("`extends` forms a cycle: {}", chain.join(" → ")),
             )
             .at(base_name_node.span)
@@ -426,7 +428,7 @@ impl<'a> Loader<'a> {
         let known = service_names(&base_doc);
         if !known.contains(&base_name) {
             let mut d = Diagnostic::error(
-                "unknown-service",
+                Code::UnknownService,
                 format!("`extends` names service `{base_name}`, which is not defined there"),
             )
             .at(base_name_node.span)
@@ -465,7 +467,7 @@ impl<'a> Loader<'a> {
             _ => {
                 self.diags.push(
                     Diagnostic::error(
-                        "wrong-type",
+                        Code::WrongType,
                         format!("`include` must be a list, found {}", includes.describe()),
                     )
                     .at(includes.span)
@@ -484,7 +486,7 @@ impl<'a> Loader<'a> {
                         if !["path", "env_file", "project_directory"].contains(&k) {
                             self.diags.push(
                                 Diagnostic::warning(
-                                    "unknown-key",
+                                    Code::UnknownKey,
                                     format!("unknown key `{k}`, ignored"),
                                 )
                                 .at(key.span)
@@ -504,7 +506,7 @@ impl<'a> Loader<'a> {
             };
             if paths.is_empty() {
                 self.diags.push(
-                    Diagnostic::error("invalid-include", "an `include` entry needs a `path`")
+                    Diagnostic::error(Code::InvalidInclude, "an `include` entry needs a `path`")
                         .at(item.span)
                         .field(field),
                 );
@@ -516,7 +518,7 @@ impl<'a> Loader<'a> {
             {
                 self.diags.push(
                     Diagnostic::error(
-                        "unsupported-remote",
+                        Code::UnsupportedRemote,
                         format!(
                             "`include` of a remote resource (`{}`) is not supported; use a local file",
                             remote.as_str().unwrap_or_default()
@@ -542,7 +544,7 @@ impl<'a> Loader<'a> {
             }) {
                 self.diags.push(
                     Diagnostic::error(
-                        "include-cycle",
+                        Code::IncludeCycle,
                         "this `include` includes a file that is already being included",
                     )
                     .at_opt(*at)
@@ -607,7 +609,7 @@ impl<'a> Loader<'a> {
                 match target.iter().find(|(k, _)| k.as_str() == key.as_str()) {
                     Some((existing, _)) => self.diags.push(
                         Diagnostic::error(
-                            "include-conflict",
+                            Code::IncludeConflict,
                             format!(
                                 "`{}` is defined both here and in an included file",
                                 key.as_str().unwrap_or_default()
@@ -636,7 +638,7 @@ impl<'a> Loader<'a> {
             Err(e) => {
                 self.diags.push(
                     Diagnostic::error(
-                        "io-error",
+                        Code::Io,
                         format!(
                             "cannot read env file `{}`: {e}",
                             display_path(path).display()
@@ -686,7 +688,7 @@ impl<'a> Loader<'a> {
             if matches!(k, "name" | "version") && value.as_str().is_none() {
                 self.diags.push(
                     Diagnostic::error(
-                        "wrong-type",
+                        Code::WrongType,
                         format!("expected a string, found {}", value.describe()),
                     )
                     .at(value.span)
@@ -695,7 +697,7 @@ impl<'a> Loader<'a> {
             } else if k == "models" {
                 self.diags.push(
                     Diagnostic::warning(
-                        "unsupported-key",
+                        Code::UnsupportedKey,
                         "top-level `models` is not supported by k3s, ignored",
                     )
                     .at(key.span)
@@ -703,7 +705,7 @@ impl<'a> Loader<'a> {
                 );
             } else if !TOP_LEVEL.contains(&k) {
                 let mut d = Diagnostic::warning(
-                    "unknown-key",
+                    Code::UnknownKey,
                     format!("unknown key `{k}` (not in the Compose Specification), ignored"),
                 )
                 .at(key.span)
@@ -731,7 +733,7 @@ impl<'a> Loader<'a> {
             Some(node) => {
                 self.diags.push(
                     Diagnostic::error(
-                        "wrong-type",
+                        Code::WrongType,
                         format!("`services` must be a mapping, found {}", node.describe()),
                     )
                     .at(node.span)
@@ -762,7 +764,7 @@ impl<'a> Loader<'a> {
         let Some(entries) = node.as_map() else {
             self.diags.push(
                 Diagnostic::error(
-                    "wrong-type",
+                    Code::WrongType,
                     format!("`{section}` must be a mapping, found {}", node.describe()),
                 )
                 .at(node.span)
@@ -792,7 +794,7 @@ impl<'a> Loader<'a> {
         if !valid_service_name(name) {
             self.diags.push(
                 Diagnostic::error(
-                    "invalid-service-name",
+                    Code::InvalidServiceName,
                     format!(
                         "service name `{name}` may only contain letters, digits, `.`, `_` and `-`"
                     ),
@@ -804,7 +806,7 @@ impl<'a> Loader<'a> {
         if node.as_map().is_none() {
             self.diags.push(
                 Diagnostic::error(
-                    "wrong-type",
+                    Code::WrongType,
                     format!("a service must be a mapping, found {}", node.describe()),
                 )
                 .at(node.span)
@@ -832,7 +834,7 @@ impl<'a> Loader<'a> {
             let value = node.remove(key).expect("present");
             self.diags.push(
                 Diagnostic::warning(
-                    "docker-only-key",
+                    Code::DockerOnlyKey,
                     format!("`{key}` is Docker-only; kept, but it has no Kubernetes equivalent and will not be applied"),
                 )
                 .at(key_span)
@@ -962,7 +964,7 @@ impl<'a> Loader<'a> {
             Some(other) => {
                 self.diags.push(
                     Diagnostic::error(
-                        "unsupported-env-format",
+                        Code::UnsupportedEnvFormat,
                         format!("env file format `{other}` is not supported (only `raw`)"),
                     )
                     .at(entry.get("format").map_or(entry.span, |n| n.span))
@@ -982,7 +984,7 @@ impl<'a> Loader<'a> {
             Err(_) if !required => return Vec::new(),
             Err(e) => {
                 self.diags.push(
-                    Diagnostic::error("env-file-not-found", format!("cannot read env file `{relative}`: {e}"))
+                    Diagnostic::error(Code::MissingFile, format!("cannot read env file `{relative}`: {e}"))
                         .at(path_node.span)
                         .field(format!("{field}.path"))
                         .help("paths are relative to the project directory; add `required: false` if the file is optional"),
@@ -1083,7 +1085,7 @@ fn deserialize_lenient<T: DeserializeOwned>(
     for _ in 0..512 {
         let error = match from_node_first::<T>(&node) {
             Ok(value) => return Some(value),
-            Err(e) if e.code == "unknown-key" => e,
+            Err(e) if e.code == Code::UnknownKey => e,
             Err(_) => break,
         };
         let Some(span) = error.span else {
@@ -1095,7 +1097,7 @@ fn deserialize_lenient<T: DeserializeOwned>(
         };
         if !key.starts_with("x-") {
             let mut d = Diagnostic::warning(
-                "unknown-key",
+                Code::UnknownKey,
                 format!("unknown key `{key}` (not in the Compose Specification), ignored"),
             )
             .at(span)

@@ -2,7 +2,7 @@
 //! lists, `build: .`, ...); new nodes keep the span of what the user wrote. Reads no files.
 
 use super::short_syntax::{self, ShortVolumeKind};
-use crate::diagnostic::{Diagnostic, Span};
+use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::yaml::{Node, Style, Value};
 
 /// Removes `x-*` extension keys from the places the specification allows them at the top of a
@@ -252,7 +252,7 @@ fn normalize_ports(value: &mut Node, field: &str, diags: &mut Vec<Diagnostic>) {
                     }
                 }
                 Err(message) => diags.push(
-                    Diagnostic::error("invalid-port", message)
+                    Diagnostic::error(Code::InvalidPort, message)
                         .at(span)
                         .field(format!("{field}[{index}]"))
                         .help("expected [[HOST_IP:]PUBLISHED:]TARGET[/PROTOCOL], e.g. \"8080:80\""),
@@ -264,7 +264,7 @@ fn normalize_ports(value: &mut Node, field: &str, diags: &mut Vec<Diagnostic>) {
                     let text = published.as_str().unwrap_or_default();
                     if let Err(message) = short_syntax::parse_port_range(text, "published") {
                         diags.push(
-                            Diagnostic::error("invalid-port", message)
+                            Diagnostic::error(Code::InvalidPort, message)
                                 .at(published.span)
                                 .field(format!("{field}[{index}].published")),
                         );
@@ -320,7 +320,7 @@ fn normalize_volumes(value: &mut Node, field: &str, diags: &mut Vec<Diagnostic>)
                 out.push(Node::map(entries, span));
             }
             Err(message) => diags.push(
-                Diagnostic::error("invalid-volume", message)
+                Diagnostic::error(Code::InvalidVolume, message)
                     .at(span)
                     .field(format!("{field}[{index}]"))
                     .help("expected [SOURCE:]TARGET[:MODE], e.g. \"./data:/data:ro\" or \"db:/var/lib/data\""),
@@ -377,7 +377,7 @@ fn normalize_extra_hosts(value: &mut Node, field: &str, diags: &mut Vec<Diagnost
                 else {
                     diags.push(
                         Diagnostic::error(
-                            "invalid-extra-host",
+                            Code::InvalidExtraHost,
                             format!("expected `HOST:IP` or `HOST=IP`, found {}", item.describe()),
                         )
                         .at(item.span)

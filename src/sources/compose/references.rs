@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::model::{ComposeProject, VolumeType};
-use crate::diagnostic::{Diagnostic, Span, did_you_mean};
+use crate::diagnostic::{Code, Diagnostic, Span, did_you_mean};
 
 pub fn check_references(project: &ComposeProject) -> Vec<Diagnostic> {
     let mut out = Vec::new();
@@ -13,7 +13,7 @@ pub fn check_references(project: &ComposeProject) -> Vec<Diagnostic> {
         if service.image.is_none() && service.build.is_none() {
             out.push(
                 Diagnostic::error(
-                    "missing-image",
+                    Code::MissingImage,
                     format!("service `{name}` has neither `image` nor `build`"),
                 )
                 .at(service.span)
@@ -25,7 +25,7 @@ pub fn check_references(project: &ComposeProject) -> Vec<Diagnostic> {
         {
             out.push(
                 Diagnostic::error(
-                    "bad-value",
+                    Code::BadValue,
                     format!("unknown restart policy `{}`", restart.value),
                 )
                 .at(restart.span)
@@ -55,7 +55,7 @@ pub fn check_references(project: &ComposeProject) -> Vec<Diagnostic> {
             if !project.services.contains_key(target) && !project.inactive_services.contains(target)
             {
                 out.push(unknown(
-                    "unknown-service",
+                    Code::UnknownService,
                     "service",
                     target,
                     project.services.keys(),
@@ -73,7 +73,7 @@ pub fn check_references(project: &ComposeProject) -> Vec<Diagnostic> {
                 if dependency.required {
                     out.push(
                         Diagnostic::error(
-                            "inactive-dependency",
+                            Code::InactiveDependency,
                             format!("`{name}` depends on `{target}`, whose profiles are not active"),
                         )
                         .at(dependency.span)
@@ -86,7 +86,7 @@ pub fn check_references(project: &ComposeProject) -> Vec<Diagnostic> {
                 continue;
             }
             out.push(unknown(
-                "unknown-service",
+                Code::UnknownService,
                 "service",
                 target,
                 project.services.keys(),
@@ -97,7 +97,7 @@ pub fn check_references(project: &ComposeProject) -> Vec<Diagnostic> {
         for (network, attachment) in &service.networks {
             if network != "default" && !project.networks.contains_key(network) {
                 out.push(unknown(
-                    "unknown-network",
+                    Code::UnknownNetwork,
                     "network",
                     network,
                     project.networks.keys(),
@@ -110,7 +110,7 @@ pub fn check_references(project: &ComposeProject) -> Vec<Diagnostic> {
             if volume.kind != VolumeType::Volume {
                 if volume.kind == VolumeType::Bind && volume.source.is_none() {
                     out.push(
-                        Diagnostic::error("invalid-volume", "a bind mount needs a `source`")
+                        Diagnostic::error(Code::InvalidVolume, "a bind mount needs a `source`")
                             .at(volume.span)
                             .field(format!("{root}.volumes[{index}]")),
                     );
@@ -121,7 +121,7 @@ pub fn check_references(project: &ComposeProject) -> Vec<Diagnostic> {
                 && !project.volumes.contains_key(source)
             {
                 out.push(unknown(
-                    "unknown-volume",
+                    Code::UnknownVolume,
                     "volume",
                     source,
                     project.volumes.keys(),
@@ -133,7 +133,7 @@ pub fn check_references(project: &ComposeProject) -> Vec<Diagnostic> {
         for (index, secret) in service.secrets.iter().enumerate() {
             if !project.secrets.contains_key(&secret.source) {
                 out.push(unknown(
-                    "unknown-secret",
+                    Code::UnknownSecret,
                     "secret",
                     &secret.source,
                     project.secrets.keys(),
@@ -145,7 +145,7 @@ pub fn check_references(project: &ComposeProject) -> Vec<Diagnostic> {
         for (index, config) in service.configs.iter().enumerate() {
             if !project.configs.contains_key(&config.source) {
                 out.push(unknown(
-                    "unknown-config",
+                    Code::UnknownConfig,
                     "config",
                     &config.source,
                     project.configs.keys(),
@@ -168,7 +168,7 @@ fn valid_restart(policy: &str) -> bool {
 }
 
 fn unknown<'a>(
-    code: &'static str,
+    code: Code,
     what: &str,
     name: &str,
     known: impl Iterator<Item = &'a String> + Clone,
@@ -219,7 +219,7 @@ fn dependency_cycles(project: &ComposeProject) -> Vec<Diagnostic> {
                     chain.push(target);
                     out.push(
                         Diagnostic::error(
-                            "dependency-cycle",
+                            Code::DependencyCycle,
                             format!("`depends_on` forms a cycle: {}", chain.join(" → ")),
                         )
                         .at(dependency.span)

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::diagnostic::{Diagnostic, Span};
+use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::dotenv::DotenvEntry;
 use crate::interpolate::{InterpolationError, Syntax, interpolate};
 use crate::yaml::{Node, Style};
@@ -71,7 +71,7 @@ pub(super) fn resolve_nulls(
             None => {
                 diags.push(
                     Diagnostic::warning(
-                        "unset-variable",
+                        Code::UnsetVariable,
                         format!("{what} `{name}` has no value and is not set in the environment; left out"),
                     )
                     .at(key.span)
@@ -123,7 +123,7 @@ pub(super) fn expand(
             Err(InterpolationError::Unset { name }) => {
                 diags.push(
                     Diagnostic::warning(
-                        "unset-variable",
+                        Code::UnsetVariable,
                         format!("variable `{name}` is not set; using an empty string"),
                     )
                     .at(span)
@@ -134,12 +134,12 @@ pub(super) fn expand(
                 empty.insert(name);
             }
             Err(e @ InterpolationError::Required { .. }) => {
-                diags.push(Diagnostic::error("required-variable", e.to_string()).at(span));
+                diags.push(Diagnostic::error(Code::RequiredVariable, e.to_string()).at(span));
                 return None;
             }
             Err(e @ InterpolationError::Syntax { .. }) => {
                 diags.push(
-                    Diagnostic::error("bad-interpolation", e.to_string())
+                    Diagnostic::error(Code::BadInterpolation, e.to_string())
                         .at(span)
                         .help("write `$$` for a literal `$`"),
                 );

@@ -7,7 +7,7 @@ use std::fmt;
 use super::parser::{PyCall, PyDecorator, PyFunction, PyLiteral, PyValue};
 use crate::config::{ConcurrencyPolicy, QueueType, Visibility};
 use crate::cron::validate_cron;
-use crate::diagnostic::{Diagnostic, Diagnostics, Span, did_you_mean};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span, did_you_mean};
 use crate::yaml::Spanned;
 
 /// What `@serverless(...)` says; every field is optional and defaults are applied later.
@@ -282,7 +282,7 @@ pub(super) fn read(
     if !function.module_level {
         diagnostics.push(
             Diagnostic::error(
-                "nested-function",
+                Code::NestedFunction,
                 format!(
                     "`{name}` carries k3s decorators but is not defined at the top level of its \
                      module; only module-level functions are discovered"
@@ -304,7 +304,7 @@ pub(super) fn read(
             if let Some(first) = serverless {
                 diagnostics.push(
                     Diagnostic::error(
-                        "duplicate-decorator",
+                        Code::DuplicateDecorator,
                         format!("`{name}` has @serverless twice"),
                     )
                     .at(decorator.span)
@@ -317,7 +317,7 @@ pub(super) fn read(
         } else if let Some((first_kind, first)) = trigger {
             diagnostics.push(
                 Diagnostic::error(
-                    "multiple-triggers",
+                    Code::MultipleTriggers,
                     format!(
                         "`{name}` has a second trigger, @{}, after @{}; a function has exactly one \
                          trigger",
@@ -349,7 +349,7 @@ pub(super) fn read(
         None => {
             diagnostics.push(
                 Diagnostic::error(
-                    "missing-trigger",
+                    Code::MissingTrigger,
                     format!("`{name}` has @serverless but no trigger; it needs one of {TRIGGERS}"),
                 )
                 .at(function.name_span)
@@ -576,7 +576,7 @@ impl<'a> Arguments<'a> {
         for span in &call.positional {
             args.diagnostics.push(
                 Diagnostic::error(
-                    "positional-argument",
+                    Code::PositionalArgument,
                     format!(
                         "@{decorator_name} takes keyword arguments only (`name=value`); found a \
                          positional argument"
@@ -593,7 +593,7 @@ impl<'a> Arguments<'a> {
         for span in &call.unpacked {
             args.diagnostics.push(
                 Diagnostic::error(
-                    "not-literal",
+                    Code::NotLiteral,
                     format!(
                         "`**` arguments of @{decorator_name} cannot be read without running the \
                          code; write each argument as `name=value` with a literal value"
@@ -607,7 +607,7 @@ impl<'a> Arguments<'a> {
         for keyword in &call.keywords {
             let Some(&name) = kind.arguments().iter().find(|n| **n == keyword.name) else {
                 let mut diagnostic = Diagnostic::error(
-                    "unknown-argument",
+                    Code::UnknownArgument,
                     format!("unknown argument `{}` of @{decorator_name}", keyword.name),
                 )
                 .at(keyword.name_span)
@@ -625,7 +625,7 @@ impl<'a> Arguments<'a> {
             if let Some(&first) = first_spans.get(name) {
                 args.diagnostics.push(
                     Diagnostic::error(
-                        "duplicate-argument",
+                        Code::DuplicateArgument,
                         format!("argument `{name}` of @{decorator_name} is given twice"),
                     )
                     .at(keyword.name_span)
@@ -643,7 +643,7 @@ impl<'a> Arguments<'a> {
                     args.unreadable.push(name);
                     args.diagnostics.push(
                         Diagnostic::error(
-                            "not-literal",
+                            Code::NotLiteral,
                             format!(
                                 "argument `{name}` of @{decorator_name} must be a literal \
                                  (string, number, boolean, None, or a list/dict of them); found {}",
@@ -684,7 +684,7 @@ impl<'a> Arguments<'a> {
     fn bad_value(&mut self, name: &str, span: Span, message: impl Into<String>) -> &mut Diagnostic {
         let field = self.field(name);
         self.push(
-            Diagnostic::error("bad-value", message)
+            Diagnostic::error(Code::BadValue, message)
                 .at(span)
                 .field(field),
         )
@@ -694,7 +694,7 @@ impl<'a> Arguments<'a> {
         let field = self.field(name);
         self.push(
             Diagnostic::error(
-                "wrong-type",
+                Code::WrongType,
                 format!("expected {expected}, found {}", value.literal.describe()),
             )
             .at(value.span)
@@ -716,7 +716,7 @@ impl<'a> Arguments<'a> {
         let field = self.field(name);
         self.push(
             Diagnostic::error(
-                "missing-argument",
+                Code::MissingArgument,
                 format!("@{decorator} needs `{name}`, e.g. @{decorator}({example})"),
             )
             .at(written.map_or(self.decorator, |w| w.span))

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::decorators::{self, FunctionSettings, Trigger};
 use super::parser;
-use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile, Span};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, SourceFile, Span};
 
 /// A module-level function carrying `@serverless` and/or a trigger decorator.
 #[derive(Debug, Clone)]
@@ -48,7 +48,7 @@ pub fn discover(project_dir: &Path, display_dir: &Path) -> Result<Discovery, Dia
                 Ok(text) => text,
                 Err(_) => {
                     diagnostics.push(Diagnostic::error(
-                        "io",
+                        Code::Io,
                         format!("cannot read {}: not valid UTF-8", display.display()),
                     ));
                     continue;
@@ -56,7 +56,7 @@ pub fn discover(project_dir: &Path, display_dir: &Path) -> Result<Discovery, Dia
             },
             Err(error) => {
                 diagnostics.push(Diagnostic::error(
-                    "io",
+                    Code::Io,
                     format!("cannot read {}: {error}", display.display()),
                 ));
                 continue;
@@ -66,7 +66,7 @@ pub fn discover(project_dir: &Path, display_dir: &Path) -> Result<Discovery, Dia
         let module = parser::parse(file);
         if let Some(first) = module.syntax_errors.first() {
             let mut diagnostic = Diagnostic::error(
-                "python-syntax",
+                Code::PythonSyntax,
                 format!("invalid Python syntax: {}", first.message),
             )
             .at(first.span)
@@ -89,7 +89,7 @@ pub fn discover(project_dir: &Path, display_dir: &Path) -> Result<Discovery, Dia
             if let Some(first) = first_definitions.get(&function.name) {
                 diagnostics.push(
                     Diagnostic::error(
-                        "duplicate-function",
+                        Code::DuplicateFunction,
                         format!(
                             "function `{}` is defined twice; function names must be unique in a \
                              project",
@@ -120,7 +120,7 @@ pub fn discover(project_dir: &Path, display_dir: &Path) -> Result<Discovery, Dia
     }
     if first_definitions.is_empty() {
         diagnostics.push(Diagnostic::warning(
-            "no-functions",
+            Code::NoFunctions,
             format!(
                 "no functions with @serverless or a trigger decorator found in {}",
                 display_dir.display()
@@ -153,7 +153,7 @@ fn python_files(
         walk(project_dir, tree, display_dir, &mut files, diagnostics);
     } else if !single_exists {
         diagnostics.push(Diagnostic::error(
-            "functions-not-found",
+            Code::FunctionsNotFound,
             format!(
                 "no Python functions in {}: expected a `functions/` directory or a \
                  `functions.py` file there",
@@ -175,7 +175,7 @@ fn walk(
         Ok(entries) => entries,
         Err(error) => {
             diagnostics.push(Diagnostic::error(
-                "io",
+                Code::Io,
                 format!(
                     "cannot read directory {}: {error}",
                     display_dir.join(relative).display()

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::*;
 use crate::config::{ConcurrencyPolicy, QueueType, Visibility};
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -243,7 +243,7 @@ fn syntax_error_is_located_and_other_files_are_still_checked() {
         "{}",
         headlines[0]
     );
-    assert_eq!(errors[0].code, "python-syntax");
+    assert_eq!(errors[0].code, Code::PythonSyntax);
     assert_eq!(
         headlines[1],
         "proj/functions/b_ok.py:4:21: error: slow.@serverless.timeout: expected an integer, found \
@@ -256,7 +256,7 @@ fn non_literal_argument_is_located_and_named() {
     let error = single_error(
         "import os\n\n@serverless(memory=os.getenv(\"MEM\"))\n@http_trigger(path=\"/a\")\ndef a(r): pass\n",
     );
-    assert_eq!(error.code, "not-literal");
+    assert_eq!(error.code, Code::NotLiteral);
     assert_eq!(
         error.headline(),
         "proj/functions/api.py:3:20: error: a.@serverless.memory: argument `memory` of @serverless \
@@ -314,7 +314,7 @@ fn non_literals_of_every_kind_are_reported_together() {
 fn unknown_argument_suggests_a_close_name() {
     let error =
         single_error("@serverless(memroy=\"1Gi\")\n@http_trigger(path=\"/a\")\ndef a(r): pass\n");
-    assert_eq!(error.code, "unknown-argument");
+    assert_eq!(error.code, Code::UnknownArgument);
     assert_eq!(
         error.headline(),
         "proj/functions/api.py:1:13: error: a.@serverless.memroy: unknown argument `memroy` of \
@@ -358,7 +358,7 @@ fn wrong_types_name_what_was_found() {
     );
     assert_eq!(errors[2].help, ["write [\"db\"]"]);
     assert_eq!(errors[6].help, ["write [\"GET\"]"]);
-    assert!(errors.iter().all(|e| e.code == "wrong-type"));
+    assert!(errors.iter().all(|e| e.code == Code::WrongType));
 }
 
 #[test]
@@ -443,7 +443,7 @@ fn bad_cron_is_reported_at_the_cron_string() {
     let error = single_error(
         "@schedule_trigger(cron=\"0 24 * * *\", timezone=\"UTC\")\ndef nightly(): pass\n",
     );
-    assert_eq!(error.code, "bad-value");
+    assert_eq!(error.code, Code::BadValue);
     assert_eq!(
         error.headline(),
         "proj/functions/api.py:1:24: error: nightly.@schedule_trigger.cron: hour `24` is out of \
@@ -568,7 +568,7 @@ fn duplicate_names_across_files_show_both_places() {
           function names must be unique in a project"
         ]
     );
-    assert_eq!(errors[0].code, "duplicate-function");
+    assert_eq!(errors[0].code, Code::DuplicateFunction);
     assert_eq!(
         errors[0].labels,
         [(errors[0].labels[0].0, "first defined here".to_string())]

@@ -5,6 +5,10 @@ use std::fmt::{self, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
+mod code;
+
+pub use code::{Class, Code, codes_markdown};
+
 /// One input file, kept whole so a diagnostic can show the offending line.
 #[derive(Debug)]
 pub struct SourceFile {
@@ -153,8 +157,8 @@ pub enum Severity {
 #[derive(Debug, Clone)]
 pub struct Diagnostic {
     pub severity: Severity,
-    /// Stable kebab-case identifier, e.g. `unknown-key`, `unset-variable`.
-    pub code: &'static str,
+    /// Stable identifier, printed kebab-case (`unknown-key`, `unset-variable`).
+    pub code: Code,
     pub message: String,
     pub span: Option<Span>,
     /// Dotted path of the field concerned, e.g. `apps.fastapi.resources.memory`.
@@ -166,7 +170,7 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn error(code: &'static str, message: impl Into<String>) -> Diagnostic {
+    pub fn error(code: Code, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Error,
             code,
@@ -178,7 +182,7 @@ impl Diagnostic {
         }
     }
 
-    pub fn warning(code: &'static str, message: impl Into<String>) -> Diagnostic {
+    pub fn warning(code: Code, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Warning,
             ..Diagnostic::error(code, message)
@@ -348,6 +352,18 @@ impl Diagnostics {
         self.items.is_empty()
     }
 
+    /// The exit code these diagnostics call for, decided by the class of their codes (the one
+    /// place that maps problems to exit codes): 0 without errors, else the highest of the
+    /// errors' classes (an unreadable file is 2 even beside invalid input).
+    pub fn exit_code(&self) -> u8 {
+        self.items
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| d.code.class().exit_code())
+            .max()
+            .unwrap_or(0)
+    }
+
     /// Errors first, then warnings, each in file and position order; identical ones once.
     pub fn sorted(mut self) -> Diagnostics {
         self.items.sort_by(|a, b| {
@@ -443,7 +459,7 @@ mod tests {
     #[test]
     fn render_points_at_the_span() {
         let file = SourceFile::register("apps.yaml", "apps:\n  - replics: 2\n".to_string());
-        let d = Diagnostic::error("unknown-key", "unknown key `replics`")
+        let d = Diagnostic::error(Code::UnknownKey, "unknown key `replics`")
             .at(Span::new(file, 10, 17))
             .field("apps[0]")
             .help("did you mean `replicas`?");
