@@ -7,6 +7,7 @@ mod support;
 mod bad_input;
 mod compose;
 mod generate;
+mod golden;
 mod images;
 mod list;
 mod schema;
