@@ -84,7 +84,7 @@ class Runtime:
         os.close(handle)
         self.out_path = Path(name)
         self.err_path = self.out_path.with_suffix(".err")
-        self.port = int(env["PORT"]) if "PORT" in env else None
+        self.port = int(env["PORT"]) if env.get("PORT", "").isdigit() else None
         with open(self.out_path, "wb") as out, open(self.err_path, "wb") as err:
             self.process = subprocess.Popen(
                 command or [sys.executable, "-m", "k3sfn.runtime"], cwd=cwd, env=env, stdout=out, stderr=err
