@@ -449,6 +449,10 @@ class Worker:
                         wait = max(0.0, min(BLOCK_SECONDS, job_deadline - time.monotonic()))
                     batch = consumer.fetch(wait)
                     backoff = 0.5
+                except redis.AuthenticationError as error:
+                    # Retrying cannot help: let Kubernetes show the restarts and this line.
+                    log.critical("the queue server refused K3SFN_QUEUE_PASSWORD: %s", error)
+                    return 2
                 except (redis.ConnectionError, redis.TimeoutError) as error:
                     log.warning("queue server unreachable (%s); retrying in %.1fs", error, backoff)
                     time.sleep(backoff)
