@@ -197,4 +197,3 @@ def from_env(env) -> Optional[Callable[[Request], Outcome]]:
         env.items("K3SFN_JWT_AUDIENCE"),
         env.text("K3SFN_JWT_ISSUER"),
     )
-

@@ -512,4 +512,3 @@ class Worker:
             return failure is None
         finally:
             current.reset(token)
-
