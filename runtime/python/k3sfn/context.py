@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import contextvars
+import os
 import time
-import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any, Dict, Optional
 
 # The invocation being served by this task or thread; the log formatter reads it, so logs the
@@ -26,7 +26,7 @@ class Context:
     - `claims`: the verified JWT claims when the function uses `auth="jwt"`, else None
     """
 
-    __slots__ = ("invocation_id", "function", "trigger", "timestamp", "deadline", "attempt", "claims", "_ends")
+    __slots__ = ("invocation_id", "function", "trigger", "attempt", "claims", "timeout", "_started", "_ends")
 
     def __init__(
         self,
@@ -37,18 +37,25 @@ class Context:
         attempt: int = 1,
         claims: Optional[Dict[str, Any]] = None,
     ) -> None:
-        self.invocation_id = invocation_id or uuid.uuid4().hex
+        # Built for every HTTP request: only clock readings here; datetimes on first access.
+        self.invocation_id = invocation_id or os.urandom(16).hex()  # 32 hex digits, as uuid4().hex
         self.function = function
         self.trigger = trigger
-        self.timestamp = datetime.now(timezone.utc)
         self.attempt = attempt
         self.claims = claims
-        if timeout:
-            self.deadline: Optional[datetime] = self.timestamp + timedelta(seconds=timeout)
-            self._ends: Optional[float] = time.monotonic() + timeout
-        else:
-            self.deadline = None
-            self._ends = None
+        self.timeout = timeout or None
+        self._started = time.time()
+        self._ends = time.monotonic() + timeout if timeout else None
+
+    @property
+    def timestamp(self) -> datetime:
+        return datetime.fromtimestamp(self._started, timezone.utc)
+
+    @property
+    def deadline(self) -> Optional[datetime]:
+        if self.timeout is None:
+            return None
+        return datetime.fromtimestamp(self._started + self.timeout, timezone.utc)
 
     @property
     def remaining(self) -> Optional[float]:

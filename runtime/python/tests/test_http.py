@@ -119,7 +119,9 @@ def test_get_with_query_parameter(http_runtime):
 
 def test_path_parameters_and_paths_outside_k3sfn_http_paths(http_runtime):
     rt = http_runtime(API, "item", K3SFN_HTTP_PATHS="/items/{item_id},/v2/items/{item_id}", K3SFN_TIMEOUT="7")
-    body = rt.request("GET", "/items/42?color=red&size=9").json()
+    reply = rt.request("GET", "/items/42?color=red&size=9")
+    assert reply.status == 200, (reply, rt.stdout)
+    body = reply.json()
     assert body["id"] == "42"
     assert body["query"] == {"color": "red", "size": "9"}
     assert body["trigger"] == "http" and body["function"] == "item"

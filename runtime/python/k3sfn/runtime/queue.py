@@ -409,6 +409,13 @@ def prepare(handler: Handler, env, timeout: Optional[int]) -> Callable[[], int]:
     return run
 
 
+async def _cancel_pending() -> None:
+    tasks = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
 class Worker:
     def __init__(self, handler: Handler, consumer, timeout: Optional[int], job: bool) -> None:
         self.handler = handler
@@ -470,6 +477,7 @@ class Worker:
         finally:
             if started:
                 consumer.close()
+            loop.run_until_complete(_cancel_pending())  # the timeout watchdog
             loop.close()
 
     def _process(self, loop: asyncio.AbstractEventLoop, batch) -> bool:
