@@ -57,4 +57,4 @@ pub use serverless::ServerlessEntry;
 pub use service::{ServiceSettings, ServiceType};
 pub use value::{BoolOr, Duration, IntOrPercent, OneOrMany, Quantity};
 pub use volumes::{KeyToPath, Volume, VolumeType};
-pub use workload_kind::{ConcurrencyPolicy, JobSettings, WorkloadKind};
+pub use workload_kind::{ConcurrencyPolicy, JobRestartPolicy, JobSettings, WorkloadKind};

@@ -22,6 +22,24 @@ pub enum ConcurrencyPolicy {
     Replace,
 }
 
+/// What a Job's pod does when its container fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+pub enum JobRestartPolicy {
+    /// Restart the container in the same pod (counts towards `backoff_limit`).
+    OnFailure,
+    /// Never restart in place; a new pod is made for each retry.
+    Never,
+}
+
+impl JobRestartPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobRestartPolicy::OnFailure => "OnFailure",
+            JobRestartPolicy::Never => "Never",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JobSettings {
@@ -41,4 +59,6 @@ pub struct JobSettings {
     pub suspend: Option<bool>,
     /// Delete finished Jobs after this many seconds.
     pub ttl_seconds_after_finished: Option<i32>,
+    /// `OnFailure` (default) or `Never`.
+    pub restart_policy: Option<JobRestartPolicy>,
 }

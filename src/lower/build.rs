@@ -1,12 +1,80 @@
-//! An entry's `build:`: its context, the Dockerfile chosen for the environment
-//! (`dockerfile_dev` in `dev`), and its image reference — shared by apps and function projects.
+//! An image built here: its context, the Dockerfile chosen for the environment
+//! (`dockerfile_dev` in `dev`, or a generated one), and its reference — one constructor for
+//! apps, function projects and compose services.
 
 use std::path::{Path, PathBuf};
 
 use super::context::LowerContext;
 use crate::config::{Build, SyncRule};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span, display_path};
+use crate::workload::ImageBuild;
 use crate::yaml::Spanned;
+
+/// What `ImageBuild::dockerfile` says for a generated Dockerfile: the `LoweredEntry::files`
+/// entry of that name, written next to the entry's manifests.
+pub const GENERATED_DOCKERFILE: &str = "Dockerfile";
+
+/// An image a front-end builds.
+pub struct BuildInput<'a> {
+    pub build: &'a Build,
+    /// The directory `build.context` is relative to (the app's, project's or compose file's).
+    pub dir: &'a Path,
+    /// The image name when `build.image` does not give one.
+    pub default_name: &'a str,
+    /// Without a Dockerfile of its own, the build uses the generated one (function projects)
+    /// instead of `<context>/Dockerfile`.
+    pub generated_dockerfile: bool,
+    /// Whether a missing Dockerfile is an error here.
+    pub check_dockerfile: bool,
+    /// Said under a missing Dockerfile error.
+    pub dockerfile_help: Option<&'a str>,
+    pub live_update: bool,
+    pub sync: &'a [SyncRule],
+    pub field: &'a str,
+    /// Where a missing default Dockerfile is reported.
+    pub span: Span,
+}
+
+/// The build of an image; a Dockerfile that is not there is an error (once: not when the
+/// directory itself is missing, which is reported where it is named).
+pub fn lower_image_build(
+    input: &BuildInput<'_>,
+    cx: &LowerContext<'_>,
+    d: &mut Diagnostics,
+) -> ImageBuild {
+    let build = input.build;
+    let context = build_context(build, input.dir);
+    let check = input.check_dockerfile && input.dir.is_dir();
+    let dockerfile = match chosen_dockerfile(build, cx) {
+        Some(own) => {
+            let path = context.join(&own.value);
+            if check {
+                check_dockerfile(&path, own.span, input.field, input.dockerfile_help, d);
+            }
+            path
+        }
+        None if input.generated_dockerfile => PathBuf::from(GENERATED_DOCKERFILE),
+        None => {
+            let path = context.join("Dockerfile");
+            if check {
+                check_dockerfile(&path, input.span, input.field, input.dockerfile_help, d);
+            }
+            path
+        }
+    };
+    let (name, reference) = image_reference(build, input.default_name, cx);
+    ImageBuild {
+        name,
+        reference,
+        context,
+        dockerfile,
+        target: build.target.clone(),
+        args: build.args.clone(),
+        live_update: input.live_update,
+        sync: sync_rules(input.sync, input.dir),
+        port_forwards: Vec::new(),
+    }
+}
 
 /// `build.context` relative to the entry's directory (default: the directory itself).
 pub fn build_context(build: &Build, dir: &Path) -> PathBuf {

@@ -2,15 +2,81 @@
 //! values, references to Secret/ConfigMap keys, whole Secrets/ConfigMaps, mounted Secrets and
 //! the ExternalSecrets that fill them.
 
+use std::collections::BTreeMap;
+
+use super::spec::{EnvLayout, EnvSpec};
 use crate::config::{
     EnvFrom as EnvFromSettings, EnvRef, EnvValue, Environment, RefKind as ConfigRefKind,
     SecretMount, StoreKind,
 };
-use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
 use crate::resolve::Resolved;
 use crate::workload::{
-    EnvFrom, EnvSource, EnvVar, ExternalSecret, RefKind, Volume, VolumeMount, VolumeSource,
+    ConfigMap, EnvFrom, EnvSource, EnvVar, ExternalSecret, RefKind, Secret, Volume, VolumeMount,
+    VolumeSource,
 };
+use crate::yaml::Spanned;
+
+/// A container's environment and what it needs beside the container.
+#[derive(Debug, Default)]
+pub struct LoweredEnv {
+    pub vars: Vec<EnvVar>,
+    pub env_from: Vec<EnvFrom>,
+    /// The plain values, with `EnvLayout::Objects`.
+    pub config_map: Option<ConfigMap>,
+    /// The secret-looking values, with `EnvLayout::Objects`.
+    pub secret: Option<Secret>,
+    /// Mounted Secrets (`secrets[].mount_path`).
+    pub volumes: Vec<Volume>,
+    pub mounts: Vec<VolumeMount>,
+    pub external_secrets: Vec<ExternalSecret>,
+}
+
+/// The whole environment of a spec: the front-end's own variables first, then `environment`
+/// (inline or split into objects), `env_refs`; `env_from`, the imported `secrets:`, then any
+/// other Secret imported whole unless already imported.
+pub fn lower_env(
+    spec: &EnvSpec,
+    resolved: &Resolved,
+    field: &str,
+    span: Span,
+    d: &mut Diagnostics,
+) -> LoweredEnv {
+    let secrets = lower_secret_mounts(&spec.secrets, resolved, field, d);
+    let mut out = LoweredEnv {
+        vars: spec.given.clone(),
+        volumes: secrets.volumes,
+        mounts: secrets.mounts,
+        external_secrets: secrets.external,
+        ..LoweredEnv::default()
+    };
+    match &spec.layout {
+        EnvLayout::Inline => out
+            .vars
+            .extend(lower_environment(&spec.environment, field, d)),
+        EnvLayout::Objects { name } => {
+            let split = split_environment(&spec.environment, name, field, d);
+            out.vars.extend(split.env);
+            out.env_from.extend(split.env_from);
+            out.config_map = split.config_map;
+            out.secret = split.secret;
+        }
+    }
+    out.vars.extend(lower_env_refs(&spec.env_refs, field, d));
+    out.env_from
+        .extend(lower_env_from(&spec.env_from, field, span, d));
+    out.env_from.extend(secrets.env_from);
+    for extra in &spec.extra_env_from {
+        let imported = out
+            .env_from
+            .iter()
+            .any(|e| e.kind == extra.kind && e.name == extra.name && e.prefix == extra.prefix);
+        if !imported {
+            out.env_from.push(extra.clone());
+        }
+    }
+    out
+}
 
 /// Name suffixes of seed 002 that mark a value as secret.
 const SECRET_SUFFIXES: &[&str] = &[
@@ -337,6 +403,129 @@ pub fn lower_secret_mounts(
     out
 }
 
+#[derive(Debug, Default)]
+struct SplitEnvironment {
+    pub config_map: Option<ConfigMap>,
+    pub secret: Option<Secret>,
+    pub env_from: Vec<EnvFrom>,
+    /// References (`{secret: x, key: y}`), which win over both.
+    pub env: Vec<EnvVar>,
+}
+
+/// Splits `environment` (seed 002): plain values into ConfigMap `name`, secret-looking ones
+/// into Secret `name`, both imported with `envFrom`; references (`{secret: x, key: y}`) stay
+/// variables of their own. No secret-looking value reaches a ConfigMap.
+fn split_environment(
+    environment: &Environment,
+    name: &str,
+    field: &str,
+    d: &mut Diagnostics,
+) -> SplitEnvironment {
+    let mut values: BTreeMap<String, Spanned<String>> = BTreeMap::new();
+    let mut references = Environment::new();
+    for (key, value) in environment {
+        match &value.value {
+            EnvValue::Literal(text) => {
+                values.insert(key.clone(), Spanned::new(text.clone(), value.span));
+            }
+            EnvValue::Reference(_) => {
+                references.insert(key.clone(), value.clone());
+            }
+        }
+    }
+    let mut plain = BTreeMap::new();
+    let mut secret = BTreeMap::new();
+    for (key, value) in values {
+        if !is_object_key(&key) {
+            d.push(
+                Diagnostic::error(
+                    Code::BadName,
+                    format!("environment variable `{key}` cannot be a key of a ConfigMap or Secret (letters, digits, `-`, `_`, `.` only)"),
+                )
+                .at(value.span)
+                .field(format!("{field}.environment.{key}")),
+            );
+            continue;
+        }
+        if is_secret(&key, &value.value) {
+            secret.insert(key, value.value);
+        } else {
+            plain.insert(key, value.value);
+        }
+    }
+    let mut out = SplitEnvironment {
+        env: lower_environment(&references, field, d),
+        ..SplitEnvironment::default()
+    };
+    if !plain.is_empty() {
+        out.env_from.push(EnvFrom {
+            kind: RefKind::ConfigMap,
+            name: name.to_string(),
+            prefix: None,
+            optional: false,
+        });
+        out.config_map = Some(ConfigMap {
+            name: name.to_string(),
+            data: plain,
+        });
+    }
+    if !secret.is_empty() {
+        out.env_from.push(EnvFrom {
+            kind: RefKind::Secret,
+            name: name.to_string(),
+            prefix: None,
+            optional: false,
+        });
+        out.secret = Some(Secret {
+            name: name.to_string(),
+            string_data: secret,
+        });
+    }
+    out
+}
+
+/// Words that make a variable secret wherever they appear in its name (`PGPASSWORD`,
+/// `JWT_SECRET_BASE`), beyond seed 002's suffixes. Erring towards the Secret costs nothing.
+const SECRET_WORDS: &[&str] = &[
+    "PASSWORD",
+    "PASSWD",
+    "SECRET",
+    "TOKEN",
+    "CREDENTIAL",
+    "APIKEY",
+    "API_KEY",
+    "PRIVATE_KEY",
+    "ACCESS_KEY",
+];
+
+/// Secret-looking: the name says so (seed 002's `*_PASSWORD`, `*_KEY`…, or a secret word
+/// anywhere in it), or the value is a URL with a password in it (`postgres://user:pw@db/app`).
+pub fn is_secret(key: &str, value: &str) -> bool {
+    let upper = key.to_ascii_uppercase();
+    looks_secret(key) || SECRET_WORDS.iter().any(|w| upper.contains(w)) || has_credentials(value)
+}
+
+/// `scheme://user:password@host…`.
+fn has_credentials(value: &str) -> bool {
+    let Some((_, rest)) = value.split_once("://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    authority
+        .rsplit_once('@')
+        .and_then(|(userinfo, _)| userinfo.split_once(':'))
+        .is_some_and(|(_, password)| !password.is_empty())
+}
+
+/// ConfigMap and Secret keys: `[-._a-zA-Z0-9]+`.
+pub fn is_object_key(key: &str) -> bool {
+    !key.is_empty()
+        && key.len() <= 253
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -356,5 +545,16 @@ mod tests {
         for name in ["LOG_LEVEL", "KEYBOARD", "PASSAGE", "DB_HOST"] {
             assert!(!looks_secret(name), "{name}");
         }
+    }
+
+    #[test]
+    fn credentials_in_urls_are_secret() {
+        assert!(is_secret("DATABASE_URL", "postgres://app:pw@db:5432/app"));
+        assert!(is_secret("DB_PASSWORD", ""));
+        assert!(is_secret("PGPASSWORD", "x"));
+        assert!(is_secret("SECRET_KEY_BASE", "x"));
+        assert!(!is_secret("DATABASE_URL", "postgres://db:5432/app"));
+        assert!(!is_secret("CALLBACK", "https://user@example.com/x"));
+        assert!(!is_secret("LOG_LEVEL", "debug"));
     }
 }

@@ -54,40 +54,35 @@
 //! (or `<entry>-<@serverless name>`) made a DNS label.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use self::settings::{
     check_ignored_settings, check_reserved_env, decorator_secrets, merged_environment,
     merged_resources, merged_scaling, merged_security,
 };
 use self::triggers::{http_parts, queue_parts, schedule_parts};
-use super::build::{
-    build_context, check_dockerfile, chosen_dockerfile, image_reference, sync_rules,
-};
+pub use super::build::GENERATED_DOCKERFILE;
+use super::build::{BuildInput, chosen_dockerfile, lower_image_build};
 use super::context::LowerContext;
 use super::dockerfile::{DockerfileInput, render_dockerfile};
-use super::env::{lower_env_from, lower_secret_mounts};
-use super::network::{NetworkInput, lower_network, visibility};
-use super::resources::lower_resources;
-use super::security::lower_security;
-use super::workload_kind::CRONJOB_NAME_MAX;
-use crate::config::{PodSecurityProfile, ServerlessEntry, Visibility};
+use super::network::visibility;
+use super::spec::{
+    ContainerSpec, DefaultVisibility, EnvSpec, ImageSpec, NetworkSpec, OwnParts, Placement,
+    ProbeSpec, ServiceSpec, WorkloadSpec,
+};
+use super::workload::lower_workload;
+use crate::config::{PodSecurityProfile, ServerlessEntry, ServiceType, Visibility};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span, display_path};
-use crate::names::{check_dns_label, to_dns_label};
+use crate::names::{CRONJOB_NAME_MAX, check_dns_label, to_dns_label};
 use crate::resolve::Entry;
 use crate::sources::python::{DiscoveredFunction, Trigger, discover};
-use crate::workload::{
-    Container, EnvSource, EnvVar, ImageBuild, LoweredEntry, Pod, PortForward, Scaling, Workload,
-};
+use crate::workload::{EnvSource, EnvVar, ImageBuild, LoweredEntry, PortForward, Workload};
 
 /// The port HTTP functions listen on (`PORT`).
 pub const HTTP_PORT: u16 = 8080;
 /// The port of an HTTP function's Service.
 pub const SERVICE_PORT: u16 = 80;
 const PORT_NAME: &str = "http";
-/// What `ImageBuild::dockerfile` says for a generated Dockerfile: the `LoweredEntry::files`
-/// entry of that name, written next to the entry's manifests.
-pub const GENERATED_DOCKERFILE: &str = "Dockerfile";
 
 /// Who may reach a function: its decorator's `visibility`, else the entry's, else `private`.
 pub fn function_visibility(entry: &ServerlessEntry, function: &DiscoveredFunction) -> Visibility {
@@ -204,9 +199,23 @@ fn project_build(
     let spec = &entry.spec;
     let field = entry.field();
     let build = spec.build.clone().unwrap_or_default();
-    let context = build_context(&build, dir);
-    let own = chosen_dockerfile(&build, cx);
-    let dockerfile = match own {
+    let image_build = lower_image_build(
+        &BuildInput {
+            build: &build,
+            dir,
+            default_name: &entry.name.value,
+            generated_dockerfile: true,
+            check_dockerfile: true,
+            dockerfile_help: Some("omit `build.dockerfile` to have k3s generate one"),
+            live_update: spec.live_update.unwrap_or(false),
+            sync: &spec.sync,
+            field: &field,
+            span: entry.name.span,
+        },
+        cx,
+        d,
+    );
+    match chosen_dockerfile(&build, cx) {
         Some(own) => {
             if let Some(template) = &build.dockerfile_template {
                 d.push(
@@ -220,17 +229,13 @@ fn project_build(
                     .label(own.span, "own Dockerfile named here"),
                 );
             }
-            let path = context.join(&own.value);
-            let help = "omit `build.dockerfile` to have k3s generate one";
-            check_dockerfile(&path, own.span, &field, Some(help), d);
-            path
         }
         None => {
             let rendered = render_dockerfile(
                 &DockerfileInput {
                     entry: &entry.name.value,
                     project_dir: dir,
-                    context: &context,
+                    context: &image_build.context,
                     build: &build,
                     functions: functions.iter().map(|f| f.name.as_str()).collect(),
                     field: &field,
@@ -241,21 +246,9 @@ fn project_build(
             if let Some(text) = rendered {
                 files.push((GENERATED_DOCKERFILE.to_string(), text));
             }
-            PathBuf::from(GENERATED_DOCKERFILE)
         }
-    };
-    let (image_name, reference) = image_reference(&build, &entry.name.value, cx);
-    ImageBuild {
-        name: image_name,
-        reference,
-        context,
-        dockerfile,
-        target: build.target.clone(),
-        args: build.args.clone(),
-        live_update: spec.live_update.unwrap_or(false),
-        sync: sync_rules(&spec.sync, dir),
-        port_forwards: Vec::new(),
     }
+    image_build
 }
 
 /// `ingress.path`, `rewrite_target` and `port` mean nothing for functions: say so.
@@ -368,6 +361,17 @@ fn lower_function(
     cx: &LowerContext<'_>,
     d: &mut Diagnostics,
 ) -> Workload {
+    let spec = function_spec(input, cx, d);
+    lower_workload(spec, cx, d).workload
+}
+
+/// One function's decorators laid over its entry, as a `WorkloadSpec`. Settings that come from
+/// the entry are reported at the entry (once, by the caller); the decorator's at the decorator.
+fn function_spec(
+    input: &FunctionInput<'_>,
+    cx: &LowerContext<'_>,
+    d: &mut Diagnostics,
+) -> WorkloadSpec {
     let entry = input.entry;
     let spec = &entry.spec;
     let function = input.function;
@@ -379,41 +383,19 @@ fn lower_function(
         .as_ref()
         .or(spec.timeout.as_ref())
         .map(|t| t.value);
-
-    let security_settings = merged_security(spec.security.as_ref(), settings);
-    let security = lower_security(
-        Some(&security_settings),
-        PodSecurityProfile::Restricted,
-        &entry_field,
-        entry.name.span,
-        d,
-    );
-    let visibility = visibility(Some(&security_settings), Visibility::Private);
-    let resources = lower_resources(
-        Some(&merged_resources(
-            spec.resources.as_ref(),
-            settings,
-            &field,
-            d,
-        )),
-        &entry_field,
-        d,
-    );
-    let secrets = lower_secret_mounts(&spec.secrets, cx.resolved, &entry_field, d);
-    let mut env_from = lower_env_from(&spec.env_from, &entry_field, entry.name.span, d);
-    env_from.extend(secrets.env_from.clone());
-    let imported = decorator_secrets(settings, &env_from, &field, d);
-    env_from.extend(imported);
-
+    let security = merged_security(spec.security.as_ref(), settings);
+    let visibility = visibility(Some(&security), Visibility::Private);
+    let resources = merged_resources(spec.resources.as_ref(), settings, &field, d);
+    let extra_env_from = decorator_secrets(settings, &field, d);
     let scaling = merged_scaling(spec.scaling.as_ref(), settings);
     let parts = match &function.trigger {
         Trigger::Http(trigger) => http_parts(input, trigger, scaling, visibility, cx, d),
-        Trigger::Queue(trigger) => queue_parts(input, trigger, scaling, timeout, cx, d),
-        Trigger::Schedule(trigger) => schedule_parts(input, trigger, timeout, d),
+        Trigger::Queue(trigger) => queue_parts(input, trigger, scaling, timeout, cx),
+        Trigger::Schedule(trigger) => schedule_parts(trigger, timeout),
     };
     check_ignored_settings(function, &field, d);
     if visibility == Visibility::Public
-        && !matches!(function.trigger, Trigger::Http(_))
+        && parts.controller.kind.is_job()
         && let Some(set) = &settings.visibility
     {
         d.push(
@@ -428,75 +410,66 @@ fn lower_function(
             .field(format!("{field}.@serverless.visibility")),
         );
     }
-
-    let network = lower_network(
-        &NetworkInput {
-            security: Some(&security_settings),
-            default_visibility: Visibility::Private,
-            default_enabled: true,
-            ports: &parts.ports,
-            ingress_namespace: (!parts.routes.is_empty()).then(|| cx.ingress_namespace()),
-            interceptor_namespace: matches!(parts.scaling, Scaling::Http { .. })
-                .then(|| cx.interceptor_namespace()),
-            field: &entry_field,
-            span: entry.name.span,
-        },
-        d,
-    );
-
     let is_http = matches!(function.trigger, Trigger::Http(_));
     check_reserved_env(spec, settings, is_http, &entry_field, &field, d);
-    let mut env = runtime_env(function, timeout);
-    env.extend(parts.env);
-    env.extend(merged_environment(spec, settings, &entry_field, &field, d));
+    let mut given = runtime_env(function, timeout);
+    given.extend(parts.env);
+    given.extend(merged_environment(spec, settings, &entry_field, &field, d));
 
-    let container = Container {
-        name: input.name.clone(),
-        image: input.image.to_string(),
-        image_pull_policy: cx.image_pull_policy(),
-        ports: parts.ports,
-        env,
-        env_from,
-        resources,
-        readiness_probe: parts.probe.clone(),
-        liveness_probe: parts.probe,
-        volume_mounts: secrets.mounts,
-        security: security.container,
-        ..Container::default()
-    };
-    let mut image_pull_secrets = cx.resolved.defaults.image_pull_secrets.clone();
-    image_pull_secrets.extend(spec.image_pull_secrets.iter().cloned());
-    let mut labels = cx.resolved.defaults.labels.clone();
-    labels.extend(spec.labels.clone());
-    Workload {
+    WorkloadSpec {
         name: input.name.clone(),
         name_span: input.name_span,
         field,
-        namespace: entry.namespace.clone(),
+        settings_field: entry_field.clone(),
+        settings_span: entry.name.span,
         entry: entry.name.value.clone(),
-        labels,
-        controller: parts.controller,
-        replicas: parts.replicas,
-        pod: Pod {
-            containers: vec![container],
-            volumes: secrets.volumes,
-            security: security.pod,
-            service_account_name: security.service_account_name,
-            automount_service_account_token: security.automount_token,
-            image_pull_secrets,
-            termination_grace_period_seconds: parts.termination_grace_period_seconds,
-            ..Pod::default()
+        namespace: entry.namespace.clone(),
+        container_name: input.name.clone(),
+        image: ImageSpec {
+            reference: input.image.to_string(),
+            build: None,
+            pull_policy: Some(cx.image_pull_policy()),
         },
-        services: parts.services,
-        routes: parts.routes,
+        controller: parts.controller,
+        container: ContainerSpec {
+            ports: parts.ports,
+            ports_field: entry_field,
+            ..ContainerSpec::default()
+        },
+        resources: Some(resources),
+        default_profile: PodSecurityProfile::Restricted,
+        security: Some(security),
+        volumes: Vec::new(),
+        allow_host_path: false,
+        env: EnvSpec {
+            given,
+            env_from: spec.env_from.clone(),
+            extra_env_from,
+            secrets: spec.secrets.clone(),
+            ..EnvSpec::default()
+        },
+        probes: ProbeSpec::Given(parts.probes),
         scaling: parts.scaling,
-        network,
+        service: ServiceSpec {
+            name: input.name.clone(),
+            kind: ServiceType::ClusterIP,
+            annotations: BTreeMap::new(),
+            enabled: true,
+        },
+        route: parts.route,
+        network: NetworkSpec {
+            default_visibility: DefaultVisibility::Fixed(Visibility::Private),
+            extra_ingress: Vec::new(),
+        },
         disruption_budget: None,
-        service_account: security.service_account,
-        config_maps: Vec::new(),
-        secrets: Vec::new(),
-        external_secrets: secrets.external,
-        claims: Vec::new(),
+        placement: Placement {
+            termination_grace_period_seconds: parts.termination_grace_period_seconds,
+            ..Placement::default()
+        },
+        labels: spec.labels.clone(),
+        pod_annotations: BTreeMap::new(),
+        image_pull_secrets: spec.image_pull_secrets.clone(),
+        own: OwnParts::default(),
     }
 }
 

@@ -20,7 +20,10 @@ mod resources;
 mod route;
 mod scaling;
 mod security;
+mod service;
+mod spec;
 mod volumes;
+mod workload;
 mod workload_kind;
 
 pub use compose::{

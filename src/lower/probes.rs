@@ -5,6 +5,7 @@ use crate::config::{PortRef, Probe as ProbeSettings, ProbeType, Probes};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
 use crate::workload::{ContainerPort, PortTarget, Probe, ProbeAction};
 
+#[derive(Debug, Clone, Default)]
 pub struct LoweredProbes {
     pub startup: Option<Probe>,
     pub readiness: Option<Probe>,

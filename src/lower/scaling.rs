@@ -208,29 +208,54 @@ fn lower_queue(
             .field(format!("{}.scaling.consumer_group", input.field)),
         );
     }
-    let connections: Vec<&QueueConnection> = s
-        .queue
-        .iter()
-        .chain(input.queue_defaults.iter().copied())
-        .collect();
-    let address = connections
-        .iter()
-        .find_map(|c| c.address.as_ref().map(|a| a.value.clone()))
-        .unwrap_or_else(|| format!("valkey.{}.svc.cluster.local:6379", input.namespace));
-    let password = connections
-        .iter()
-        .find_map(|c| c.password_secret.as_ref())
-        .map(|p| (p.name.value.clone(), p.key.value.clone()));
+    let connection = queue_connection(s, &input.queue_defaults, input.namespace);
     Some(QueueTrigger {
         stream,
         name: name.value.clone(),
         target: s.queue_length.unwrap_or(DEFAULT_QUEUE_LENGTH),
         consumer_group: s.consumer_group.clone(),
-        address,
+        address: connection.address,
+        database: connection.database,
+        tls: connection.tls,
+        password: connection.password,
+    })
+}
+
+/// Where a queue lives: the first of `scaling.queue` and `defaults` that says, field by field;
+/// `valkey.<namespace>.svc.cluster.local:6379` when none gives an address.
+#[derive(Debug, Clone)]
+pub struct QueueEndpoint {
+    /// `host:port`.
+    pub address: String,
+    pub database: Option<u32>,
+    pub tls: bool,
+    /// Secret name and key of the password.
+    pub password: Option<(String, String)>,
+}
+
+/// The connection the scaler (and a function's runtime) use for `settings`' queue.
+pub fn queue_connection<C: std::borrow::Borrow<QueueConnection>>(
+    settings: &ScalingSettings,
+    defaults: &[C],
+    namespace: &str,
+) -> QueueEndpoint {
+    let connections: Vec<&QueueConnection> = settings
+        .queue
+        .iter()
+        .chain(defaults.iter().map(|c| c.borrow()))
+        .collect();
+    QueueEndpoint {
+        address: connections
+            .iter()
+            .find_map(|c| c.address.as_ref().map(|a| a.value.clone()))
+            .unwrap_or_else(|| format!("valkey.{namespace}.svc.cluster.local:6379")),
         database: connections.iter().find_map(|c| c.database),
         tls: connections.iter().find_map(|c| c.tls).unwrap_or(false),
-        password,
-    })
+        password: connections
+            .iter()
+            .find_map(|c| c.password_secret.as_ref())
+            .map(|p| (p.name.value.clone(), p.key.value.clone())),
+    }
 }
 
 fn lower_cron(

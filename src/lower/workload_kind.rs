@@ -2,7 +2,8 @@
 //! name may be at most 52 characters (Kubernetes appends a timestamp to its Jobs' names).
 
 use super::check_cron;
-use crate::config::{ConcurrencyPolicy, JobSettings, WorkloadKind};
+use super::spec::ControllerKind;
+use crate::config::{ConcurrencyPolicy, JobRestartPolicy, JobSettings};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
 use crate::names::check_dns_label;
 use crate::workload::{Claim, Controller, JobOptions, RolloutStrategy};
@@ -10,7 +11,7 @@ use crate::workload::{Claim, Controller, JobOptions, RolloutStrategy};
 pub use crate::names::CRONJOB_NAME_MAX;
 
 pub struct JobInput<'a> {
-    pub kind: WorkloadKind,
+    pub kind: ControllerKind,
     pub job: Option<&'a JobSettings>,
     pub strategy: RolloutStrategy,
     pub revision_history_limit: Option<i32>,
@@ -23,7 +24,7 @@ pub struct JobInput<'a> {
 pub fn lower_controller(input: &JobInput<'_>, d: &mut Diagnostics) -> Controller {
     let empty = JobSettings::default();
     let job = input.job.unwrap_or(&empty);
-    if input.job.is_some() && !matches!(input.kind, WorkloadKind::Cronjob | WorkloadKind::Job) {
+    if input.job.is_some() && !input.kind.is_job() {
         d.push(
             Diagnostic::error(
                 Code::ConflictingKeys,
@@ -34,18 +35,21 @@ pub fn lower_controller(input: &JobInput<'_>, d: &mut Diagnostics) -> Controller
         );
     }
     match input.kind {
-        WorkloadKind::Deployment => Controller::Deployment {
+        ControllerKind::Deployment => Controller::Deployment {
             strategy: input.strategy.clone(),
             revision_history_limit: input.revision_history_limit.unwrap_or(10),
         },
-        WorkloadKind::Statefulset => Controller::StatefulSet {
+        ControllerKind::StatefulSet => Controller::StatefulSet {
             service_name: format!("{}-headless", input.name),
             claims: input.stateful_claims.clone(),
         },
-        WorkloadKind::Job => Controller::Job {
-            job: job_options(job, "OnFailure"),
+        ControllerKind::Job => Controller::Job {
+            job: job_options(job),
         },
-        WorkloadKind::Cronjob => {
+        ControllerKind::ScaledJob => Controller::ScaledJob {
+            job: job_options(job),
+        },
+        ControllerKind::CronJob => {
             if let Err(problem) = check_dns_label(input.name, CRONJOB_NAME_MAX) {
                 d.push(
                     Diagnostic::error(
@@ -85,17 +89,21 @@ pub fn lower_controller(input: &JobInput<'_>, d: &mut Diagnostics) -> Controller
                 successful_jobs_history_limit: job.successful_jobs_history_limit.unwrap_or(3),
                 failed_jobs_history_limit: job.failed_jobs_history_limit.unwrap_or(1),
                 suspend: job.suspend.unwrap_or(false),
-                job: job_options(job, "OnFailure"),
+                job: job_options(job),
             }
         }
     }
 }
 
-pub fn job_options(job: &JobSettings, restart_policy: &str) -> JobOptions {
+pub fn job_options(job: &JobSettings) -> JobOptions {
     JobOptions {
         active_deadline_seconds: job.active_deadline_seconds,
         backoff_limit: job.backoff_limit.unwrap_or(2),
         ttl_seconds_after_finished: job.ttl_seconds_after_finished,
-        restart_policy: restart_policy.to_string(),
+        restart_policy: job
+            .restart_policy
+            .unwrap_or(JobRestartPolicy::OnFailure)
+            .as_str()
+            .to_string(),
     }
 }

@@ -173,3 +173,18 @@ fn every_loadable_corpus_file_converts() {
     }
     assert!(converted > 20, "only {converted} corpus files converted");
 }
+
+#[test]
+fn compose_workloads_are_named_by_their_apps_yaml_field() {
+    // Two compose entries in one namespace whose services share a name: the clash names each
+    // workload by the field its settings live under (`compose.<entry>.services.<service>`).
+    let service = "services:\n  db:\n    image: postgres:16\n    expose: [\"5432\"]\n";
+    Project::with_apps_yaml(&format!(
+        "{ENVS}compose:\n  - name: a\n    path: a\n  - name: b\n    path: b\n"
+    ))
+    .file("a/compose.yaml", service)
+    .file("b/compose.yaml", service)
+    .run(&["validate"])
+    .code(1)
+    .stderr_contains("Service `db` in namespace `apps` comes from both `compose.a.services.db` and `compose.b.services.db`");
+}

@@ -88,11 +88,9 @@
 
 mod dependencies;
 mod docker_only;
-mod environment;
 mod files;
 mod healthcheck;
 mod init;
-mod network;
 mod ports;
 mod references;
 mod service;
@@ -374,9 +372,9 @@ pub fn lower_compose_project(
         let service = &project.services[&name];
         let profile = settings[&name].1;
         docker_only::warn_docker_only(service, profile, &plan.field(&name), d);
-        let (workload, build) = service::lower_service(&plan, &name, service, prepared, d);
-        out.workloads.push(workload);
-        out.builds.extend(build);
+        let lowered = service::lower_service(&plan, &name, service, prepared, d);
+        out.workloads.push(lowered.workload);
+        out.builds.extend(lowered.build);
     }
     out
 }

@@ -1,13 +1,10 @@
 //! A service's ports (`ports`, `expose`, apps.yaml `expose`, else the image's well-known port
 //! when another service needs it) and the Service in front of them, named after the service.
 
-use std::collections::BTreeMap;
-
 use crate::config::{Protocol, ServiceType};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
-use crate::lower::ports::{PortSpec, name_ports};
+use crate::lower::spec::PortSetting;
 use crate::sources::compose::Service as ComposeService;
-use crate::workload::{ContainerPort, PortTarget, Service, ServicePort};
 use crate::yaml::Spanned;
 
 /// The range Kubernetes assigns NodePorts from; a published port outside it is not kept.
@@ -31,7 +28,9 @@ pub struct Published {
 /// A service's ports, decided once for the whole project.
 #[derive(Debug, Clone, Default)]
 pub struct ServicePorts {
-    pub container: Vec<ContainerPort>,
+    /// The container ports, unnamed unless the compose file names them (`lower_workload` names
+    /// them, seed 002: `http`, `http-2`, ≤ 15 characters).
+    pub container: Vec<PortSetting>,
     pub published: Vec<Published>,
     /// Taken from the image's well-known port.
     pub inferred: Option<u16>,
@@ -44,8 +43,8 @@ impl ServicePorts {
     }
 }
 
-/// The container ports of a service, named (seed 002: `http`, `http-2`, ≤ 15 characters).
-/// `infer` is the image to take a well-known port from when the service declares none.
+/// The container ports of a service. `infer` is the image to take a well-known port from when
+/// the service declares none.
 pub fn service_ports(
     service: &Spanned<ComposeService>,
     extra: &[u16],
@@ -54,20 +53,24 @@ pub fn service_ports(
     d: &mut Diagnostics,
 ) -> ServicePorts {
     let svc = &service.value;
-    let mut specs: Vec<PortSpec> = Vec::new();
+    let mut specs: Vec<PortSetting> = Vec::new();
     let mut seen: Vec<(u16, Protocol)> = Vec::new();
     let mut published = Vec::new();
-    let mut add =
-        |specs: &mut Vec<PortSpec>, port: u16, protocol: Protocol, name: Option<(String, Span)>| {
-            if !seen.contains(&(port, protocol)) {
-                seen.push((port, protocol));
-                specs.push(PortSpec {
-                    name,
-                    container_port: port,
-                    protocol,
-                });
-            }
-        };
+    let mut add = |specs: &mut Vec<PortSetting>,
+                   port: u16,
+                   protocol: Protocol,
+                   name: Option<(String, Span)>| {
+        if !seen.contains(&(port, protocol)) {
+            seen.push((port, protocol));
+            specs.push(PortSetting {
+                name,
+                container_port: port,
+                protocol,
+                service_port: None,
+                node_port: None,
+            });
+        }
+    };
     for port in &svc.ports {
         let protocol = protocol(&port.value.protocol, port.span, field, d);
         let local = port
@@ -113,7 +116,7 @@ pub fn service_ports(
         add(&mut specs, port, Protocol::Tcp, None);
     }
     ServicePorts {
-        container: name_ports(&specs, field, d),
+        container: specs,
         published,
         inferred,
     }
@@ -208,90 +211,77 @@ pub fn well_known_port(image: &str) -> Option<u16> {
     Some(port)
 }
 
-/// Published host ports a NodePort cannot keep (outside 30000-32767, or ranges).
-pub fn unkept_host_ports(
-    ports: &ServicePorts,
-    service: &Service,
-    field: &str,
-    d: &mut Diagnostics,
-) {
-    if !matches!(
-        service.kind,
-        ServiceType::NodePort | ServiceType::LoadBalancer
-    ) {
-        return;
-    }
-    for published in ports.published.iter().filter(|p| !p.local) {
-        let kept = service.ports.iter().any(|p| {
-            p.port == published.target
-                && p.node_port.is_some()
-                && p.node_port == published.host_port
-        });
-        if !kept {
-            d.push(
-                Diagnostic::warning(
-                    Code::PublishedPort,
-                    format!(
-                        "host port for {} cannot be kept: node ports are {}-{}, so Kubernetes assigns one",
-                        published.target,
-                        NODE_PORTS.start(),
-                        NODE_PORTS.end()
-                    ),
-                )
-                .at(published.span)
-                .field(format!("{field}.ports"))
-                .help("publish it with `ingress:` for the service in apps.yaml, or pick a port in that range"),
-            );
-        }
-    }
-}
-
-/// The Service named `name` (the compose service's own name, so `db:5432` keeps resolving).
-/// Published ports make it a NodePort (keeping the host port when Kubernetes allows it);
-/// a StatefulSet's is headless (seed 003); apps.yaml's `service.type` wins.
-pub fn main_service(
-    name: &str,
+/// The Service type: apps.yaml's, else NodePort when a port is published, headless for a
+/// StatefulSet (seed 003), else ClusterIP.
+pub fn service_type(
     ports: &ServicePorts,
     requested: Option<ServiceType>,
     stateful: bool,
-    annotations: BTreeMap<String, String>,
-) -> Service {
-    let kind = requested.unwrap_or(if ports.is_published() {
+) -> ServiceType {
+    requested.unwrap_or(if ports.is_published() {
         ServiceType::NodePort
     } else if stateful {
         ServiceType::Headless
     } else {
         ServiceType::ClusterIP
-    });
+    })
+}
+
+/// The container ports with the node ports a NodePort (or LoadBalancer) Service keeps: a
+/// published host port in 30000-32767, once; the others are said.
+pub fn pin_node_ports(
+    ports: &ServicePorts,
+    kind: ServiceType,
+    field: &str,
+    d: &mut Diagnostics,
+) -> Vec<PortSetting> {
     let pins = matches!(kind, ServiceType::NodePort | ServiceType::LoadBalancer);
-    let mut pinned = Vec::new();
-    Service {
-        name: name.to_string(),
-        kind,
-        ports: ports
-            .container
-            .iter()
-            .map(|port| {
-                let node_port = ports
-                    .published
-                    .iter()
-                    .filter(|p| {
-                        !p.local && p.target == port.container_port && p.protocol == port.protocol
-                    })
-                    .find_map(|p| p.host_port)
-                    .filter(|p| pins && NODE_PORTS.contains(p) && !pinned.contains(p));
-                pinned.extend(node_port);
-                ServicePort {
-                    name: port.name.clone(),
-                    port: port.container_port,
-                    target_port: PortTarget::Name(port.name.clone()),
-                    protocol: port.protocol,
-                    node_port,
-                }
-            })
-            .collect(),
-        annotations,
+    let mut pinned: Vec<u16> = Vec::new();
+    let settings: Vec<PortSetting> = ports
+        .container
+        .iter()
+        .map(|port| {
+            let node_port = ports
+                .published
+                .iter()
+                .filter(|p| {
+                    !p.local && p.target == port.container_port && p.protocol == port.protocol
+                })
+                .find_map(|p| p.host_port)
+                .filter(|p| pins && NODE_PORTS.contains(p) && !pinned.contains(p));
+            pinned.extend(node_port);
+            PortSetting {
+                node_port,
+                ..port.clone()
+            }
+        })
+        .collect();
+    if pins {
+        for published in ports.published.iter().filter(|p| !p.local) {
+            let kept = settings.iter().any(|p| {
+                p.container_port == published.target
+                    && p.node_port.is_some()
+                    && p.node_port == published.host_port
+            });
+            if !kept {
+                d.push(
+                    Diagnostic::warning(
+                        Code::PublishedPort,
+                        format!(
+                            "host port for {} cannot be kept: node ports are {}-{}, so Kubernetes assigns one",
+                            published.target,
+                            NODE_PORTS.start(),
+                            NODE_PORTS.end()
+                        ),
+                    )
+                    .at(published.span)
+                    .field(format!("{field}.ports"))
+                    .help("publish it with `ingress:` for the service in apps.yaml, or pick a port in that range"),
+                );
+            }
+        }
     }
+    settings
 }
 
 #[cfg(test)]

@@ -1,33 +1,31 @@
-//! One compose service to one Workload: container, controller, Services, route, scaling,
-//! policy and budget, from its merged settings and what the project plan decided.
+//! One compose service translated into a `WorkloadSpec`: its merged settings and what the
+//! project plan decided (controller kind, volumes, ports, who reaches it), plus what only compose
+//! has (init containers waiting on dependencies, secret and config files, host aliases).
 
 use std::collections::BTreeMap;
 
 use super::dependencies::wait_containers;
-use super::environment::split_environment;
 use super::files::{FileKind, FilesInput, lower_files};
-use super::healthcheck::{healthcheck_probes, no_probes, seconds};
-use super::network::{PolicyInput, compose_network_policy};
-use super::ports::{main_service, unkept_host_ports};
+use super::healthcheck::{healthcheck_probes, seconds};
+use super::ports::{ServicePorts, pin_node_ports, service_type};
 use super::{Plan, Prepared};
 use crate::config::{
-    ComposeNetworkPolicy, PodSecurityProfile, ScalingType, ServiceType, WorkloadKind,
+    BoolOr, Build, ComposeNetworkPolicy, EnvValue, Environment, JobRestartPolicy, JobSettings,
+    Peer as PeerSettings, PodSecurityProfile, ScalingType, Security, ServiceType, Visibility,
+    WorkloadKind,
 };
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
-use crate::lower::app::{headless_service, route_port};
-use crate::lower::availability::{lower_anti_affinity, lower_disruption_budget, lower_strategy};
-use crate::lower::probes::lower_probes;
-use crate::lower::resources::lower_resources;
-use crate::lower::route::{RouteSpec, attach_http_scaling, lower_route};
-use crate::lower::scaling::{ScalingInput, lower_scaling};
-use crate::lower::security::lower_security;
-use crate::lower::volumes::{VolumeOptions, lower_volumes};
-use crate::lower::workload_kind::{JobInput, lower_controller};
+use crate::lower::build::{BuildInput, lower_image_build};
+use crate::lower::network::lower_peers;
+use crate::lower::probes::LoweredProbes;
+use crate::lower::spec::{
+    ContainerSpec, ControllerSpec, DefaultVisibility, EnvLayout, EnvSpec, ImageSpec, NetworkSpec,
+    OwnParts, Placement, ProbeSpec, RouteSettings, ScalingSpec, ServiceSpec, WorkloadSpec,
+};
+use crate::lower::workload::{LoweredWorkload, lower_workload};
 use crate::names::to_dns_label;
 use crate::sources::compose::Service as ComposeService;
-use crate::workload::{
-    Container, Controller, ImageBuild, Pod, PolicyPort, Scaling, Service, Workload,
-};
+use crate::workload::{PolicyPort, PolicyRule};
 use crate::yaml::Spanned;
 
 pub fn lower_service(
@@ -36,7 +34,19 @@ pub fn lower_service(
     service: &Spanned<ComposeService>,
     prepared: Prepared,
     d: &mut Diagnostics,
-) -> (Workload, Option<ImageBuild>) {
+) -> LoweredWorkload {
+    let spec = service_spec(plan, name, service, prepared, d);
+    lower_workload(spec, plan.cx, d)
+}
+
+/// One service's settings and what the project plan decided, as a `WorkloadSpec`.
+fn service_spec(
+    plan: &Plan<'_>,
+    name: &str,
+    service: &Spanned<ComposeService>,
+    prepared: Prepared,
+    d: &mut Diagnostics,
+) -> WorkloadSpec {
     let svc = &service.value;
     let span = service.span;
     let entry = &plan.entry.name.value;
@@ -48,20 +58,11 @@ pub fn lower_service(
         mut names,
         ports,
         service_name,
-        has_service,
         ..
     } = prepared;
     let workload_name = plan.workload_name(name);
+    let image = image(plan, name, svc, &settings, &workload_name, span, &field, d);
 
-    let (image, build) = image(plan, name, svc, &settings, &workload_name, span, &field, d);
-
-    let security = lower_security(
-        settings.security.as_ref(),
-        PodSecurityProfile::Baseline,
-        &field,
-        span,
-        d,
-    );
     let owns = |kind: FileKind, source: &str| {
         plan.file_owners
             .get(&(kind, source.to_string()))
@@ -81,270 +82,230 @@ pub fn lower_service(
         &mut names,
         d,
     );
-    let stateful = kind == WorkloadKind::Statefulset;
-    let mut volume_settings = planned.volumes.clone();
-    volume_settings.extend(files.volumes);
-    let volumes = lower_volumes(
-        &volume_settings,
-        &VolumeOptions {
-            workload: &workload_name,
-            stateful,
-            allow_host_path: settings.allow_host_path.unwrap_or(false),
-            profile: security.profile,
-            field: &field,
-        },
-        d,
-    );
+    let mut volumes = planned.volumes.clone();
+    volumes.extend(files.volumes);
 
-    let environment = split_environment(
-        &svc.environment,
-        &settings.environment,
-        &format!("{workload_name}-env"),
-        &field,
-        d,
-    );
-    let container_ports = ports.container.clone();
     let probes = match &settings.probes {
-        Some(probes) => lower_probes(Some(probes), &container_ports, &field, span, d),
-        None => match &svc.healthcheck {
+        Some(probes) => ProbeSpec::Settings(Some(probes.clone())),
+        None => ProbeSpec::Given(match &svc.healthcheck {
             Some(healthcheck) => healthcheck_probes(healthcheck, span, &field, d),
-            None => no_probes(),
-        },
+            None => LoweredProbes::default(),
+        }),
     };
-
-    let is_job = matches!(kind, WorkloadKind::Job | WorkloadKind::Cronjob);
-    let mut scaling = lower_scaling(
-        &ScalingInput {
-            settings: settings.scaling.as_ref(),
-            default_type: ScalingType::None,
-            replicas: settings.replicas.as_ref(),
-            queue_defaults: plan.cx.resolved.defaults.queue.iter().collect(),
-            namespace: &plan.entry.namespace,
-            http_api: plan.cx.http_scaler_api(),
-            is_job,
-            field: &field,
-            span,
-        },
-        d,
-    );
-    let keda_http = matches!(scaling.scaling, Scaling::Http { .. });
-
+    let stateful = kind == WorkloadKind::Statefulset;
     let requested_type = settings.service.as_ref().and_then(|s| s.kind);
-    let main = has_service.then(|| {
-        main_service(
-            &service_name,
-            &ports,
-            requested_type,
-            stateful,
-            settings
+    let service_type = service_type(&ports, requested_type, stateful);
+    let port_settings = pin_node_ports(&ports, service_type, &field, d);
+    let route = settings
+        .ingress
+        .as_ref()
+        .filter(|i| i.enabled != Some(false))
+        .map(|ingress| RouteSettings {
+            ingress: ingress.clone(),
+            methods: Vec::new(),
+            field: format!("{field}.ingress"),
+            span,
+            no_port_help: Some(
+                "add `expose:` to the service, or `expose: [PORT]` under it in apps.yaml"
+                    .to_string(),
+            ),
+        });
+    let (security, network) = network(plan, name, &settings, &ports, service_type, span, d);
+    let job = job_settings(svc, kind, settings.job.as_ref(), span, &field, d);
+    let enabled = |other: &str| plan.prepared_names.contains(other);
+    let init_containers =
+        wait_containers(name, &svc.depends_on, &plan.endpoints, &enabled, &field, d);
+    let mut config_maps = planned.config_maps;
+    config_maps.extend(files.config_maps);
+
+    WorkloadSpec {
+        name: workload_name.clone(),
+        name_span: span,
+        field: field.clone(),
+        settings_field: field.clone(),
+        settings_span: span,
+        entry: entry.clone(),
+        namespace: plan.entry.namespace.clone(),
+        container_name: to_dns_label(name),
+        image,
+        controller: ControllerSpec {
+            kind: kind.into(),
+            span: settings.kind.as_ref().map_or(span, |k| k.span),
+            job,
+            strategy: settings.strategy.clone(),
+            revision_history_limit: None,
+        },
+        container: ContainerSpec {
+            command: svc
+                .entrypoint
+                .as_ref()
+                .map(|e| e.value.clone())
+                .unwrap_or_default(),
+            args: svc
+                .command
+                .as_ref()
+                .map(|c| c.value.clone())
+                .unwrap_or_default(),
+            working_dir: svc.working_dir.clone(),
+            tty: svc.tty.unwrap_or(false),
+            stdin: svc.stdin_open.unwrap_or(false),
+            ports: port_settings,
+            ports_field: field.clone(),
+        },
+        resources: settings.resources.clone(),
+        default_profile: PodSecurityProfile::Baseline,
+        security,
+        volumes,
+        allow_host_path: settings.allow_host_path.unwrap_or(false),
+        env: EnvSpec {
+            environment: environment(svc, &settings.environment),
+            layout: EnvLayout::Objects {
+                name: format!("{workload_name}-env"),
+            },
+            ..EnvSpec::default()
+        },
+        probes,
+        scaling: ScalingSpec {
+            settings: settings.scaling.clone(),
+            default_type: ScalingType::None,
+            replicas: settings.replicas.clone(),
+            queue_defaults: plan.cx.resolved.defaults.queue.iter().cloned().collect(),
+        },
+        service: ServiceSpec {
+            name: service_name,
+            kind: service_type,
+            annotations: settings
                 .service
                 .as_ref()
                 .map(|s| s.annotations.clone())
                 .unwrap_or_default(),
-        )
-    });
-    if let Some(main) = &main {
-        unkept_host_ports(&ports, main, &field, d);
-    }
-    if keda_http && main.is_none() {
-        d.push(
-            Diagnostic::error(
-                Code::BadScaling,
-                "keda-http needs a port to forward requests to",
-            )
-            .at(settings
-                .scaling
-                .as_ref()
-                .and_then(|s| s.kind.as_ref())
-                .map_or(span, |k| k.span))
-            .field(format!("{field}.scaling")),
-        );
-    }
-    let route = route(
-        plan,
-        &settings,
-        main.as_ref(),
-        &workload_name,
-        keda_http,
-        span,
-        &field,
-        d,
-    );
-    if let Some(main) = &main {
-        attach_http_scaling(
-            &mut scaling.scaling,
-            route.as_ref(),
-            &main.name,
-            main.ports[0].port,
-            &plan.entry.namespace,
-        );
-    }
-
-    let published: Vec<PolicyPort> = match &main {
-        Some(main) if matches!(main.kind, ServiceType::NodePort | ServiceType::LoadBalancer) => {
-            ports
-                .published
-                .iter()
-                .filter(|p| !p.local)
-                .map(|p| PolicyPort {
-                    protocol: p.protocol,
-                    port: p.target,
-                    end_port: None,
-                })
-                .collect()
-        }
-        _ => Vec::new(),
-    };
-    let network_settings = plan.entry.spec.network.clone().unwrap_or_default();
-    let network = compose_network_policy(
-        PolicyInput {
-            mode: network_settings
-                .policy
-                .unwrap_or(ComposeNetworkPolicy::Permissive),
-            security: settings.security.as_ref(),
-            neighbours: plan.neighbours(name),
-            allow_external: &network_settings.allow_external,
-            ports: &container_ports,
-            published,
-            ingress_namespace: route.as_ref().map(|_| plan.cx.ingress_namespace()),
-            interceptor_namespace: keda_http.then(|| plan.cx.interceptor_namespace()),
-            field: &field,
-            entry_field: &plan.entry.field(),
-            span,
+            enabled: settings.service.as_ref().and_then(|s| s.enabled) != Some(false),
         },
-        d,
-    );
-
-    let budget = lower_disruption_budget(
-        settings.pod_disruption_budget.as_ref(),
-        scaling.replicas,
-        scaling.min_replicas,
-        &field,
-        span,
-        d,
-    );
-    let strategy = lower_strategy(settings.strategy.as_ref(), volumes.has_single_node_claim());
-    let mut controller = lower_controller(
-        &JobInput {
-            kind,
-            job: settings.job.as_ref(),
-            strategy,
-            revision_history_limit: None,
-            stateful_claims: if stateful {
-                volumes.claims.clone()
-            } else {
-                Vec::new()
-            },
-            name: &workload_name,
-            field: &field,
-            span: settings.kind.as_ref().map_or(span, |k| k.span),
-        },
-        d,
-    );
-    restart_policy(svc, &mut controller, settings.job.as_ref(), span, &field, d);
-
-    let mut services: Vec<Service> = main.into_iter().collect();
-    // The StatefulSet's governing Service: its own headless Service when it has one, else a
-    // headless one named after the compose service (pods are `<workload>-0.<service>`), else
-    // (its Service is not headless, or turned off) `<workload>-headless`.
-    let service_enabled = settings.service.as_ref().and_then(|s| s.enabled) != Some(false);
-    if let Controller::StatefulSet {
-        service_name: governing,
-        ..
-    } = &mut controller
-    {
-        match services.first() {
-            Some(main) if main.kind == ServiceType::Headless => *governing = main.name.clone(),
-            None if service_enabled => {
-                *governing = service_name.clone();
-                services.push(headless_service(&service_name, &container_ports));
-            }
-            _ => services.push(headless_service(governing, &container_ports)),
-        }
-    }
-
-    let enabled = |other: &str| plan.prepared_names.contains(other);
-    let init_containers =
-        wait_containers(name, &svc.depends_on, &plan.endpoints, &enabled, &field, d);
-
-    let mut volume_mounts = volumes.mounts.clone();
-    volume_mounts.sort_by(|a, b| a.mount_path.cmp(&b.mount_path));
-    let container = Container {
-        name: to_dns_label(name),
-        image,
-        image_pull_policy: pull_policy(svc, build.is_some(), plan, &field, d),
-        command: svc
-            .entrypoint
-            .as_ref()
-            .map(|e| e.value.clone())
-            .unwrap_or_default(),
-        args: svc
-            .command
-            .as_ref()
-            .map(|c| c.value.clone())
-            .unwrap_or_default(),
-        working_dir: svc.working_dir.clone(),
-        ports: container_ports,
-        env: environment.env,
-        env_from: environment.env_from,
-        resources: lower_resources(settings.resources.as_ref(), &field, d),
-        startup_probe: probes.startup,
-        readiness_probe: probes.readiness,
-        liveness_probe: probes.liveness,
-        volume_mounts,
-        security: security.container,
-        tty: svc.tty.unwrap_or(false),
-        stdin: svc.stdin_open.unwrap_or(false),
-    };
-
-    let mut config_maps: Vec<_> = environment.config_map.into_iter().collect();
-    config_maps.extend(planned.config_maps);
-    config_maps.extend(files.config_maps);
-    let mut secrets: Vec<_> = environment.secret.into_iter().collect();
-    secrets.extend(files.secrets);
-    let mut claims = if stateful { Vec::new() } else { volumes.claims };
-    claims.extend(planned.claims);
-
-    let image_pull_secrets = plan.cx.resolved.defaults.image_pull_secrets.clone();
-    let workload = Workload {
-        name: workload_name.clone(),
-        name_span: span,
-        field: format!("compose.{entry}.{name}"),
-        namespace: plan.entry.namespace.clone(),
-        entry: entry.clone(),
-        labels: plan.cx.resolved.defaults.labels.clone(),
-        controller,
-        replicas: scaling.replicas,
-        pod: Pod {
-            containers: vec![container],
-            init_containers,
-            volumes: volumes.volumes,
-            security: security.pod,
-            service_account_name: security.service_account_name,
-            automount_service_account_token: security.automount_token,
-            image_pull_secrets,
+        route,
+        network,
+        disruption_budget: settings.pod_disruption_budget.clone(),
+        placement: Placement {
             node_selector: node_selector(svc, &field, d),
-            tolerations: Vec::new(),
-            anti_affinity: lower_anti_affinity(settings.anti_affinity.as_ref(), &field, d),
-            topology_spread: None,
+            anti_affinity: settings.anti_affinity.clone(),
             termination_grace_period_seconds: svc.stop_grace_period.map(|p| i64::from(seconds(p))),
-            priority_class_name: None,
+            ..Placement::default()
+        },
+        labels: BTreeMap::new(),
+        pod_annotations: annotations(svc, span, &field, d),
+        image_pull_secrets: Vec::new(),
+        own: OwnParts {
+            init_containers,
             host_aliases: host_aliases(svc, span, &field, d),
             hostname: hostname(svc, span, &field, d),
-            annotations: annotations(svc, span, &field, d),
+            config_maps,
+            secrets: files.secrets,
+            claims: planned.claims,
         },
-        services,
-        routes: route.into_iter().collect(),
-        scaling: scaling.scaling,
-        network,
-        disruption_budget: budget,
-        service_account: security.service_account,
-        config_maps,
-        secrets,
-        external_secrets: Vec::new(),
-        claims,
-    };
-    (workload, build)
+    }
+}
+
+/// The compose `environment` (env files already merged under it) with apps.yaml's over it.
+fn environment(svc: &ComposeService, apps_yaml: &Environment) -> Environment {
+    let mut merged: Environment = svc
+        .environment
+        .iter()
+        .map(|(key, value)| {
+            (
+                key.clone(),
+                Spanned::new(EnvValue::Literal(value.value.clone()), value.span),
+            )
+        })
+        .collect();
+    merged.extend(apps_yaml.clone());
+    merged
+}
+
+/// The entry's `network.policy` as the service's security settings (visibility, sources) and
+/// the rules beyond them: permissive → the own namespace, strict → the services sharing a
+/// compose network plus `allow_external`, none → no policy; published ports are open to any
+/// source. apps.yaml `visibility` or `network_policy` for the service replaces all of this.
+fn network(
+    plan: &Plan<'_>,
+    name: &str,
+    settings: &crate::config::ComposeService,
+    ports: &ServicePorts,
+    service_type: ServiceType,
+    span: Span,
+    d: &mut Diagnostics,
+) -> (Option<Security>, NetworkSpec) {
+    let mut security = settings.security.clone().unwrap_or_default();
+    let explicit = security.visibility.is_some() || security.network_policy.is_some();
+    let network = plan.entry.spec.network.clone().unwrap_or_default();
+    let all_ports: Vec<PolicyPort> = ports
+        .container
+        .iter()
+        .map(|p| PolicyPort {
+            protocol: p.protocol,
+            port: p.container_port,
+            end_port: None,
+        })
+        .collect();
+    let mut extra_ingress = Vec::new();
+    if !explicit {
+        let visibility = match network.policy.unwrap_or(ComposeNetworkPolicy::Permissive) {
+            ComposeNetworkPolicy::None => {
+                security.network_policy = Some(Spanned::new(BoolOr::Bool(false), span));
+                Visibility::Private
+            }
+            ComposeNetworkPolicy::Permissive => Visibility::Private,
+            ComposeNetworkPolicy::Strict => {
+                security.allowed_sources = plan
+                    .neighbours(name)
+                    .into_iter()
+                    .map(|labels| PeerSettings {
+                        pod_labels: labels,
+                        ..PeerSettings::default()
+                    })
+                    .collect();
+                Visibility::Restricted
+            }
+        };
+        security.visibility = Some(Spanned::new(visibility, span));
+        if !network.allow_external.is_empty() {
+            extra_ingress.push(PolicyRule {
+                peers: lower_peers(
+                    &network.allow_external,
+                    &format!("{}.network.allow_external", plan.entry.field()),
+                    span,
+                    d,
+                ),
+                ports: all_ports,
+            });
+        }
+    }
+    if matches!(
+        service_type,
+        ServiceType::NodePort | ServiceType::LoadBalancer
+    ) {
+        let published: Vec<PolicyPort> = ports
+            .published
+            .iter()
+            .filter(|p| !p.local)
+            .map(|p| PolicyPort {
+                protocol: p.protocol,
+                port: p.target,
+                end_port: None,
+            })
+            .collect();
+        if !published.is_empty() {
+            extra_ingress.push(PolicyRule {
+                peers: Vec::new(),
+                ports: published,
+            });
+        }
+    }
+    (
+        Some(security),
+        NetworkSpec {
+            default_visibility: DefaultVisibility::Fixed(Visibility::Private),
+            extra_ingress,
+        },
+    )
 }
 
 /// The image: apps.yaml's, else the compose file's, else (build-only services) the rule of
@@ -359,9 +320,14 @@ fn image(
     span: Span,
     field: &str,
     d: &mut Diagnostics,
-) -> (String, Option<ImageBuild>) {
+) -> ImageSpec {
+    let pull_policy = pull_policy(svc, field, d);
     if let Some(image) = &settings.image {
-        return (image.value.clone(), None);
+        return ImageSpec {
+            reference: image.value.clone(),
+            build: None,
+            pull_policy,
+        };
     }
     let Some(build) = &svc.build else {
         d.push(
@@ -372,12 +338,43 @@ fn image(
             .at(span)
             .field(format!("{field}.image")),
         );
-        return (String::new(), None);
+        return ImageSpec {
+            reference: String::new(),
+            build: None,
+            pull_policy,
+        };
     };
-    let reference =
-        plan.cx
-            .images
-            .reference(plan.cx.resolved.registry.as_deref(), workload_name, None);
+    let settings = Build {
+        context: Some(
+            build
+                .context
+                .clone()
+                .unwrap_or_else(|| Spanned::new(".".to_string(), span)),
+        ),
+        dockerfile: build
+            .dockerfile
+            .as_ref()
+            .map(|f| Spanned::new(f.clone(), span)),
+        target: build.target.clone(),
+        args: build.args.clone(),
+        ..Build::default()
+    };
+    let image_build = lower_image_build(
+        &BuildInput {
+            build: &settings,
+            dir: &plan.project.project_dir,
+            default_name: workload_name,
+            generated_dockerfile: false,
+            check_dockerfile: false,
+            dockerfile_help: None,
+            live_update: false,
+            sync: &[],
+            field,
+            span,
+        },
+        plan.cx,
+        d,
+    );
     let context_text = build.context.as_ref().map_or(".", |c| c.value.as_str());
     if context_text.contains("://") || build.dockerfile_inline.is_some() {
         d.push(
@@ -392,74 +389,33 @@ fn image(
                 .filter(|s| s.file != crate::diagnostic::FileId::builtin())
                 .unwrap_or(span))
             .field(format!("{field}.build"))
-            .help(format!("the manifests use `{reference}`")),
+            .help(format!("the manifests use `{}`", image_build.reference)),
         );
-        return (reference, None);
+        return ImageSpec {
+            reference: image_build.reference,
+            build: None,
+            pull_policy,
+        };
     }
-    let context = plan.project.project_dir.join(context_text);
-    let dockerfile = context.join(build.dockerfile.as_deref().unwrap_or("Dockerfile"));
-    let image_build = ImageBuild {
-        name: workload_name.to_string(),
-        reference: reference.clone(),
-        context,
-        dockerfile,
-        target: build.target.clone(),
-        args: build.args.clone(),
-        live_update: false,
-        sync: Vec::new(),
-        port_forwards: Vec::new(),
-    };
-    (reference, Some(image_build))
+    ImageSpec {
+        reference: image_build.reference.clone(),
+        build: Some(image_build),
+        pull_policy,
+    }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn route(
-    plan: &Plan<'_>,
-    settings: &crate::config::ComposeService,
-    main: Option<&Service>,
-    workload_name: &str,
-    keda_http: bool,
-    span: Span,
-    field: &str,
-    d: &mut Diagnostics,
-) -> Option<crate::workload::Route> {
-    let ingress = settings
-        .ingress
-        .as_ref()
-        .filter(|i| i.enabled != Some(false))?;
-    let Some(service) = main else {
-        d.push(
-            Diagnostic::error(Code::MissingKey, "an ingress needs a port to route to")
-                .at(ingress.path.as_ref().map_or(span, |p| p.span))
-                .field(format!("{field}.ingress"))
-                .help("add `expose:` to the service, or `expose: [PORT]` under it in apps.yaml"),
-        );
-        return None;
-    };
-    let port = route_port(ingress.port.as_ref(), service, field, d);
-    let ingress_field = format!("{field}.ingress");
-    let spec = RouteSpec::from_ingress(
-        ingress,
-        workload_name,
-        &service.name,
-        port,
-        keda_http,
-        &ingress_field,
-        span,
-    );
-    lower_route(spec, plan.cx, d)
-}
-
-/// `restart` and `deploy.restart_policy`: a Job's restart policy and retries; a long-running
-/// controller always restarts its pods, which is said when the compose file asks otherwise.
-fn restart_policy(
+/// `restart` and `deploy.restart_policy`: a Job's restart policy and retries (apps.yaml's
+/// `job:` settings win); a long-running controller always restarts its pods, which is said
+/// when the compose file asks otherwise.
+fn job_settings(
     svc: &ComposeService,
-    controller: &mut Controller,
-    job_settings: Option<&crate::config::JobSettings>,
+    kind: WorkloadKind,
+    settings: Option<&JobSettings>,
     span: Span,
     field: &str,
     d: &mut Diagnostics,
-) {
+) -> Option<JobSettings> {
+    let is_job = matches!(kind, WorkloadKind::Job | WorkloadKind::Cronjob);
     let swarm = svc.deploy.as_ref().and_then(|d| d.restart_policy.as_ref());
     let (policy, retries, where_span) = match (&svc.restart, swarm) {
         (Some(restart), _) => {
@@ -482,49 +438,44 @@ fn restart_policy(
             swarm.max_attempts.and_then(|n| i32::try_from(n).ok()),
             span,
         ),
-        (None, None) => return,
+        (None, None) => return settings.cloned(),
     };
-    let job = match controller {
-        Controller::Job { job } | Controller::CronJob { job, .. } => job,
-        _ => {
-            if policy == "no" || policy == "on-failure" {
-                d.push(
-                    Diagnostic::warning(
-                        Code::RestartPolicy,
-                        format!("restart `{policy}` is not kept: Kubernetes restarts the pods of a long-running service whenever they stop"),
-                    )
-                    .at(where_span)
-                    .field(format!("{field}.restart"))
-                    .help("for a one-shot task, set `kind: job` for the service in apps.yaml"),
-                );
-            }
-            return;
+    if !is_job {
+        if policy == "no" || policy == "on-failure" {
+            d.push(
+                Diagnostic::warning(
+                    Code::RestartPolicy,
+                    format!("restart `{policy}` is not kept: Kubernetes restarts the pods of a long-running service whenever they stop"),
+                )
+                .at(where_span)
+                .field(format!("{field}.restart"))
+                .help("for a one-shot task, set `kind: job` for the service in apps.yaml"),
+            );
         }
-    };
-    if policy == "no" {
-        job.restart_policy = "Never".to_string();
+        return settings.cloned();
     }
-    if job_settings.and_then(|j| j.backoff_limit).is_none() {
+    let mut job = settings.cloned().unwrap_or_default();
+    if policy == "no" && job.restart_policy.is_none() {
+        job.restart_policy = Some(JobRestartPolicy::Never);
+    }
+    if job.backoff_limit.is_none() {
         match (policy.as_str(), retries) {
-            ("no", _) => job.backoff_limit = 0,
-            (_, Some(n)) => job.backoff_limit = n,
+            ("no", _) => job.backoff_limit = Some(0),
+            (_, Some(n)) => job.backoff_limit = Some(n),
             _ => {}
         }
     }
+    Some(job)
 }
 
-fn pull_policy(
-    svc: &ComposeService,
-    built: bool,
-    plan: &Plan<'_>,
-    field: &str,
-    d: &mut Diagnostics,
-) -> Option<String> {
+/// `pull_policy` as the container's; `None` (and `build`) leaves the environment's policy for
+/// built images.
+fn pull_policy(svc: &ComposeService, field: &str, d: &mut Diagnostics) -> Option<Option<String>> {
     match svc.pull_policy.as_ref().map(|p| (p.value.as_str(), p.span)) {
-        Some(("always", _)) => Some("Always".to_string()),
-        Some(("never", _)) => Some("Never".to_string()),
-        Some(("missing" | "if_not_present", _)) => Some("IfNotPresent".to_string()),
-        Some(("build", _)) | None => built.then(|| plan.cx.image_pull_policy()).flatten(),
+        Some(("always", _)) => Some(Some("Always".to_string())),
+        Some(("never", _)) => Some(Some("Never".to_string())),
+        Some(("missing" | "if_not_present", _)) => Some(Some("IfNotPresent".to_string())),
+        Some(("build", _)) | None => None,
         Some((other, span)) => {
             d.push(
                 Diagnostic::warning(
@@ -534,7 +485,7 @@ fn pull_policy(
                 .at(span)
                 .field(format!("{field}.pull_policy")),
             );
-            None
+            Some(None)
         }
     }
 }

@@ -362,7 +362,7 @@ fn bind_mount(
         let mut data = BTreeMap::new();
         for (name, file, _) in &files {
             match read_config_file(file) {
-                Ok(text) if super::environment::is_object_key(name) => {
+                Ok(text) if crate::lower::env::is_object_key(name) => {
                     data.insert(name.clone(), text);
                 }
                 _ => {

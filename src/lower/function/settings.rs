@@ -118,10 +118,10 @@ pub(super) fn merged_environment(
     vars
 }
 
-/// `@serverless(secrets=[...])`: each Secret imported whole as environment variables.
+/// `@serverless(secrets=[...])`: each Secret imported whole as environment variables (once,
+/// beside the entry's own imports).
 pub(super) fn decorator_secrets(
     settings: &FunctionSettings,
-    already: &[EnvFrom],
     field: &str,
     d: &mut Diagnostics,
 ) -> Vec<EnvFrom> {
@@ -138,18 +138,12 @@ pub(super) fn decorator_secrets(
             );
             continue;
         }
-        let imported = already
-            .iter()
-            .chain(&out)
-            .any(|e| e.kind == RefKind::Secret && e.name == name.value && e.prefix.is_none());
-        if !imported {
-            out.push(EnvFrom {
-                kind: RefKind::Secret,
-                name: name.value.clone(),
-                prefix: None,
-                optional: false,
-            });
-        }
+        out.push(EnvFrom {
+            kind: RefKind::Secret,
+            name: name.value.clone(),
+            prefix: None,
+            optional: false,
+        });
     }
     out
 }

@@ -1,6 +1,8 @@
 //! Function projects written to temporary directories (apps.yaml plus `functions/*.py`), loaded,
 //! resolved and lowered; each test asserts one rule on the resulting Workloads.
 
+use std::path::PathBuf;
+
 use tempfile::TempDir;
 
 use super::*;
@@ -9,7 +11,7 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::images::ImageTags;
 use crate::resolve::{Inputs, resolve};
 use crate::workload::{
-    Controller, Peer, PolicyPort, PolicyRule, PortTarget, ProbeAction, Replicas, Rewrite,
+    Controller, Peer, PolicyPort, PolicyRule, PortTarget, ProbeAction, Replicas, Rewrite, Scaling,
 };
 
 const ENVS: &str = "version: \"2\"\nenvironments:\n  local: {}\n  gcp: {domain: example.com}\n";

@@ -1,40 +1,32 @@
 //! What each trigger makes of a function: controller, replica owner and scaler, ports, Service
 //! and route, probes, and the trigger's runtime variables; settings are merged before this.
 
-use std::collections::BTreeMap;
-
 use super::{FunctionInput, HTTP_PORT, PORT_NAME, SERVICE_PORT, literal};
 use crate::config::{
-    IngressController, JobSettings, Protocol, QueueConnection, QueueType,
-    Scaling as ScalingSettings, ScalingType, ServerlessEntry, ServiceType, Visibility,
-    WorkloadKind,
+    IngressController, JobRestartPolicy, JobSettings, Protocol, QueueConnection, QueueType,
+    Scaling as ScalingSettings, ScalingType, ServerlessEntry, Visibility,
 };
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
-use crate::lower::availability::lower_strategy;
 use crate::lower::context::LowerContext;
-use crate::lower::route::{RouteSpec, attach_http_scaling, lower_route};
-use crate::lower::scaling::{DEFAULT_QUEUE_LENGTH, ScalingInput, lower_scaling};
-use crate::lower::workload_kind::{JobInput, job_options, lower_controller};
+use crate::lower::probes::LoweredProbes;
+use crate::lower::scaling::{DEFAULT_QUEUE_LENGTH, queue_connection};
+use crate::lower::spec::{ControllerKind, ControllerSpec, PortSetting, RouteSettings, ScalingSpec};
 use crate::resolve::Entry;
 use crate::sources::python::{HttpTrigger, QueueMode, QueueTrigger, ScheduleTrigger};
-use crate::workload::{
-    ContainerPort, Controller, EnvSource, EnvVar, PortTarget, Probe, ProbeAction, Replicas, Route,
-    Scaling, Service, ServicePort,
-};
+use crate::workload::{EnvSource, EnvVar, PortTarget, Probe, ProbeAction};
 use crate::yaml::Spanned;
 
 /// The shutdown grace Kubernetes gives when told nothing.
 const DEFAULT_GRACE_SECONDS: u32 = 30;
 
-/// What the trigger decides: controller, scaling, ports and exposure, and its runtime variables.
+/// What the trigger decides: controller, scaling, ports and route, probes, and its runtime
+/// variables.
 pub(super) struct TriggerParts {
-    pub(super) controller: Controller,
-    pub(super) replicas: Replicas,
-    pub(super) scaling: Scaling,
-    pub(super) ports: Vec<ContainerPort>,
-    pub(super) services: Vec<Service>,
-    pub(super) routes: Vec<Route>,
-    pub(super) probe: Option<Probe>,
+    pub(super) controller: ControllerSpec,
+    pub(super) scaling: ScalingSpec,
+    pub(super) ports: Vec<PortSetting>,
+    pub(super) route: Option<RouteSettings>,
+    pub(super) probes: LoweredProbes,
     pub(super) env: Vec<EnvVar>,
     pub(super) termination_grace_period_seconds: Option<i64>,
 }
@@ -52,7 +44,6 @@ pub(super) fn http_parts(
     let entry = input.entry;
     let spec = &entry.spec;
     let entry_field = entry.field();
-    let name = &input.name;
     if let Some(kind) = &scaling_settings.kind
         && kind.value == ScalingType::KedaQueue
     {
@@ -68,30 +59,25 @@ pub(super) fn http_parts(
         );
         scaling_settings.kind = None;
     }
-    let mut scaling = lower_scaling(
-        &ScalingInput {
-            settings: Some(&scaling_settings),
-            default_type: ScalingType::KedaHttp,
-            replicas: None,
-            queue_defaults: queue_defaults(entry, cx),
-            namespace: &entry.namespace,
-            http_api: cx.http_scaler_api(),
-            is_job: false,
-            field: &entry_field,
-            span: input.function.span,
-        },
-        d,
-    );
-    let keda_http = matches!(scaling.scaling, Scaling::Http { .. });
     let ingress = spec.ingress.clone().unwrap_or_default();
-    let route = if visibility == Visibility::Public && ingress.enabled != Some(false) {
-        let mut annotations = ingress.annotations.clone();
-        annotations.extend(spec.ingress_annotations.clone());
-        let hosts = if trigger.hosts.is_empty() {
-            &ingress.hosts
-        } else {
-            &trigger.hosts
-        };
+    let route = (visibility == Visibility::Public && ingress.enabled != Some(false)).then(|| {
+        let mut routed = ingress.clone();
+        routed.annotations.extend(spec.ingress_annotations.clone());
+        routed.path = Some(trigger.path.clone());
+        if !trigger.hosts.is_empty() {
+            routed.hosts = trigger.hosts.clone();
+        }
+        routed.strip_prefix = Some(
+            trigger
+                .strip_prefix
+                .as_ref()
+                .map(|s| s.value)
+                .or(ingress.strip_prefix)
+                .unwrap_or(false),
+        );
+        // Functions are routed by their trigger's path to their own Service's only port.
+        routed.rewrite_target = None;
+        routed.port = None;
         // HAProxy cannot restrict methods per path; the runtime enforces them there.
         let methods = if cx.ingress() == IngressController::Traefik {
             trigger
@@ -102,86 +88,50 @@ pub(super) fn http_parts(
         } else {
             Vec::new()
         };
-        lower_route(
-            RouteSpec {
-                name: name.clone(),
-                path: Some(&trigger.path),
-                default_path: "/",
-                path_type: ingress.path_type,
-                strip_prefix: trigger
-                    .strip_prefix
-                    .as_ref()
-                    .map(|s| s.value)
-                    .or(ingress.strip_prefix)
-                    .unwrap_or(false),
-                rewrite_target: None,
-                hosts: hosts.iter().map(|h| h.value.clone()).collect(),
-                tls: ingress.tls.as_ref(),
-                timeouts: ingress.timeouts.as_ref(),
-                rate_limit: ingress.rate_limit.as_ref(),
-                cors: ingress.cors.as_ref(),
-                auth: ingress.auth.as_ref(),
-                methods,
-                annotations,
-                entry_points: ingress.entry_points.clone(),
-                class: ingress.class.clone(),
-                service: name.clone(),
-                port: SERVICE_PORT,
-                keda_http,
-                field: &format!("{entry_field}.ingress"),
-                span: trigger.span,
-            },
-            cx,
-            d,
-        )
-    } else {
-        None
-    };
-    attach_http_scaling(
-        &mut scaling.scaling,
-        route.as_ref(),
-        name,
-        SERVICE_PORT,
-        &entry.namespace,
-    );
-    let service = Service {
-        name: name.clone(),
-        kind: ServiceType::ClusterIP,
-        ports: vec![ServicePort {
-            name: PORT_NAME.to_string(),
-            port: SERVICE_PORT,
-            target_port: PortTarget::Name(PORT_NAME.to_string()),
-            protocol: Protocol::Tcp,
-            node_port: None,
-        }],
-        annotations: BTreeMap::new(),
-    };
+        RouteSettings {
+            ingress: routed,
+            methods,
+            field: format!("{entry_field}.ingress"),
+            span: trigger.span,
+            no_port_help: None,
+        }
+    });
     let mut env = vec![literal("PORT", HTTP_PORT.to_string())];
     if !trigger.methods.is_empty() {
         let methods: Vec<&str> = trigger.methods.iter().map(|m| m.as_str()).collect();
         env.push(literal("K3SFN_HTTP_METHODS", methods.join(",")));
     }
+    let probe = Probe {
+        action: ProbeAction::Tcp {
+            port: PortTarget::Name(PORT_NAME.to_string()),
+        },
+        initial_delay_seconds: None,
+        period_seconds: Some(10),
+        timeout_seconds: None,
+        success_threshold: None,
+        failure_threshold: Some(3),
+    };
     TriggerParts {
-        controller: deployment(input, d),
-        replicas: scaling.replicas,
-        scaling: scaling.scaling,
-        ports: vec![ContainerPort {
-            name: PORT_NAME.to_string(),
+        controller: deployment(input),
+        scaling: ScalingSpec {
+            settings: Some(scaling_settings),
+            default_type: ScalingType::KedaHttp,
+            replicas: None,
+            queue_defaults: queue_defaults(entry, cx),
+        },
+        ports: vec![PortSetting {
+            name: Some((PORT_NAME.to_string(), trigger.span)),
             container_port: HTTP_PORT,
             protocol: Protocol::Tcp,
+            service_port: Some(SERVICE_PORT),
+            node_port: None,
         }],
-        services: vec![service],
-        routes: route.into_iter().collect(),
-        probe: Some(Probe {
-            action: ProbeAction::Tcp {
-                port: PortTarget::Name(PORT_NAME.to_string()),
-            },
-            initial_delay_seconds: None,
-            period_seconds: Some(10),
-            timeout_seconds: None,
-            success_threshold: None,
-            failure_threshold: Some(3),
-        }),
+        route,
+        probes: LoweredProbes {
+            startup: None,
+            readiness: Some(probe.clone()),
+            liveness: Some(probe),
+        },
         env,
         termination_grace_period_seconds: None,
     }
@@ -195,7 +145,6 @@ pub(super) fn queue_parts(
     mut settings: ScalingSettings,
     timeout: Option<u32>,
     cx: &LowerContext<'_>,
-    d: &mut Diagnostics,
 ) -> TriggerParts {
     let entry = input.entry;
     let job_mode = trigger.mode.value == QueueMode::Job;
@@ -222,20 +171,9 @@ pub(super) fn queue_parts(
                 batch_size.saturating_mul(DEFAULT_QUEUE_LENGTH)
             }),
     );
-    let scaling = lower_scaling(
-        &ScalingInput {
-            settings: Some(&settings),
-            default_type: ScalingType::KedaQueue,
-            replicas: None,
-            queue_defaults: queue_defaults(entry, cx),
-            namespace: &entry.namespace,
-            http_api: cx.http_scaler_api(),
-            is_job: false,
-            field: &entry.field(),
-            span: input.function.span,
-        },
-        d,
-    );
+    let queue_defaults = queue_defaults(entry, cx);
+    // The connection the scaler uses is the one the runtime must use: the same rule.
+    let queue = queue_connection(&settings, &queue_defaults, &entry.namespace);
 
     let mut env = vec![
         literal("K3SFN_QUEUE", trigger.queue_name.value.clone()),
@@ -255,41 +193,42 @@ pub(super) fn queue_parts(
     if let Some(group) = &settings.consumer_group {
         env.push(literal("K3SFN_CONSUMER_GROUP", group.clone()));
     }
-    if let Scaling::Queue { queue, .. } = &scaling.scaling {
-        env.push(literal("K3SFN_QUEUE_ADDRESS", queue.address.clone()));
-        if let Some(database) = queue.database {
-            env.push(literal("K3SFN_QUEUE_DATABASE", database.to_string()));
-        }
-        if queue.tls {
-            env.push(literal("K3SFN_QUEUE_TLS", "true"));
-        }
-        if let Some((name, key)) = &queue.password {
-            env.push(EnvVar {
-                name: "K3SFN_QUEUE_PASSWORD".to_string(),
-                value: EnvSource::SecretKey {
-                    name: name.clone(),
-                    key: key.clone(),
-                    optional: false,
-                },
-            });
-        }
+    env.push(literal("K3SFN_QUEUE_ADDRESS", queue.address.clone()));
+    if let Some(database) = queue.database {
+        env.push(literal("K3SFN_QUEUE_DATABASE", database.to_string()));
     }
-    let (controller, replicas, grace) = if job_mode {
+    if queue.tls {
+        env.push(literal("K3SFN_QUEUE_TLS", "true"));
+    }
+    if let Some((name, key)) = &queue.password {
+        env.push(EnvVar {
+            name: "K3SFN_QUEUE_PASSWORD".to_string(),
+            value: EnvSource::SecretKey {
+                name: name.clone(),
+                key: key.clone(),
+                optional: false,
+            },
+        });
+    }
+    let (controller, grace) = if job_mode {
         let job = JobSettings {
             active_deadline_seconds: timeout.map(i64::from),
+            restart_policy: Some(JobRestartPolicy::Never),
             ..JobSettings::default()
         };
         (
-            Controller::ScaledJob {
-                job: job_options(&job, "Never"),
+            ControllerSpec {
+                kind: ControllerKind::ScaledJob,
+                span: trigger.span,
+                job: Some(job),
+                strategy: None,
+                revision_history_limit: None,
             },
-            Replicas::NotApplicable,
             None,
         )
     } else {
         (
-            deployment(input, d),
-            scaling.replicas,
+            deployment(input),
             timeout
                 .filter(|t| *t > DEFAULT_GRACE_SECONDS)
                 .map(i64::from),
@@ -297,24 +236,22 @@ pub(super) fn queue_parts(
     };
     TriggerParts {
         controller,
-        replicas,
-        scaling: scaling.scaling,
+        scaling: ScalingSpec {
+            settings: Some(settings),
+            default_type: ScalingType::KedaQueue,
+            replicas: None,
+            queue_defaults,
+        },
         ports: Vec::new(),
-        services: Vec::new(),
-        routes: Vec::new(),
-        probe: None,
+        route: None,
+        probes: LoweredProbes::default(),
         env,
         termination_grace_period_seconds: grace,
     }
 }
 
 /// A CronJob running the function on the trigger's schedule; no ports, no scaling.
-pub(super) fn schedule_parts(
-    input: &FunctionInput<'_>,
-    trigger: &ScheduleTrigger,
-    timeout: Option<u32>,
-    d: &mut Diagnostics,
-) -> TriggerParts {
+pub(super) fn schedule_parts(trigger: &ScheduleTrigger, timeout: Option<u32>) -> TriggerParts {
     let job = JobSettings {
         schedule: Some(trigger.cron.clone()),
         timezone: Some(trigger.timezone.value.clone()),
@@ -327,62 +264,48 @@ pub(super) fn schedule_parts(
         suspend: trigger.suspend.as_ref().map(|s| s.value),
         ..JobSettings::default()
     };
-    let field = format!("{}.{}", input.entry.field(), input.function.name);
-    let controller = lower_controller(
-        &JobInput {
-            kind: WorkloadKind::Cronjob,
-            job: Some(&job),
-            strategy: lower_strategy(None, false),
-            revision_history_limit: None,
-            stateful_claims: Vec::new(),
-            name: &input.name,
-            field: &field,
-            span: trigger.span,
-        },
-        d,
-    );
     TriggerParts {
-        controller,
-        replicas: Replicas::NotApplicable,
-        scaling: Scaling::None,
+        controller: ControllerSpec {
+            kind: ControllerKind::CronJob,
+            span: trigger.span,
+            job: Some(job),
+            strategy: None,
+            revision_history_limit: None,
+        },
+        scaling: ScalingSpec {
+            settings: None,
+            default_type: ScalingType::None,
+            replicas: None,
+            queue_defaults: Vec::new(),
+        },
         ports: Vec::new(),
-        services: Vec::new(),
-        routes: Vec::new(),
-        probe: None,
+        route: None,
+        probes: LoweredProbes::default(),
         env: Vec::new(),
         termination_grace_period_seconds: None,
     }
 }
 
 /// A Deployment rolling out one pod at a time (maxSurge 1, maxUnavailable 0).
-fn deployment(input: &FunctionInput<'_>, d: &mut Diagnostics) -> Controller {
-    let field = format!("{}.{}", input.entry.field(), input.function.name);
-    lower_controller(
-        &JobInput {
-            kind: WorkloadKind::Deployment,
-            job: None,
-            strategy: lower_strategy(None, false),
-            revision_history_limit: None,
-            stateful_claims: Vec::new(),
-            name: &input.name,
-            field: &field,
-            span: input.function.span,
-        },
-        d,
-    )
+fn deployment(input: &FunctionInput<'_>) -> ControllerSpec {
+    ControllerSpec {
+        kind: ControllerKind::Deployment,
+        span: input.function.span,
+        job: None,
+        strategy: None,
+        revision_history_limit: None,
+    }
 }
 
 /// Where queues live when `scaling.queue` does not say: the entry's `queue`, then
 /// `defaults.queue`.
-fn queue_defaults<'a>(
-    entry: &'a Entry<ServerlessEntry>,
-    cx: &'a LowerContext<'_>,
-) -> Vec<&'a QueueConnection> {
+fn queue_defaults(entry: &Entry<ServerlessEntry>, cx: &LowerContext<'_>) -> Vec<QueueConnection> {
     entry
         .spec
         .queue
         .iter()
         .chain(cx.resolved.defaults.queue.iter())
+        .cloned()
         .collect()
 }
 
