@@ -56,15 +56,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
+use self::project::{check_unused_ingress_settings, project_build, workload_name};
 use self::settings::{
     check_ignored_settings, check_reserved_env, decorator_secrets, merged_environment,
     merged_resources, merged_scaling, merged_security,
 };
 use self::triggers::{http_parts, queue_parts, schedule_parts};
 pub use super::build::GENERATED_DOCKERFILE;
-use super::build::{BuildInput, chosen_dockerfile, lower_image_build};
 use super::context::LowerContext;
-use super::dockerfile::{DockerfileInput, render_dockerfile};
 use super::network::visibility;
 use super::spec::{
     ContainerSpec, DefaultVisibility, EnvSpec, ImageSpec, NetworkSpec, OwnParts, Placement,
@@ -73,10 +72,9 @@ use super::spec::{
 use super::workload::lower_workload;
 use crate::config::{PodSecurityProfile, ServerlessEntry, ServiceType, Visibility};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span, display_path};
-use crate::names::{CRONJOB_NAME_MAX, check_dns_label, to_dns_label};
 use crate::resolve::Entry;
 use crate::sources::python::{DiscoveredFunction, Trigger, discover};
-use crate::workload::{EnvSource, EnvVar, ImageBuild, LoweredEntry, PortForward, Workload};
+use crate::workload::{EnvSource, EnvVar, LoweredEntry, PortForward, Workload};
 
 /// The port HTTP functions listen on (`PORT`).
 pub const HTTP_PORT: u16 = 8080;
@@ -184,168 +182,6 @@ pub fn lower_function_project(
     }
     out.builds.push(build);
     out
-}
-
-/// The project's image: its own Dockerfile when `build.dockerfile` names one, otherwise the
-/// generated one (added to `files`).
-fn project_build(
-    entry: &Entry<ServerlessEntry>,
-    dir: &Path,
-    functions: &[DiscoveredFunction],
-    cx: &LowerContext<'_>,
-    files: &mut Vec<(String, String)>,
-    d: &mut Diagnostics,
-) -> ImageBuild {
-    let spec = &entry.spec;
-    let field = entry.field();
-    let build = spec.build.clone().unwrap_or_default();
-    let image_build = lower_image_build(
-        &BuildInput {
-            build: &build,
-            dir,
-            default_name: &entry.name.value,
-            generated_dockerfile: true,
-            check_dockerfile: true,
-            dockerfile_help: Some("omit `build.dockerfile` to have k3s generate one"),
-            live_update: spec.live_update.unwrap_or(false),
-            sync: &spec.sync,
-            field: &field,
-            span: entry.name.span,
-        },
-        cx,
-        d,
-    );
-    match chosen_dockerfile(&build, cx) {
-        Some(own) => {
-            if let Some(template) = &build.dockerfile_template {
-                d.push(
-                    Diagnostic::error(
-                        Code::ConflictingKeys,
-                        "give either `build.dockerfile` (your own) or `build.dockerfile_template` \
-                         (generated from a template), not both",
-                    )
-                    .at(template.span)
-                    .field(format!("{field}.build.dockerfile_template"))
-                    .label(own.span, "own Dockerfile named here"),
-                );
-            }
-        }
-        None => {
-            let rendered = render_dockerfile(
-                &DockerfileInput {
-                    entry: &entry.name.value,
-                    project_dir: dir,
-                    context: &image_build.context,
-                    build: &build,
-                    functions: functions.iter().map(|f| f.name.as_str()).collect(),
-                    field: &field,
-                    span: entry.name.span,
-                },
-                d,
-            );
-            if let Some(text) = rendered {
-                files.push((GENERATED_DOCKERFILE.to_string(), text));
-            }
-        }
-    }
-    image_build
-}
-
-/// `ingress.path`, `rewrite_target` and `port` mean nothing for functions: say so.
-fn check_unused_ingress_settings(entry: &Entry<ServerlessEntry>, d: &mut Diagnostics) {
-    let Some(ingress) = &entry.spec.ingress else {
-        return;
-    };
-    let unused = [
-        ("path", ingress.path.as_ref().map(|p| p.span)),
-        (
-            "rewrite_target",
-            ingress.rewrite_target.as_ref().map(|r| r.span),
-        ),
-        ("port", ingress.port.as_ref().map(|p| p.span)),
-    ];
-    for (key, span) in unused {
-        if let Some(span) = span {
-            d.push(
-                Diagnostic::warning(
-                    Code::UnusedSetting,
-                    format!(
-                        "`ingress.{key}` is not used for functions: each HTTP function is routed \
-                         by its own @http_trigger path to its own Service"
-                    ),
-                )
-                .at(span)
-                .field(format!("{}.ingress.{key}", entry.field())),
-            );
-        }
-    }
-}
-
-/// `<entry>-<function>` (or `<entry>-<@serverless name>`) as a DNS label, with its span; `None`
-/// after reporting a name that is too long or taken by another function of the project.
-fn workload_name<'a>(
-    entry: &Entry<ServerlessEntry>,
-    function: &'a DiscoveredFunction,
-    taken: &mut BTreeMap<String, (&'a DiscoveredFunction, Span)>,
-    d: &mut Diagnostics,
-) -> Option<(String, Span)> {
-    let (base, span) = match &function.settings.name {
-        Some(name) => (name.value.as_str(), name.span),
-        None => (function.name.as_str(), function.span),
-    };
-    let name = to_dns_label(&format!("{}-{base}", entry.name.value));
-    let field = format!("{}.{}", entry.field(), function.name);
-    let (kind, max) = match function.trigger {
-        Trigger::Schedule(_) => ("CronJob", CRONJOB_NAME_MAX),
-        _ => ("object", 63),
-    };
-    if let Err(problem) = check_dns_label(&name, max) {
-        let mut diagnostic = Diagnostic::error(
-            Code::NameTooLong,
-            format!(
-                "function `{}` ({}) becomes the {kind} name `{name}`, which {problem}",
-                function.name,
-                file_line(function.span),
-            ),
-        )
-        .at(span)
-        .field(field)
-        .label(entry.name.span, "the entry's name comes first")
-        .help("shorten the function's name, or give a shorter one with @serverless(name=\"…\")");
-        if max == CRONJOB_NAME_MAX {
-            diagnostic = diagnostic
-                .help("Kubernetes adds an 11-character suffix to the Jobs a CronJob creates");
-        }
-        d.push(diagnostic);
-        return None;
-    }
-    if let Some((first, first_span)) = taken.get(&name) {
-        d.push(
-            Diagnostic::error(
-                Code::DuplicateName,
-                format!(
-                    "functions `{}` ({}) and `{}` ({}) both become the Kubernetes name `{name}`",
-                    first.name,
-                    file_line(first.span),
-                    function.name,
-                    file_line(function.span),
-                ),
-            )
-            .at(span)
-            .field(field)
-            .label(*first_span, format!("`{}` gets the name here", first.name))
-            .help("rename one of them, or give one a name with @serverless(name=\"…\")"),
-        );
-        return None;
-    }
-    taken.insert(name.clone(), (function, span));
-    Some((name, span))
-}
-
-/// `functions/api.py:12`.
-fn file_line(span: Span) -> String {
-    let (line, _) = span.line_col();
-    format!("{}:{line}", span.source().path.display())
 }
 
 struct FunctionInput<'a> {
@@ -512,6 +348,7 @@ fn literal(name: &str, value: impl Into<String>) -> EnvVar {
     }
 }
 
+mod project;
 mod settings;
 mod triggers;
 

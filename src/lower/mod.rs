@@ -9,6 +9,7 @@ mod compose;
 mod context;
 mod dockerfile;
 mod env;
+mod env_objects;
 mod function;
 mod gateway;
 mod gitops;
@@ -31,7 +32,7 @@ pub use compose::{
     lower_compose_project, well_known_port,
 };
 pub use context::LowerContext;
-pub use env::looks_secret;
+pub use env_objects::looks_secret;
 pub use function::function_visibility;
 pub use gateway::GatewayRoute;
 pub use gitops::{

@@ -11,7 +11,7 @@ use crate::sources::compose::{ComposeProject, FileRef};
 use crate::workload::{ConfigMap, Secret};
 use crate::yaml::Spanned;
 
-use super::volumes::Names;
+use super::volume_plan::Names;
 
 /// Which of the two a reference is to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -91,10 +91,13 @@ mod docker_only;
 mod files;
 mod healthcheck;
 mod init;
+mod pod;
 mod ports;
+mod project_facts;
 mod references;
 mod service;
 mod settings;
+mod volume_plan;
 mod volumes;
 
 #[cfg(test)]
@@ -109,16 +112,18 @@ pub use volumes::DEFAULT_CLAIM_SIZE;
 use self::dependencies::Endpoint;
 use self::files::{FileKind, Lookup, read_dotenv};
 use self::ports::{ServicePorts, service_ports};
-use self::references::{Edges, Reference, Via, literal, references};
+use self::project_facts::{check_service_names, file_owners, networks, service_edges};
+use self::references::{Reference, Via, references};
 use self::settings::{apps_yaml_settings, compose_settings, layer, unknown_services};
-use self::volumes::{
-    Mount, MountKind, Names, PlanInput, PlannedVolumes, SharedClaim, classify_mounts, plan_volumes,
+use self::volume_plan::{
+    Names, PlanInput, PlannedVolumes, SharedClaim, plan_volumes, shared_claims,
 };
+use self::volumes::{Mount, classify_mounts};
 use super::context::LowerContext;
 use crate::config::{
     ComposeEntry, ComposeService, PodSecurityProfile, VolumeType as ConfigVolumeType, WorkloadKind,
 };
-use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span, did_you_mean};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, did_you_mean};
 use crate::names::to_dns_label;
 use crate::resolve::Entry;
 use crate::sources::compose::{
@@ -379,42 +384,6 @@ pub fn lower_compose_project(
     out
 }
 
-/// Each service's edges: its `depends_on`, and its environment (apps.yaml literals over the
-/// compose values).
-fn service_edges<'a>(
-    project: &ComposeProject,
-    settings: &'a BTreeMap<String, (ComposeService, PodSecurityProfile)>,
-) -> Vec<Edges<'a>> {
-    settings
-        .iter()
-        .map(|(name, (merged, _))| {
-            let service = &project.services[name].value;
-            let mut environment: BTreeMap<String, (String, Span)> = service
-                .environment
-                .iter()
-                .map(|(k, v)| (k.clone(), (v.value.clone(), v.span)))
-                .collect();
-            for (key, value) in &merged.environment {
-                if let Some(text) = literal(&value.value) {
-                    environment.insert(key.clone(), (text.to_string(), value.span));
-                }
-            }
-            Edges {
-                name,
-                depends_on: service
-                    .depends_on
-                    .iter()
-                    .map(|(target, dep)| (target.clone(), dep.value.condition, dep.span))
-                    .collect(),
-                environment: environment
-                    .into_iter()
-                    .map(|(k, (v, span))| (k, v, span))
-                    .collect(),
-            }
-        })
-        .collect()
-}
-
 /// What pass one needs to know about the whole project.
 struct ProjectFacts<'a> {
     entry: &'a Entry<ComposeEntry>,
@@ -508,156 +477,4 @@ fn prepare_service(
         ports,
         service_name: to_dns_label(name),
     }
-}
-
-/// (secret or config, name) → the first enabled service (by name) using it, which carries
-/// its object.
-fn file_owners(
-    project: &ComposeProject,
-    enabled: &BTreeSet<String>,
-) -> BTreeMap<(FileKind, String), String> {
-    let mut owners = BTreeMap::new();
-    for name in enabled {
-        let svc = &project.services[name].value;
-        for (kind, refs) in [
-            (FileKind::Secret, &svc.secrets),
-            (FileKind::Config, &svc.configs),
-        ] {
-            for r in refs {
-                owners
-                    .entry((kind, r.value.source.clone()))
-                    .or_insert_with(|| name.clone());
-            }
-        }
-    }
-    owners
-}
-
-/// Each enabled service's compose networks (`default` when it lists none).
-fn networks(
-    project: &ComposeProject,
-    enabled: &BTreeSet<String>,
-) -> BTreeMap<String, BTreeSet<String>> {
-    enabled
-        .iter()
-        .map(|name| {
-            let svc = &project.services[name].value;
-            let mut networks: BTreeSet<String> = svc.networks.keys().cloned().collect();
-            if networks.is_empty() {
-                networks.insert("default".to_string());
-            }
-            (name.clone(), networks)
-        })
-        .collect()
-}
-
-/// Services whose names become the same DNS label (`my_db`, `my-db`) would share a Service;
-/// a name that changes is said, since other services must then use the new one.
-fn check_service_names(
-    entry: &Entry<ComposeEntry>,
-    project: &ComposeProject,
-    enabled: &BTreeSet<String>,
-    d: &mut Diagnostics,
-) {
-    let mut seen: BTreeMap<String, &str> = BTreeMap::new();
-    for name in enabled {
-        let label = to_dns_label(name);
-        let span = project.services[name].span;
-        let field = format!("{}.services.{name}", entry.field());
-        if let Some(other) = seen.insert(label.clone(), name) {
-            d.push(
-                Diagnostic::error(
-                    Code::DuplicateName,
-                    format!("services `{other}` and `{name}` would both be reached as `{label}`"),
-                )
-                .at(span)
-                .field(field),
-            );
-        } else if label != *name {
-            d.push(
-                Diagnostic::warning(
-                    Code::RenamedService,
-                    format!("`{name}` is not a valid Kubernetes name; other services reach it as `{label}`"),
-                )
-                .at(span)
-                .field(field),
-            );
-        }
-    }
-}
-
-/// Claims mounted by more than one service: one PVC for all, which must allow several nodes.
-fn shared_claims(
-    entry: &Entry<ComposeEntry>,
-    mounts: &BTreeMap<String, Vec<Mount>>,
-    settings: &BTreeMap<String, (ComposeService, PodSecurityProfile)>,
-    d: &mut Diagnostics,
-) -> BTreeMap<String, SharedClaim> {
-    let mut users: BTreeMap<String, Vec<(String, &Mount)>> = BTreeMap::new();
-    for (service, list) in mounts {
-        for mount in list {
-            if let MountKind::Claim { key, .. } = &mount.kind {
-                let replaced = settings[service]
-                    .0
-                    .volumes
-                    .iter()
-                    .any(|v| mount.matches(v) && v.kind.value != ConfigVolumeType::Pvc);
-                if !replaced {
-                    users
-                        .entry(key.clone())
-                        .or_default()
-                        .push((service.clone(), mount));
-                }
-            }
-        }
-    }
-    let mut shared = BTreeMap::new();
-    for (key, mut list) in users {
-        list.dedup_by(|a, b| a.0 == b.0);
-        if list.len() < 2 {
-            continue;
-        }
-        let volume = list[0].1.volume_name().unwrap_or("data").to_string();
-        let pvc_settings = list.iter().find_map(|(service, mount)| {
-            settings[service]
-                .0
-                .volumes
-                .iter()
-                .find(|v| mount.matches(v) && v.kind.value == ConfigVolumeType::Pvc)
-                .cloned()
-        });
-        let many = pvc_settings.as_ref().is_some_and(|s| {
-            s.access_modes
-                .iter()
-                .any(|m| m.value == "ReadWriteMany" || m.value == "ReadOnlyMany")
-        });
-        let names: Vec<String> = list.iter().map(|(s, _)| s.clone()).collect();
-        if !many {
-            for (service, mount) in &list[1..] {
-                d.push(
-                    Diagnostic::error(
-                        Code::SharedVolume,
-                        format!(
-                            "volume `{volume}` is mounted by {}: a ReadWriteOnce claim attaches to one node at a time",
-                            names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(" and ")
-                        ),
-                    )
-                    .at(mount.span)
-                    .field(format!("{}.services.{service}.volumes", entry.field()))
-                    .help(format!(
-                        "give it `access_modes: [ReadWriteMany]` (a storage class that supports it) in `services.{service}.volumes` in apps.yaml, or use one volume per service"
-                    )),
-                );
-            }
-        }
-        shared.insert(
-            key,
-            SharedClaim {
-                claim: format!("{}-{}", entry.name.value, to_dns_label(&volume)),
-                users: names,
-                settings: pvc_settings,
-            },
-        );
-    }
-    shared
 }

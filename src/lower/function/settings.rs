@@ -6,7 +6,8 @@ use crate::config::{
     Quantity, Resources as ResourceSettings, Scaling as ScalingSettings, Security, ServerlessEntry,
 };
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
-use crate::lower::env::{looks_secret, lower_env_refs, lower_environment};
+use crate::lower::env::{lower_env_refs, lower_environment};
+use crate::lower::env_objects::looks_secret;
 use crate::names::check_dns_subdomain;
 use crate::sources::python::{DiscoveredFunction, FunctionSettings, Trigger};
 use crate::workload::{EnvFrom, EnvVar, RefKind};
