@@ -2,16 +2,15 @@
 //! `generate`, `list` and the per-section commands, so they can never disagree.
 
 use crate::check::{Origin, check_manifests};
-use crate::config::{ComposeEntry, Project, Section};
+use crate::config::{Project, Section};
 use crate::diagnostic::Diagnostics;
 use crate::images::ImageTags;
 use crate::lower::{
     ApplicationPlan, GatewayRoute, LowerContext, Lowered, LoweredEnvironment, ProjectPlan,
-    TreeLocation, lower_compose_entry, lower_environment,
+    TreeLocation, lower_environment,
 };
 use crate::render::{Manifest, RenderContext, render_routes, render_workload, sort_manifests};
-use crate::resolve::{Entry, Inputs, Resolved, resolve};
-use crate::sources::compose::ComposeProject;
+use crate::resolve::{Inputs, Resolved, resolve};
 use crate::workload::LoweredEntry;
 
 /// Everything one environment produces.
@@ -60,13 +59,23 @@ pub fn plan_environment(
     env: &str,
     options: &PlanOptions<'_>,
 ) -> Result<EnvironmentPlan, Diagnostics> {
+    let resolved = resolve(project, env, options.inputs)?;
+    plan_resolved(resolved, options)
+}
+
+/// Lowers, renders and checks a resolved environment: the one path every command takes, so
+/// they can never disagree (`k3s compose convert` resolves an environment of its own).
+pub fn plan_resolved(
+    resolved: Resolved,
+    options: &PlanOptions<'_>,
+) -> Result<EnvironmentPlan, Diagnostics> {
     let PlanOptions {
-        inputs,
         images,
         location,
         documents,
+        ..
     } = *options;
-    let resolved = resolve(project, env, inputs)?;
+    let env = resolved.env.clone();
     let lowered = {
         let cx = LowerContext {
             resolved: &resolved,
@@ -102,30 +111,6 @@ pub fn plan_environment(
         project,
         warnings,
     })
-}
-
-/// One compose entry of a resolved environment, lowered and rendered on its own; `project`
-/// when the caller has already loaded it. Returns the entry's output and its warnings.
-pub fn plan_compose_entry(
-    resolved: &Resolved,
-    entry: &Entry<ComposeEntry>,
-    project: Option<&ComposeProject>,
-    images: &ImageTags,
-) -> Result<(EntryOutput, Diagnostics), Diagnostics> {
-    let cx = LowerContext { resolved, images };
-    let (lowered, warnings) = lower_compose_entry(entry, project, &cx)?;
-    let ctx = RenderContext {
-        env: resolved.env.clone(),
-        ingress: resolved.ingress,
-    };
-    let mut problems = Diagnostics::new();
-    let output = render_entry(lowered, &ctx, true, &mut problems);
-    if problems.has_errors() {
-        return Err(problems);
-    }
-    let mut warnings = warnings;
-    warnings.extend(problems);
-    Ok((output, warnings))
 }
 
 /// Renders one entry's workloads, checks the objects (problems go to `problems`), and keeps

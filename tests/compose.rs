@@ -60,7 +60,6 @@ const EXPECTED_FAILURES: &[(&str, &str)] = &[
 
 fn quiet() -> LoadOptions {
     LoadOptions {
-        process_env: Some(BTreeMap::new()),
         ..LoadOptions::default()
     }
 }
@@ -381,7 +380,7 @@ fn environment_list_and_map_and_bare_keys() {
         "services:\n  a:\n    image: x\n    environment:\n      - A=1\n      - B=x=y\n      - FROM_SHELL\n      - MISSING\n  b:\n    image: x\n    environment:\n      A: 1\n      T: true\n      E: ''\n",
     )]);
     let options = LoadOptions {
-        process_env: Some(BTreeMap::from([("FROM_SHELL".into(), "shell".into())])),
+        variables: BTreeMap::from([("FROM_SHELL".into(), "shell".into())]),
         ..LoadOptions::default()
     };
     let project = p.load_with(&["compose.yaml"], options).unwrap();
@@ -456,7 +455,7 @@ fn command_strings_are_split_like_a_shell() {
 }
 
 #[test]
-fn dotenv_process_env_and_caller_variables_in_order() {
+fn caller_variables_win_over_dotenv() {
     let p = Project::new(&[
         (
             "compose.yaml",
@@ -465,18 +464,14 @@ fn dotenv_process_env_and_caller_variables_in_order() {
         (".env", "A=dotenv\nB=dotenv\nC=dotenv\n"),
     ]);
     let options = LoadOptions {
-        process_env: Some(BTreeMap::from([
-            ("B".into(), "process".into()),
-            ("C".into(), "process".into()),
-        ])),
-        variables: BTreeMap::from([("C".into(), "caller".into())]),
+        variables: BTreeMap::from([("B".into(), "caller".into()), ("C".into(), "caller".into())]),
         ..LoadOptions::default()
     };
     let project = p.load_with(&["compose.yaml"], options).unwrap();
     let web = &project.services["web"];
     assert_eq!(
         web.image.as_ref().unwrap().value,
-        "dotenv-process-caller-default-$literal"
+        "dotenv-caller-caller-default-$literal"
     );
     assert!(web.labels.contains_key("${A}"));
 }
@@ -871,10 +866,7 @@ fn compose_project_name_variable_is_the_project_name() {
         "name: Shop\nservices:\n  a:\n    image: \"${COMPOSE_PROJECT_NAME}-a\"\n    extends: {service: b, reason: none}\n  b:\n    image: x\n",
     )]);
     let options = LoadOptions {
-        process_env: Some(BTreeMap::from([(
-            "COMPOSE_PROJECT_NAME".into(),
-            "from-shell".into(),
-        )])),
+        variables: BTreeMap::from([("COMPOSE_PROJECT_NAME".into(), "from-shell".into())]),
         ..LoadOptions::default()
     };
     let project = p.load_with(&["compose.yaml"], options).unwrap();

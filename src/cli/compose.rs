@@ -1,19 +1,20 @@
 //! `k3s compose`: one compose entry's manifests (`generate`), compose files without apps.yaml
 //! (`convert`), a starting apps.yaml entry (`init`), and the parsed model (`parse`).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use clap::{Subcommand, ValueEnum};
 
 use super::generate::ImageArgs;
 use super::{CommandResult, Context, EXIT_OK, Failure, print_diagnostics, section};
-use crate::config::{ComposeEntry, Section};
+use crate::config::{ComposeEntry, OneOrMany, Section};
 use crate::emit::GENERATED_MARKER;
-use crate::lower::{ServiceHints, init_hints};
+use crate::lower::{ServiceHints, TreeLocation, init_hints};
 use crate::names::to_dns_label;
-use crate::pipeline::{EntryOutput, plan_compose_entry};
-use crate::resolve::{Entry, Resolved};
-use crate::sources::compose::{ComposeProject, LoadOptions, default_compose_files, load_project};
+use crate::pipeline::{EntryOutput, PlanOptions, plan_resolved};
+use crate::resolve::{Entry, Resolved, Variables};
+use crate::sources::compose::{LoadOptions, default_compose_files, load_project};
 use crate::yaml::Spanned;
 
 #[derive(Debug, clap::Args)]
@@ -105,9 +106,9 @@ pub enum ModelFormat {
 pub fn run(context: &Context, args: &Args) -> CommandResult {
     match &args.command {
         ComposeCommand::Generate(args) => generate(context, args),
-        ComposeCommand::Convert(args) => convert(args),
-        ComposeCommand::Init(args) => init(args),
-        ComposeCommand::Parse(args) => parse(args),
+        ComposeCommand::Convert(args) => convert(context, args),
+        ComposeCommand::Init(args) => init(context, args),
+        ComposeCommand::Parse(args) => parse(context, args),
     }
 }
 
@@ -127,19 +128,23 @@ fn generate(context: &Context, args: &GenerateArgs) -> CommandResult {
     Ok(EXIT_OK)
 }
 
-fn convert(args: &ConvertArgs) -> CommandResult {
+fn convert(context: &Context, args: &ConvertArgs) -> CommandResult {
     for file in &args.files {
         if !file.is_file() {
             return Err(Failure::Usage(format!("{} does not exist", file.display())));
         }
     }
+    let cwd = std::env::current_dir()?;
+    let files: Vec<PathBuf> = args.files.iter().map(|f| cwd.join(f)).collect();
+    let variables = Variables::from_inputs(&context.inputs);
+    // Loaded once here for the project's name; the plan below loads it again and reports.
     let options = LoadOptions {
         project_name: args.name.clone(),
         profiles: args.profiles.clone(),
-        env_file: args.env_file.clone(),
-        ..LoadOptions::default()
+        env_file: args.env_file.as_ref().map(|f| cwd.join(f)),
+        variables: variables.for_compose(&BTreeMap::new()),
     };
-    let project = load_project(&args.files, &options).map_err(Failure::Invalid)?;
+    let project = load_project(&files, &options).map_err(Failure::Invalid)?;
     let name = to_dns_label(args.name.as_deref().unwrap_or(&project.name));
     if name.is_empty() {
         return Err(Failure::Usage(
@@ -152,24 +157,35 @@ fn convert(args: &ConvertArgs) -> CommandResult {
             args.namespace
         )));
     }
-    let cwd = std::env::current_dir()?;
     let mut resolved = Resolved::standalone("default", cwd);
     resolved.registry = args.registry.clone();
     resolved.namespace = args.namespace.clone();
-    let entry = standalone_entry(&name, &args.namespace, &project, &args.profiles);
+    resolved.variables = variables;
+    resolved
+        .compose
+        .push(standalone_entry(&name, &args.namespace, &files, &options));
     let images = args.images.tags()?;
-    let (output, warnings) = plan_compose_entry(&resolved, &entry, Some(&project), &images)
-        .map_err(|mut d| {
-            d.extend(project.warnings.clone());
-            Failure::Invalid(d)
-        })?;
-    let mut diagnostics = project.warnings.clone();
-    diagnostics.extend(warnings);
+    let location = TreeLocation {
+        manifests_only: true,
+        ..TreeLocation::default()
+    };
+    let plan = plan_resolved(
+        resolved,
+        &PlanOptions {
+            inputs: &context.inputs,
+            images: &images,
+            location: &location,
+            documents: true,
+        },
+    )
+    .map_err(Failure::Invalid)?;
+    let mut diagnostics = plan.warnings.clone();
     diagnostics.extend(images.unused());
     if diagnostics.has_errors() {
         return Err(Failure::Invalid(diagnostics));
     }
     print_diagnostics(&diagnostics);
+    let output = &plan.entries[0];
     for build in &output.lowered.builds {
         eprintln!(
             "note: `{}` is built from {}; the manifests use `{}`",
@@ -178,33 +194,43 @@ fn convert(args: &ConvertArgs) -> CommandResult {
             build.reference
         );
     }
-    let files: Vec<String> = args.files.iter().map(|f| f.display().to_string()).collect();
+    let given: Vec<String> = args.files.iter().map(|f| f.display().to_string()).collect();
     let text = document(
         &format!(
             "# {GENERATED_MARKER} compose convert from {}. Do not edit by hand:\n\
              # change the compose file and convert again.\n",
-            files.join(", ")
+            given.join(", ")
         ),
         &output.documents,
     );
-    emit(&output, text, args.output.as_deref())
+    emit(output, text, args.output.as_deref())
 }
 
-/// The entry `k3s compose convert` lowers: named `name`, with nothing but the compose file.
+/// The entry `k3s compose convert` lowers: named `name`, with nothing but the compose files.
 fn standalone_entry(
     name: &str,
     namespace: &str,
-    project: &ComposeProject,
-    profiles: &[String],
+    files: &[PathBuf],
+    options: &LoadOptions,
 ) -> Entry<ComposeEntry> {
+    let dir = files[0].parent().unwrap_or(Path::new("."));
     let spec = ComposeEntry {
         name: Spanned::builtin(name.to_string()),
-        path: Spanned::builtin(project.project_dir.to_string_lossy().into_owned()),
-        compose_file: None,
+        path: Spanned::builtin(dir.to_string_lossy().into_owned()),
+        compose_file: Some(Spanned::builtin(OneOrMany(
+            files
+                .iter()
+                .map(|f| f.to_string_lossy().into_owned())
+                .collect(),
+        ))),
         namespace: None,
         enabled: None,
-        profiles: profiles.to_vec(),
-        variables: Default::default(),
+        profiles: options.profiles.clone(),
+        variables: BTreeMap::new(),
+        env_file: options
+            .env_file
+            .as_ref()
+            .map(|f| Spanned::builtin(f.to_string_lossy().into_owned())),
         defaults: None,
         services: Default::default(),
         network: None,
@@ -261,13 +287,14 @@ fn project_files(path: &Path) -> Result<Vec<PathBuf>, Failure> {
     }
 }
 
-fn init(args: &InitArgs) -> CommandResult {
+fn init(context: &Context, args: &InitArgs) -> CommandResult {
     if let Err(problem) = crate::names::check_dns_label(&args.name, 63) {
         return Err(Failure::Usage(format!("--name `{}` {problem}", args.name)));
     }
     let files = project_files(&args.path)?;
     let options = LoadOptions {
         project_name: Some(args.name.clone()),
+        variables: context.inputs.given(),
         ..LoadOptions::default()
     };
     let project = load_project(&files, &options).map_err(Failure::Invalid)?;
@@ -399,7 +426,7 @@ fn scalar(text: &str) -> String {
     crate::render::yaml_document(&text).trim_end().to_string()
 }
 
-fn parse(args: &ParseArgs) -> CommandResult {
+fn parse(context: &Context, args: &ParseArgs) -> CommandResult {
     let files = if args.paths.len() == 1 {
         project_files(&args.paths[0])?
     } else {
@@ -412,6 +439,7 @@ fn parse(args: &ParseArgs) -> CommandResult {
     }
     let options = LoadOptions {
         profiles: args.profiles.clone(),
+        variables: context.inputs.given(),
         ..LoadOptions::default()
     };
     let project = load_project(&files, &options).map_err(Failure::Invalid)?;

@@ -74,6 +74,7 @@ pub fn run(context: &Context, args: &Args) -> CommandResult {
     let location = TreeLocation {
         repo_url_override: args.repo_url.clone(),
         tree_path: relative_tree_path(&project.dir, &output),
+        manifests_only: false,
     };
     let images = args.images.tags()?;
     // Each environment is planned and turned into text at once, so the typed objects of only

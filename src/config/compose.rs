@@ -37,6 +37,9 @@ pub struct ComposeEntry {
     /// Extra variables for `${VAR}` in the compose files.
     #[serde(default)]
     pub variables: BTreeMap<String, String>,
+    /// An env file read instead of the project's `.env` (like `docker compose --env-file`),
+    /// relative to apps.yaml.
+    pub env_file: Option<Spanned<String>>,
     /// Settings for every service; `services.<name>` wins over these.
     pub defaults: Option<ComposeService>,
     #[serde(default)]

@@ -91,6 +91,8 @@ pub struct TreeLocation {
     /// The output directory relative to apps.yaml's directory, used when `argocd.path` is not
     /// set (the default output gives `argocd-state`).
     pub tree_path: Option<String>,
+    /// Manifests only, no Argo CD objects and nothing said about them (`k3s compose convert`).
+    pub manifests_only: bool,
 }
 
 pub fn plan_argocd(

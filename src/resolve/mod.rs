@@ -46,6 +46,8 @@ pub struct Resolved {
     pub disabled: Vec<(Section, Spanned<String>)>,
     pub gateway: Option<Gateway>,
     pub argocd: ArgoCd,
+    /// The environment's variables, for inputs read after resolving (compose files).
+    pub variables: Variables,
 }
 
 impl Resolved {
@@ -68,6 +70,7 @@ impl Resolved {
             disabled: Vec::new(),
             gateway: None,
             argocd: ArgoCd::default(),
+            variables: Variables::default(),
         }
     }
 }
@@ -136,6 +139,7 @@ pub fn resolve(project: &Project, env: &str, inputs: &Inputs) -> Result<Resolved
         namespace,
         repositories: resolve_repositories(project, &variables, &mut d),
         defaults,
+        variables: variables.clone(),
         ..Resolved::standalone(env, project.dir.clone())
     };
     // Entries are large structs: reserving once avoids copying them as the lists grow.

@@ -29,10 +29,24 @@ impl Inputs {
     }
 }
 
+impl Inputs {
+    /// `--set` over the process environment: what the caller gives from outside.
+    pub fn given(&self) -> BTreeMap<String, String> {
+        let mut values = self.process_env.clone();
+        values.extend(self.set.clone());
+        values
+    }
+}
+
 /// All values visible to one environment, merged by precedence.
 #[derive(Debug, Clone, Default)]
 pub struct Variables {
     values: BTreeMap<String, String>,
+    /// `environments.<env>.variables` over its env files: what apps.yaml gives, below the
+    /// command line and the process environment.
+    declared: BTreeMap<String, String>,
+    /// `--set` over the process environment.
+    given: BTreeMap<String, String>,
 }
 
 impl Variables {
@@ -70,9 +84,34 @@ impl Variables {
             }
         }
         values.extend(settings.variables.clone());
-        values.extend(inputs.process_env.clone());
-        values.extend(inputs.set.clone());
-        Variables { values }
+        let declared = values.clone();
+        let given = inputs.given();
+        values.extend(given.clone());
+        Variables {
+            values,
+            declared,
+            given,
+        }
+    }
+
+    /// Only what comes from outside: for commands without apps.yaml (`k3s compose convert`).
+    pub fn from_inputs(inputs: &Inputs) -> Variables {
+        let given = inputs.given();
+        Variables {
+            values: given.clone(),
+            declared: BTreeMap::new(),
+            given,
+        }
+    }
+
+    /// The variables a compose project of this environment is interpolated with: these, with
+    /// the compose entry's own `variables` between what apps.yaml declares for the environment
+    /// and what comes from outside (`--set`, the process environment), which wins.
+    pub fn for_compose(&self, entry: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+        let mut values = self.declared.clone();
+        values.extend(entry.clone());
+        values.extend(self.given.clone());
+        values
     }
 
     pub fn get(&self, name: &str) -> Option<String> {

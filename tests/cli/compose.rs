@@ -188,3 +188,63 @@ fn compose_workloads_are_named_by_their_apps_yaml_field() {
     .code(1)
     .stderr_contains("Service `db` in namespace `apps` comes from both `compose.a.services.db` and `compose.b.services.db`");
 }
+
+#[test]
+fn set_reaches_compose_interpolation() {
+    // `--set` is the highest variable source for compose files too (DESIGN rule 2), above the
+    // process environment and the environment's variables.
+    let project = Project::with_apps_yaml(
+        "version: \"2\"\nenvironments:\n  local:\n    variables: {TAG: from-variables}\ncompose:\n  - name: shop\n    path: shop\n",
+    )
+    .file(
+        "shop/compose.yaml",
+        "services:\n  web:\n    image: \"nginx:${TAG}\"\n",
+    );
+    project
+        .run_with_env(
+            &[
+                "--set",
+                "TAG=from-set",
+                "generate",
+                "--env",
+                "local",
+                "--stdout",
+            ],
+            &[("TAG", "from-process")],
+        )
+        .code(0)
+        .stdout_contains("image: nginx:from-set");
+    project
+        .run_with_env(
+            &["generate", "--env", "local", "--stdout"],
+            &[("TAG", "from-process")],
+        )
+        .code(0)
+        .stdout_contains("image: nginx:from-process");
+    project
+        .run(&["generate", "--env", "local", "--stdout"])
+        .code(0)
+        .stdout_contains("image: nginx:from-variables");
+    Project::new()
+        .file(
+            "c/compose.yaml",
+            "services:\n  web:\n    image: \"nginx:${TAG}\"\n",
+        )
+        .run(&["--set", "TAG=1.27", "compose", "convert", "c/compose.yaml"])
+        .code(0)
+        .stdout_contains("image: nginx:1.27");
+}
+
+#[test]
+fn convert_reports_what_generate_reports() {
+    // One plan path: the same compose project fails the same way in both commands.
+    let long = "s".repeat(60);
+    let compose = format!("services:\n  {long}:\n    image: nginx\n");
+    let project =
+        Project::with_apps_yaml(&format!("{ENVS}compose:\n  - name: shop\n    path: shop\n"))
+            .file("shop/compose.yaml", &compose);
+    let generate = project.run(&["validate", "--env", "local"]);
+    generate.code(1).stderr_contains("is 65 characters long");
+    let convert = project.run(&["compose", "convert", "shop/compose.yaml"]);
+    convert.code(1).stderr_contains("is 65 characters long");
+}

@@ -213,3 +213,44 @@ def test_public_names():
     assert k3sfn.Request is Request and k3sfn.Context is Context
     assert set(k3sfn.__all__) >= {"Request", "Response", "Context", "serverless", "http_trigger", "queue_trigger", "schedule_trigger"}
     assert decorators.TRIGGERS == ("http_trigger", "queue_trigger", "schedule_trigger")
+
+
+def decorator_tables() -> str:
+    """The README's decorator tables, rendered from decorators.json."""
+    out = []
+    for name, arguments in SPEC.items():
+        out.append(f"#### `@{name}`\n")
+        out.append("| argument | default | meaning |")
+        out.append("|---|---|---|")
+        for argument in arguments:
+            default = "required" if argument.get("required") else f"`{json.dumps(argument['default'])}`"
+            meaning = argument["meaning"]
+            if argument.get("choices"):
+                meaning += " (" + ", ".join(f"`{c}`" for c in argument["choices"]) + ")"
+            out.append(f"| `{argument['name']}` | {default} | {meaning.replace('|', '/')} |")
+        out.append("")
+    return "\n".join(out)
+
+
+def test_readme_decorator_tables_are_generated_from_decorators_json():
+    readme = (Path(k3sfn.__file__).parent.parent / "README.md").read_text()
+    begin, end = "<!-- decorators:begin (generated: python tests/test_decorators.py) -->\n", "<!-- decorators:end -->"
+    assert begin in readme and end in readme
+    written = readme.split(begin, 1)[1].split(end, 1)[0]
+    assert written == decorator_tables(), "README.md is stale: python runtime/python/tests/test_decorators.py > tables, paste"
+
+
+def test_readme_documents_every_variable_the_runtime_reads():
+    import re
+
+    package = Path(k3sfn.__file__).parent
+    readme = (package.parent / "README.md").read_text()
+    read = set()
+    for source in package.rglob("*.py"):
+        read |= set(re.findall(r'"(K3SFN_[A-Z_]+|PORT|LOG_LEVEL)"', source.read_text()))
+    assert len(read) > 20
+    assert sorted(v for v in read if f"`{v}`" not in readme) == []
+
+
+if __name__ == "__main__":
+    print(decorator_tables(), end="")

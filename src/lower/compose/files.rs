@@ -29,20 +29,20 @@ impl FileKind {
     }
 }
 
-/// Where values of `environment:`-sourced secrets and configs come from: apps.yaml's
-/// `variables` for the entry, then the process environment, then the project's `.env`.
-pub struct Lookup<'a> {
-    pub variables: &'a BTreeMap<String, String>,
+/// Where values of `environment:`-sourced secrets and configs come from: the variables the
+/// project is interpolated with (`--set`, the process environment, the entry's `variables`,
+/// the environment's), then the project's `.env`.
+pub struct Lookup {
+    pub variables: BTreeMap<String, String>,
     pub dotenv: BTreeMap<String, String>,
 }
 
-impl Lookup<'_> {
+impl Lookup {
     fn get(&self, name: &str) -> Option<String> {
         self.variables
             .get(name)
+            .or_else(|| self.dotenv.get(name))
             .cloned()
-            .or_else(|| std::env::var(name).ok())
-            .or_else(|| self.dotenv.get(name).cloned())
     }
 }
 
@@ -74,7 +74,7 @@ pub struct LoweredFiles {
 pub struct FilesInput<'a> {
     pub project: &'a ComposeProject,
     pub entry: &'a str,
-    pub lookup: &'a Lookup<'a>,
+    pub lookup: &'a Lookup,
     /// Whether this service carries the object of a definition (it is its first user).
     pub owns: &'a dyn Fn(FileKind, &str) -> bool,
     pub field: &'a str,

@@ -176,9 +176,8 @@ pub fn load_compose_project(
     let options = LoadOptions {
         project_name: Some(entry.name.value.clone()),
         profiles: spec.profiles.clone(),
-        variables: spec.variables.clone(),
-        env_file: None,
-        process_env: None,
+        variables: cx.resolved.variables.for_compose(&spec.variables),
+        env_file: spec.env_file.as_ref().map(|f| cx.path(&f.value)),
     };
     match load_project(&files, &options) {
         Ok(project) => {
@@ -218,7 +217,7 @@ pub(super) struct Plan<'a> {
     pub file_owners: BTreeMap<(FileKind, String), String>,
     /// Compose networks of each enabled service.
     pub networks: BTreeMap<String, BTreeSet<String>>,
-    pub lookup: Lookup<'a>,
+    pub lookup: Lookup,
 }
 
 impl Plan<'_> {
@@ -366,7 +365,7 @@ pub fn lower_compose_project(
         file_owners: file_owners(project, &enabled),
         networks: networks(project, &enabled),
         lookup: Lookup {
-            variables: &entry.spec.variables,
+            variables: cx.resolved.variables.for_compose(&entry.spec.variables),
             dotenv: read_dotenv(&project.project_dir),
         },
     };

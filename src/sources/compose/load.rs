@@ -27,14 +27,13 @@ pub struct LoadOptions {
     pub project_name: Option<String>,
     /// Active profiles; `*` activates all.
     pub profiles: Vec<String>,
-    /// Variables from the caller (k3s passes apps.yaml's); they win over the process
-    /// environment and `.env`.
+    /// Variables from the caller, merged by its precedence (apps.yaml's, `--set` and the
+    /// process environment, which the caller reads); they win over `.env`. The loader never
+    /// reads the process environment itself.
     pub variables: BTreeMap<String, String>,
     /// Read this file (relative to the current directory) instead of `<project dir>/.env`; it
     /// must exist.
     pub env_file: Option<PathBuf>,
-    /// The process environment; `None` reads the real one (tests pass a fixed map).
-    pub process_env: Option<BTreeMap<String, String>>,
 }
 
 /// The files `docker compose` reads in `dir` when given none: the first of `compose.yaml`,
@@ -130,14 +129,8 @@ impl<'a> Loader<'a> {
             parsed: HashMap::new(),
             prepared: HashMap::new(),
         };
-        let process_env = options.process_env.clone().unwrap_or_else(|| {
-            // Variables that are not UTF-8 cannot be used in a compose file; skip them.
-            std::env::vars_os()
-                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-                .collect()
-        });
         let mut vars = Variables {
-            layers: vec![options.variables.clone(), process_env, BTreeMap::new()],
+            layers: vec![options.variables.clone(), BTreeMap::new()],
             project_name: None,
         };
         let dotenv_path = match &options.env_file {
@@ -652,7 +645,7 @@ impl<'a> Loader<'a> {
         let file = SourceFile::register(display_path(path), text);
         let diags = &mut *self.diags;
         let mut expand_value = |text: &str, span: Span, seen: &[DotenvEntry]| {
-            // `.env` itself: its earlier lines, the caller's variables, the process environment.
+            // `.env` itself: its earlier lines, then the caller's variables.
             let mut outer = vars.clone();
             outer.layers.truncate(DOTENV_LAYER);
             expand(text, span, &outer.under(seen), diags).unwrap_or_default()
@@ -661,7 +654,7 @@ impl<'a> Loader<'a> {
             Ok(entries) => entries
                 .into_iter()
                 .filter_map(|e| {
-                    let value = e.value.or_else(|| vars.layers[1].get(&e.key).cloned())?;
+                    let value = e.value.or_else(|| vars.layers[0].get(&e.key).cloned())?;
                     Some((e.key, value))
                 })
                 .collect(),

@@ -1,5 +1,5 @@
-//! Variables and their expansion: the caller's, the process environment and `.env`, in that
-//! order; `${VAR}` in values with unset ones warned about; bare `KEY`s resolved. No file I/O.
+//! Variables and their expansion: the caller's (apps.yaml's, `--set`, the process environment,
+//! merged by the caller), then `.env`; `${VAR}` in values with unset ones warned about; bare `KEY`s resolved. No file I/O.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -8,7 +8,7 @@ use crate::dotenv::DotenvEntry;
 use crate::interpolate::{InterpolationError, Syntax, interpolate};
 use crate::yaml::{Node, Style};
 
-/// Variable sources, highest precedence first: the caller's, the process environment, `.env`.
+/// Variable sources, highest precedence first: the caller's, then `.env`.
 /// `COMPOSE_PROJECT_NAME` is always the project's name.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Variables {
@@ -45,7 +45,7 @@ impl Variables {
     }
 }
 
-pub(super) const DOTENV_LAYER: usize = 2;
+pub(super) const DOTENV_LAYER: usize = 1;
 
 /// Null values (a bare `KEY`) take the variable's value, or are left out with a warning.
 pub(super) fn resolve_nulls(
