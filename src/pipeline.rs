@@ -10,7 +10,7 @@ use crate::lower::{
     TreeLocation, lower_environment,
 };
 use crate::render::{Manifest, RenderContext, render_routes, render_workload, sort_manifests};
-use crate::resolve::{Inputs, Resolved, resolve};
+use crate::resolve::{Inputs, Resolved, resolve_all};
 use crate::workload::LoweredEntry;
 
 /// Everything one environment produces.
@@ -59,8 +59,20 @@ pub fn plan_environment(
     env: &str,
     options: &PlanOptions<'_>,
 ) -> Result<EnvironmentPlan, Diagnostics> {
-    let resolved = resolve(project, env, options.inputs)?;
-    plan_resolved(resolved, options)
+    // Entries that do not resolve are left out, so that the others are still lowered and
+    // checked: every problem of the run is reported at once.
+    let (resolved, mut problems) = resolve_all(project, env, options.inputs)?;
+    match plan_resolved(resolved, options) {
+        Ok(plan) if !problems.has_errors() => Ok(plan),
+        Ok(plan) => {
+            problems.extend(plan.warnings);
+            Err(problems)
+        }
+        Err(more) => {
+            problems.extend(more);
+            Err(problems)
+        }
+    }
 }
 
 /// Lowers, renders and checks a resolved environment: the one path every command takes, so

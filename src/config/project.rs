@@ -159,7 +159,7 @@ fn read_project(path: PathBuf, dir: PathBuf, mut root: Node, d: &mut Diagnostics
             read_section(section, node, &env_names, &mut project.entries, d);
         }
     }
-    check_unique_names(&project.entries, d);
+    drop_duplicate_names(&mut project.entries, d);
     project.gateway = root
         .remove("gateway")
         .filter(|n| !n.is_null())
@@ -443,6 +443,20 @@ fn split_block<T: DeserializeOwned>(
                 continue;
             }
             overrides.insert(name.to_string(), value);
+        } else if !fields.contains(&name)
+            && value.as_map().is_some()
+            && let Some(close) = one_edit_from(name, fields.iter().copied())
+                .filter(|_| did_you_mean(name, env_names.iter().map(String::as_str)).is_none())
+        {
+            // One edit from a field and from no environment: a misspelt field.
+            d.push(
+                Diagnostic::error(
+                    Code::UnknownKey,
+                    format!("unknown field `{name}`, did you mean `{close}`?"),
+                )
+                .at(key.span)
+                .field(format!("{field}.{name}")),
+            );
         } else if !fields.contains(&name) && value.as_map().is_some() {
             // A mapping under an unknown key is most likely an environment block for an
             // environment that was never declared, or a misspelt field: say both.
@@ -474,28 +488,46 @@ fn split_block<T: DeserializeOwned>(
     }
 }
 
-fn check_unique_names(entries: &[RawEntry], d: &mut Diagnostics) {
+/// The candidate one edit (insertion, deletion, substitution or swap) away from `name`.
+fn one_edit_from<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .find(|c| strsim::damerau_levenshtein(name, c) == 1)
+}
+
+/// Reports every entry whose name an earlier one has, and drops it: the rest of the run then
+/// checks the first one only, without reporting the clash again for each object.
+fn drop_duplicate_names(entries: &mut Vec<RawEntry>, d: &mut Diagnostics) {
+    let mut duplicates = Vec::new();
     let mut seen: BTreeMap<&str, &RawEntry> = BTreeMap::new();
-    for entry in entries {
+    for (index, entry) in entries.iter().enumerate() {
         match seen.get(entry.name.value.as_str()) {
-            Some(first) => d.push(
-                Diagnostic::error(
-                    Code::DuplicateName,
-                    format!(
-                        "entry name `{}` is used twice (in `{}` and `{}`); names must be unique \
-                         across all sections",
-                        entry.name.value,
-                        first.section.key(),
-                        entry.section.key()
-                    ),
-                )
-                .at(entry.name.span)
-                .field(format!("{}.{}.name", entry.section.key(), entry.name.value))
-                .label(first.name.span, "first used here"),
-            ),
+            Some(first) => {
+                duplicates.push(index);
+                d.push(
+                    Diagnostic::error(
+                        Code::DuplicateName,
+                        format!(
+                            "entry name `{}` is used twice: in `{}` at line {} and in `{}` at line \
+                         {}; names must be unique across all sections",
+                            entry.name.value,
+                            first.section.key(),
+                            first.name.span.line_col().0,
+                            entry.section.key(),
+                            entry.name.span.line_col().0,
+                        ),
+                    )
+                    .at(entry.name.span)
+                    .field(format!("{}.{}.name", entry.section.key(), entry.name.value))
+                    .label(first.name.span, "first used here"),
+                );
+            }
             None => {
                 seen.insert(&entry.name.value, entry);
             }
         }
+    }
+    for index in duplicates.into_iter().rev() {
+        entries.remove(index);
     }
 }

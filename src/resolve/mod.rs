@@ -14,9 +14,9 @@ pub use variables::{Inputs, Variables};
 
 use crate::config::{
     AppEntry, ArgoCd, ComposeEntry, Defaults, EnvironmentSettings, Gateway, HelmEntry,
-    IngressController, PerEnv, Project, RawBlock, RawEntry, Section, ServerlessEntry,
+    IngressController, Project, RawBlock, RawEntry, Section, ServerlessEntry,
 };
-use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::names::check_dns_label;
 use crate::yaml::{Node, Spanned, from_node};
 
@@ -93,6 +93,18 @@ impl<T> Entry<T> {
 
 /// Resolves `env`. Every problem of this environment is reported, not only the first.
 pub fn resolve(project: &Project, env: &str, inputs: &Inputs) -> Result<Resolved, Diagnostics> {
+    let (resolved, d) = resolve_all(project, env, inputs)?;
+    if d.has_errors() { Err(d) } else { Ok(resolved) }
+}
+
+/// Resolves `env` as far as it can: entries with errors are left out (their problems are
+/// returned beside the rest), so later stages still check every other entry in the same run
+/// (DESIGN rule 6). `Err` only when the environment itself is not declared.
+pub fn resolve_all(
+    project: &Project,
+    env: &str,
+    inputs: &Inputs,
+) -> Result<(Resolved, Diagnostics), Diagnostics> {
     let mut d = Diagnostics::new();
     let Some(decl) = project.environment(env) else {
         let mut message = Diagnostic::error(
@@ -119,7 +131,7 @@ pub fn resolve(project: &Project, env: &str, inputs: &Inputs) -> Result<Resolved
     let settings =
         typed(&settings_node, &format!("environments.{env}"), &mut d).unwrap_or(raw_settings);
 
-    let defaults = resolve_defaults(project, &variables, &mut d);
+    let defaults = resolve_defaults(project, env, &variables, &mut d);
     let registry = defaults.registry.as_ref().and_then(|r| r.get(env).cloned());
     let ingress = defaults
         .ingress
@@ -226,7 +238,7 @@ pub fn resolve(project: &Project, env: &str, inputs: &Inputs) -> Result<Resolved
             );
         }
     }
-    if d.has_errors() { Err(d) } else { Ok(resolved) }
+    Ok((resolved, d))
 }
 
 /// State shared while resolving the entries of one environment.
@@ -394,42 +406,47 @@ fn typed<T: DeserializeOwned>(node: &Node, field: &str, d: &mut Diagnostics) -> 
     }
 }
 
-fn resolve_defaults(project: &Project, variables: &Variables, d: &mut Diagnostics) -> Defaults {
+/// `defaults`, with each per-environment map (`registry`, `ingress`) reduced to the
+/// environment being resolved before anything is interpolated: only this environment needs
+/// its variables (`gcp: "…/${PROJECT_ID}/…"` does not concern `local`). Keys naming
+/// undeclared environments are errors in every environment.
+fn resolve_defaults(
+    project: &Project,
+    env: &str,
+    variables: &Variables,
+    d: &mut Diagnostics,
+) -> Defaults {
     let Some(node) = &project.defaults else {
         return Defaults::default();
     };
     let mut node = node.clone();
-    variables.interpolate_tree(&mut node, "defaults", d);
-    let defaults: Defaults = typed(&node, "defaults", d).unwrap_or_default();
     let declared = project.environment_names();
-    let per_env_keys = [
-        ("registry", defaults.registry.as_ref().map(per_env_spans)),
-        ("ingress", defaults.ingress.as_ref().map(per_env_spans)),
-    ];
-    for (key, spans) in per_env_keys {
-        for (env, span) in spans.unwrap_or_default() {
-            if !declared.contains(&env.as_str()) {
+    for key in PER_ENVIRONMENT_DEFAULTS {
+        let Some(entries) = node.get_mut(key).and_then(Node::as_map_mut) else {
+            continue;
+        };
+        for (name, _) in entries.iter() {
+            let name_text = name.as_str().unwrap_or_default();
+            if !declared.contains(&name_text) {
                 d.push(
                     Diagnostic::error(
                         Code::UndeclaredEnvironment,
-                        format!("`{env}` is not a declared environment"),
+                        format!("`{name_text}` is not a declared environment"),
                     )
-                    .at(span)
-                    .field(format!("defaults.{key}.{env}"))
+                    .at(name.span)
+                    .field(format!("defaults.{key}.{name_text}"))
                     .help(format!("declared environments: {}", declared.join(", "))),
                 );
             }
         }
+        entries.retain(|(name, _)| name.as_str() == Some(env));
     }
-    defaults
+    variables.interpolate_tree(&mut node, "defaults", d);
+    typed(&node, "defaults", d).unwrap_or_default()
 }
 
-fn per_env_spans<T>(value: &Spanned<PerEnv<T>>) -> Vec<(String, Span)> {
-    match &value.value {
-        PerEnv::All(_) => Vec::new(),
-        PerEnv::Each(map) => map.iter().map(|(k, v)| (k.clone(), v.span)).collect(),
-    }
-}
+/// The `defaults` keys that may map environment names to values.
+const PER_ENVIRONMENT_DEFAULTS: [&str; 2] = ["registry", "ingress"];
 
 fn resolve_repositories(
     project: &Project,

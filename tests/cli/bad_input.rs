@@ -143,7 +143,35 @@ fn duplicate_names_across_sections() {
     .error_at(
         "apps.yaml:9:11",
         "compose.web.name",
-        "used twice (in `apps` and `compose`)",
+        "used twice: in `apps` at line 6 and in `compose` at line 9",
+    );
+}
+
+#[test]
+fn duplicate_names_in_one_section_name_both_places() {
+    Project::with_apps_yaml(&format!(
+        "{ENVS}apps:\n  - name: web\n    image: nginx\n  - name: web\n    image: httpd\n"
+    ))
+    .run(&["validate"])
+    .code(1)
+    .error_at(
+        "apps.yaml:8:11",
+        "apps.web.name",
+        "used twice: in `apps` at line 6 and in `apps` at line 8",
+    );
+}
+
+#[test]
+fn a_misspelt_field_is_an_unknown_field_with_a_suggestion() {
+    Project::with_apps_yaml(&format!(
+        "{ENVS}apps:\n  - name: web\n    image: nginx\n    resouces:\n      memory: 1Gi\n"
+    ))
+    .run(&["validate"])
+    .code(1)
+    .error_at(
+        "apps.yaml:8:5",
+        "apps.web.resouces",
+        "unknown field `resouces`, did you mean `resources`?",
     );
 }
 
@@ -314,4 +342,71 @@ fn an_unreadable_compose_file_is_an_io_error() {
         .stderr_contains("cannot read")
         .stderr_contains("compose.yaml");
     assert!(!project.path().join("argocd-state").exists());
+}
+
+#[test]
+fn seven_independent_mistakes_are_all_reported_in_one_run() {
+    // One mistake of each kind, in different entries; each is reported at its own place.
+    let apps_yaml = format!(
+        "{ENVS}apps:
+  - name: typo
+    image: nginx
+    resouces: {{memory: 1Gi}}
+  - name: kind
+    image: nginx
+    replicas: many
+  - name: stage
+    image: nginx
+    staging: {{replicas: 2}}
+  - name: nightly
+    image: busybox
+    kind: cronjob
+    job: {{schedule: \"every night\"}}
+  - name: twice
+    image: nginx
+  - name: twice
+    image: httpd
+  - name: built
+    path: built
+serverless:
+  - name: fns
+    path: fns
+"
+    );
+    let run = Project::with_apps_yaml(&apps_yaml)
+        .file("built/main.py", "print('no Dockerfile here')\n")
+        .file(
+            "fns/functions.py",
+            "from k3sfn import serverless, http_trigger\n\n@serverless(memroy=\"1Gi\")\n@http_trigger(path=\"/a\")\ndef a(request):\n    return {}\n",
+        )
+        .run(&["validate", "--env", "local"]);
+    run.code(1)
+        .error_at(
+            "apps.yaml:8:5",
+            "apps.typo.resouces",
+            "did you mean `resources`",
+        )
+        .error_at("apps.yaml:11:15", "apps.kind.replicas", "expected")
+        .error_at(
+            "apps.yaml:14:5",
+            "apps.stage.staging",
+            "not a declared environment",
+        )
+        .error_at(
+            "apps.yaml:18:21",
+            "apps.nightly.job.schedule",
+            "expected 5 fields",
+        )
+        .error_at("apps.yaml:21:11", "apps.twice.name", "used twice")
+        .error_at(
+            "apps.yaml:24:11",
+            "apps.built.build.dockerfile",
+            "does not exist",
+        )
+        .error_at(
+            "fns/functions.py:3:13",
+            "a.@serverless.memroy",
+            "unknown argument",
+        );
+    assert!(run.stderr.contains("7 errors"), "{}", run.stderr);
 }

@@ -22,6 +22,9 @@ fn generated_tree(apps_yaml: &Path) -> String {
         .arg(out.path())
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .envs(crate::corpus::example_variables(
+            apps_yaml.parent().expect("apps.yaml is in a directory"),
+        ))
         .current_dir(repository())
         .output()
         .expect("k3s runs");

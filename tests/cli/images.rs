@@ -36,6 +36,9 @@ fn plan_images(plan: &serde_json::Value) -> (BTreeSet<String>, BTreeSet<String>)
 
 fn k3s(apps_yaml: &Path, args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_k3s"))
+        .envs(crate::corpus::example_variables(
+            apps_yaml.parent().unwrap(),
+        ))
         .arg("-f")
         .arg(apps_yaml)
         .args(args)

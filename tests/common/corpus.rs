@@ -23,3 +23,18 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
         }
     }
 }
+
+/// The variables an example's environments need (its `variables.env`, `NAME=value` lines), as
+/// CI passes them; none when it has no such file.
+#[allow(dead_code)] // Each test binary uses its own part of this module.
+pub fn example_variables(example_dir: &Path) -> Vec<(String, String)> {
+    let Ok(text) = std::fs::read_to_string(example_dir.join("variables.env")) else {
+        return Vec::new();
+    };
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect()
+}
