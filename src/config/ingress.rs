@@ -63,6 +63,8 @@ pub struct IngressTls {
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Timeouts {
+    /// `false` turns the block off (as if absent); default true.
+    pub enabled: Option<bool>,
     pub connect: Option<Spanned<Duration>>,
     pub server: Option<Spanned<Duration>>,
     pub client: Option<Spanned<Duration>>,
@@ -72,8 +74,12 @@ pub struct Timeouts {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RateLimit {
-    pub requests_per_second: Spanned<u32>,
-    pub burst: Option<u32>,
+    /// `false` turns the limit off (as if absent); default true.
+    pub enabled: Option<bool>,
+    /// Required unless the limit is turned off.
+    pub requests_per_second: Option<Spanned<u32>>,
+    /// Requests allowed above the rate in a burst (Traefik); default the rate.
+    pub burst: Option<Spanned<u32>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
@@ -103,8 +109,11 @@ pub enum AuthType {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Auth {
+    /// `false` turns auth off (as if absent); default true.
+    pub enabled: Option<bool>,
+    /// Required unless auth is turned off.
     #[serde(rename = "type")]
-    pub kind: Spanned<AuthType>,
+    pub kind: Option<Spanned<AuthType>>,
     pub secret: Option<Spanned<String>>,
     pub realm: Option<String>,
     pub address: Option<Spanned<String>>,

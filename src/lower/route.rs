@@ -43,6 +43,17 @@ pub struct RouteSpec<'a> {
 }
 
 impl<'a> RouteSpec<'a> {
+    /// `enabled: false` means the same on every optional block: as if it were absent. (TLS is
+    /// the exception that proves it: absent means the environment's TLS, so `lower_tls` reads
+    /// its `enabled` itself.)
+    fn without_disabled_blocks(mut self) -> RouteSpec<'a> {
+        self.timeouts = self.timeouts.filter(|t| t.enabled != Some(false));
+        self.rate_limit = self.rate_limit.filter(|r| r.enabled != Some(false));
+        self.cors = self.cors.filter(|c| c.enabled != Some(false));
+        self.auth = self.auth.filter(|a| a.enabled != Some(false));
+        self
+    }
+
     /// A route from an entry's `ingress:` block to `service:port`.
     pub fn from_ingress(
         ingress: &'a crate::config::Ingress,
@@ -87,6 +98,7 @@ pub fn lower_route(
     if cx.ingress() == IngressController::None {
         return None;
     }
+    let spec = spec.without_disabled_blocks();
     let path = spec
         .path
         .map_or_else(|| spec.default_path.to_string(), |p| p.value.clone());
@@ -141,21 +153,19 @@ pub fn lower_route(
             .map(|m| m.to_ascii_uppercase())
             .collect(),
         timeouts: lower_timeouts(spec.timeouts),
-        rate_limit: spec.rate_limit.map(|r| RateLimit {
-            requests_per_second: r.requests_per_second.value,
-            burst: r.burst.unwrap_or(r.requests_per_second.value),
+        rate_limit: spec
+            .rate_limit
+            .and_then(|r| lower_rate_limit(r, spec.field, spec.span, d)),
+        cors: spec.cors.map(|c| Cors {
+            allow_origins: c.allow_origins.clone(),
+            allow_methods: c.allow_methods.clone(),
+            allow_headers: c.allow_headers.clone(),
+            allow_credentials: c.allow_credentials.unwrap_or(false),
+            max_age: c.max_age,
         }),
-        cors: spec
-            .cors
-            .filter(|c| c.enabled != Some(false))
-            .map(|c| Cors {
-                allow_origins: c.allow_origins.clone(),
-                allow_methods: c.allow_methods.clone(),
-                allow_headers: c.allow_headers.clone(),
-                allow_credentials: c.allow_credentials.unwrap_or(false),
-                max_age: c.max_age,
-            }),
-        auth: spec.auth.and_then(|a| lower_auth(a, spec.field, d)),
+        auth: spec
+            .auth
+            .and_then(|a| lower_auth(a, spec.field, spec.span, d)),
         annotations: spec.annotations,
         entry_points,
         class: spec.class,
@@ -249,8 +259,46 @@ fn lower_timeouts(timeouts: Option<&TimeoutSettings>) -> Timeouts {
     })
 }
 
-fn lower_auth(auth: &AuthSettings, field: &str, d: &mut Diagnostics) -> Option<Auth> {
-    match auth.kind.value {
+fn lower_rate_limit(
+    limit: &RateLimitSettings,
+    field: &str,
+    span: Span,
+    d: &mut Diagnostics,
+) -> Option<RateLimit> {
+    let Some(rate) = &limit.requests_per_second else {
+        d.push(
+            Diagnostic::error(
+                Code::MissingKey,
+                "a rate limit needs `requests_per_second` (or `enabled: false`)",
+            )
+            .at(span)
+            .field(format!("{field}.rate_limit")),
+        );
+        return None;
+    };
+    Some(RateLimit {
+        requests_per_second: rate.value,
+        burst: limit.burst.as_ref().map_or(rate.value, |b| b.value),
+    })
+}
+
+fn lower_auth(auth: &AuthSettings, field: &str, span: Span, d: &mut Diagnostics) -> Option<Auth> {
+    let Some(kind) = &auth.kind else {
+        d.push(
+            Diagnostic::error(
+                Code::MissingKey,
+                "auth needs `type` (`basic` or `forward`, or `enabled: false`)",
+            )
+            .at(auth
+                .secret
+                .as_ref()
+                .or(auth.address.as_ref())
+                .map_or(span, |s| s.span))
+            .field(format!("{field}.auth")),
+        );
+        return None;
+    };
+    match kind.value {
         AuthType::Basic => match &auth.secret {
             Some(secret) => Some(Auth::Basic {
                 secret: secret.value.clone(),
@@ -262,7 +310,7 @@ fn lower_auth(auth: &AuthSettings, field: &str, d: &mut Diagnostics) -> Option<A
                         Code::MissingKey,
                         "basic auth needs `secret` (a Secret with htpasswd `users`)",
                     )
-                    .at(auth.kind.span)
+                    .at(kind.span)
                     .field(format!("{field}.auth")),
                 );
                 None
@@ -276,7 +324,7 @@ fn lower_auth(auth: &AuthSettings, field: &str, d: &mut Diagnostics) -> Option<A
             None => {
                 d.push(
                     Diagnostic::error(Code::MissingKey, "forward auth needs `address`")
-                        .at(auth.kind.span)
+                        .at(kind.span)
                         .field(format!("{field}.auth")),
                 );
                 None
@@ -285,51 +333,74 @@ fn lower_auth(auth: &AuthSettings, field: &str, d: &mut Diagnostics) -> Option<A
     }
 }
 
-/// Features an ingress controller cannot express per route are errors, never silently lost.
+/// What an ingress controller cannot express per route is never silently lost (DESIGN rule
+/// 10): a security setting (methods allowed, auth, limits) is an error, a tuning setting (a
+/// timeout, a burst) a warning naming the controller and the field, and is left out.
 fn check_controller_support(
     spec: &RouteSpec<'_>,
     controller: IngressController,
     d: &mut Diagnostics,
 ) {
-    let unsupported: Vec<(&str, Option<Span>)> = match controller {
+    let timeouts = spec.timeouts;
+    let span_of = |t: Option<&Spanned<crate::config::Duration>>| t.map(|t| t.span);
+    // (field, why, span, security?)
+    let unsupported: Vec<(&str, &str, Option<Span>, bool)> = match controller {
         IngressController::Haproxy => vec![
             (
-                "`timeouts.client` (HAProxy Ingress sets the client timeout globally, in its ConfigMap)",
-                spec.timeouts
-                    .and_then(|t| t.client.as_ref())
-                    .map(|c| c.span),
+                "timeouts.client",
+                "HAProxy Ingress sets the client timeout globally, in its ConfigMap",
+                span_of(timeouts.and_then(|t| t.client.as_ref())),
+                false,
             ),
             (
-                "`methods` (HAProxy Ingress cannot restrict methods per path)",
+                "rate_limit.burst",
+                "HAProxy Ingress limits requests per second without a burst",
+                spec.rate_limit
+                    .and_then(|r| r.burst.as_ref())
+                    .map(|b| b.span),
+                false,
+            ),
+            (
+                "methods",
+                "HAProxy Ingress cannot restrict methods per path",
                 (!spec.methods.is_empty()).then_some(spec.span),
+                true,
             ),
         ],
-        IngressController::Traefik => vec![(
-            "`timeouts` (Traefik sets timeouts per entry point or ServersTransport, not per route)",
-            spec.timeouts
-                .and_then(|t| {
-                    t.connect
-                        .as_ref()
-                        .or(t.server.as_ref())
-                        .or(t.client.as_ref())
-                        .or(t.queue.as_ref())
-                })
-                .map(|t| t.span),
-        )],
+        IngressController::Traefik => vec![
+            (
+                "timeouts.client",
+                "Traefik sets client timeouts per entry point, not per route",
+                span_of(timeouts.and_then(|t| t.client.as_ref())),
+                false,
+            ),
+            (
+                "timeouts.queue",
+                "Traefik has no queue timeout",
+                span_of(timeouts.and_then(|t| t.queue.as_ref())),
+                false,
+            ),
+        ],
         IngressController::None => Vec::new(),
     };
-    for (what, span) in unsupported {
-        if let Some(span) = span {
-            d.push(
-                Diagnostic::error(
-                    Code::UnsupportedByController,
-                    format!("{what} cannot be expressed for this environment's ingress controller"),
-                )
-                .at(span)
-                .field(spec.field.to_string())
-                .help("drop it for this environment (an environment block can set it to null)"),
-            );
-        }
+    let name = match controller {
+        IngressController::Haproxy => "HAProxy Ingress",
+        IngressController::Traefik => "Traefik",
+        IngressController::None => "no ingress controller",
+    };
+    for (key, why, span, security) in unsupported {
+        let Some(span) = span else {
+            continue;
+        };
+        let message = format!("`{key}` cannot be expressed for {name}: {why}");
+        let diagnostic = if security {
+            Diagnostic::error(Code::UnsupportedByController, message)
+                .help("drop it for this environment (an environment block can set it to null)")
+        } else {
+            Diagnostic::warning(Code::UnsupportedByController, message)
+                .help("it is left out; set it on the controller, or drop it for this environment")
+        };
+        d.push(diagnostic.at(span).field(format!("{}.{key}", spec.field)));
     }
 }
 

@@ -175,7 +175,15 @@ fn gateway_and_argocd_take_environment_overrides() {
     ));
     let gcp = resolve_env(&fixture, "gcp");
     let gateway = gcp.gateway.unwrap();
-    assert_eq!(*gateway.rate_limit.unwrap().requests_per_second, 100);
+    assert_eq!(
+        gateway
+            .rate_limit
+            .unwrap()
+            .requests_per_second
+            .unwrap()
+            .value,
+        100
+    );
     assert_eq!(gateway.routes.len(), 1);
     assert_eq!(
         gcp.argocd.destination.unwrap().name.as_deref(),
