@@ -32,14 +32,14 @@ pub struct Scaling {
     pub min_instances: Option<Spanned<u32>>,
     pub max_instances: Option<Spanned<u32>>,
     /// keda-http: pending requests per replica before scaling out.
-    pub target_pending_requests: Option<u32>,
+    pub target_pending_requests: Option<Spanned<u32>>,
     /// keda-queue: the list or stream to watch.
     pub queue_name: Option<Spanned<String>>,
     /// keda-queue: messages per replica before scaling out.
-    pub queue_length: Option<u32>,
-    pub queue_type: Option<QueueType>,
+    pub queue_length: Option<Spanned<u32>>,
+    pub queue_type: Option<Spanned<QueueType>>,
     /// keda-queue with streams: the consumer group.
-    pub consumer_group: Option<String>,
+    pub consumer_group: Option<Spanned<String>>,
     /// keda-queue: where the queue lives (default `defaults.queue`).
     pub queue: Option<QueueConnection>,
     /// keda-cron: the windows during which `desired_replicas` run.
@@ -48,11 +48,11 @@ pub struct Scaling {
     pub target_cpu_percent: Option<Spanned<u32>>,
     pub target_memory_percent: Option<Spanned<u32>>,
     /// Seconds after the last activity before scaling back (KEDA cooldownPeriod).
-    pub cooldown_period: Option<u32>,
+    pub cooldown_period: Option<Spanned<u32>>,
     /// KEDA polling interval in seconds.
-    pub polling_interval: Option<u32>,
-    pub scale_up_stabilization: Option<u32>,
-    pub scale_down_stabilization: Option<u32>,
+    pub polling_interval: Option<Spanned<u32>>,
+    pub scale_up_stabilization: Option<Spanned<u32>>,
+    pub scale_down_stabilization: Option<Spanned<u32>>,
 }
 
 /// Connection to the Redis/Valkey server a queue scaler reads.

@@ -103,6 +103,7 @@ fn app_spec(
             default_type: ScalingType::None,
             replicas: app.replicas.clone(),
             queue_defaults: cx.resolved.defaults.queue.iter().cloned().collect(),
+            warn_unused: true,
         },
         service: ServiceSpec {
             name: name.clone(),

@@ -21,6 +21,9 @@ pub struct ScalingInput<'a> {
     pub http_api: HttpScalerApi,
     /// The workload is a Job or CronJob: it has no replica count and cannot be autoscaled.
     pub is_job: bool,
+    /// Say which given fields the chosen type does not use (off where the settings are shared
+    /// with workloads of other types, e.g. a function project's entry).
+    pub warn_unused: bool,
     pub field: &'a str,
     pub span: Span,
 }
@@ -32,6 +35,10 @@ pub struct LoweredScaling {
     pub min_replicas: u32,
 }
 
+fn value<T: Copy>(setting: &Option<Spanned<T>>) -> Option<T> {
+    setting.as_ref().map(|s| s.value)
+}
+
 pub fn lower_scaling(input: &ScalingInput<'_>, d: &mut Diagnostics) -> LoweredScaling {
     if input.is_job {
         return job_scaling(input, d);
@@ -40,6 +47,11 @@ pub fn lower_scaling(input: &ScalingInput<'_>, d: &mut Diagnostics) -> LoweredSc
     let s = input.settings.unwrap_or(&empty);
     let kind = s.kind.as_ref().map_or(input.default_type, |k| k.value);
     let kind_span = s.kind.as_ref().map_or(input.span, |k| k.span);
+    // `type: none` turns scaling off, as `enabled: false` does a block: the other fields are
+    // there for environments that scale (a `local: {scaling: {type: none}}` override).
+    if input.warn_unused && kind != ScalingType::None {
+        warn_unused_fields(s, kind, input.field, d);
+    }
     let replicas = input.replicas.map(|r| r.value);
     if kind == ScalingType::None {
         let count = replicas
@@ -85,10 +97,9 @@ pub fn lower_scaling(input: &ScalingInput<'_>, d: &mut Diagnostics) -> LoweredSc
         ScalingType::KedaHttp => Scaling::Http {
             min,
             max,
-            target_pending_requests: s
-                .target_pending_requests
+            target_pending_requests: value(&s.target_pending_requests)
                 .unwrap_or(DEFAULT_PENDING_REQUESTS),
-            scaledown_period: s.cooldown_period,
+            scaledown_period: value(&s.cooldown_period),
             hosts: Vec::new(),
             path_prefixes: Vec::new(),
             service: String::new(),
@@ -100,8 +111,8 @@ pub fn lower_scaling(input: &ScalingInput<'_>, d: &mut Diagnostics) -> LoweredSc
                 min,
                 max,
                 queue,
-                cooldown_period: s.cooldown_period,
-                polling_interval: s.polling_interval,
+                cooldown_period: value(&s.cooldown_period),
+                polling_interval: value(&s.polling_interval),
             },
             None => Scaling::None,
         },
@@ -116,6 +127,108 @@ pub fn lower_scaling(input: &ScalingInput<'_>, d: &mut Diagnostics) -> LoweredSc
 }
 
 /// Jobs and CronJobs run to completion: no replica count, and an autoscaler is an error.
+/// Scaling fields set but not read by `kind` (DESIGN rule 10: no silent fields).
+fn warn_unused_fields(s: &ScalingSettings, kind: ScalingType, field: &str, d: &mut Diagnostics) {
+    use ScalingType::{Hpa, KedaCron, KedaHttp, KedaQueue, None as NoScaling};
+    let fields: [(&str, Option<Span>, &[ScalingType]); 14] = [
+        (
+            "max_instances",
+            s.max_instances.as_ref().map(|v| v.span),
+            &[Hpa, KedaHttp, KedaQueue, KedaCron],
+        ),
+        (
+            "target_pending_requests",
+            s.target_pending_requests.as_ref().map(|v| v.span),
+            &[KedaHttp],
+        ),
+        (
+            "queue_name",
+            s.queue_name.as_ref().map(|v| v.span),
+            &[KedaQueue],
+        ),
+        (
+            "queue_length",
+            s.queue_length.as_ref().map(|v| v.span),
+            &[KedaQueue],
+        ),
+        (
+            "queue_type",
+            s.queue_type.as_ref().map(|v| v.span),
+            &[KedaQueue],
+        ),
+        (
+            "consumer_group",
+            s.consumer_group.as_ref().map(|v| v.span),
+            &[KedaQueue],
+        ),
+        (
+            "queue",
+            s.queue
+                .as_ref()
+                .and_then(|q| q.address.as_ref())
+                .map(|a| a.span),
+            &[KedaQueue],
+        ),
+        (
+            "schedules",
+            s.schedules.first().map(|w| w.start.span),
+            &[KedaCron],
+        ),
+        (
+            "target_cpu_percent",
+            s.target_cpu_percent.as_ref().map(|v| v.span),
+            &[Hpa],
+        ),
+        (
+            "target_memory_percent",
+            s.target_memory_percent.as_ref().map(|v| v.span),
+            &[Hpa],
+        ),
+        (
+            "scale_up_stabilization",
+            s.scale_up_stabilization.as_ref().map(|v| v.span),
+            &[Hpa],
+        ),
+        (
+            "scale_down_stabilization",
+            s.scale_down_stabilization.as_ref().map(|v| v.span),
+            &[Hpa],
+        ),
+        (
+            "cooldown_period",
+            s.cooldown_period.as_ref().map(|v| v.span),
+            &[Hpa, KedaHttp, KedaQueue],
+        ),
+        (
+            "polling_interval",
+            s.polling_interval.as_ref().map(|v| v.span),
+            &[KedaQueue],
+        ),
+    ];
+    let name = match kind {
+        Hpa => "hpa",
+        KedaHttp => "keda-http",
+        KedaQueue => "keda-queue",
+        KedaCron => "keda-cron",
+        NoScaling => "none",
+    };
+    for (key, at, used_by) in fields {
+        let Some(at) = at else {
+            continue;
+        };
+        if !used_by.contains(&kind) {
+            d.push(
+                Diagnostic::warning(
+                    Code::UnusedSetting,
+                    format!("`scaling.{key}` has no effect with `type: {name}`"),
+                )
+                .at(at)
+                .field(format!("{field}.scaling.{key}")),
+            );
+        }
+    }
+}
+
 fn job_scaling(input: &ScalingInput<'_>, d: &mut Diagnostics) -> LoweredScaling {
     let kind = input.settings.and_then(|s| s.kind.as_ref());
     if let Some(kind) = kind.filter(|k| k.value != ScalingType::None) {
@@ -178,8 +291,8 @@ fn lower_hpa(
             cpu
         },
         memory_percent: memory,
-        scale_up_stabilization: s.scale_up_stabilization,
-        scale_down_stabilization: s.scale_down_stabilization.or(s.cooldown_period),
+        scale_up_stabilization: value(&s.scale_up_stabilization),
+        scale_down_stabilization: value(&s.scale_down_stabilization).or(value(&s.cooldown_period)),
     }
 }
 
@@ -197,7 +310,7 @@ fn lower_queue(
         );
         return None;
     };
-    let stream = s.queue_type == Some(QueueType::Stream);
+    let stream = s.queue_type.as_ref().map(|t| t.value) == Some(QueueType::Stream);
     if stream && s.consumer_group.is_none() {
         d.push(
             Diagnostic::error(
@@ -212,8 +325,8 @@ fn lower_queue(
     Some(QueueTrigger {
         stream,
         name: name.value.clone(),
-        target: s.queue_length.unwrap_or(DEFAULT_QUEUE_LENGTH),
-        consumer_group: s.consumer_group.clone(),
+        target: value(&s.queue_length).unwrap_or(DEFAULT_QUEUE_LENGTH),
+        consumer_group: s.consumer_group.as_ref().map(|g| g.value.clone()),
         address: connection.address,
         database: connection.database,
         tls: connection.tls,

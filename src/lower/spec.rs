@@ -179,6 +179,9 @@ pub struct ScalingSpec {
     pub replicas: Option<Spanned<u32>>,
     /// Where queues live when `scaling.queue` does not say.
     pub queue_defaults: Vec<QueueConnection>,
+    /// Warn about fields the chosen type does not use (off where the settings are shared with
+    /// workloads that scale differently).
+    pub warn_unused: bool,
 }
 
 /// The Service in front of the container ports, when there are ports and it is not a Job.

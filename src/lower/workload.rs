@@ -285,6 +285,7 @@ fn scaling(spec: &WorkloadSpec, cx: &LowerContext<'_>, d: &mut Diagnostics) -> L
             namespace: &spec.namespace,
             http_api: cx.http_scaler_api(),
             // A ScaledJob is scaled by its queue; Jobs and CronJobs are not scaled at all.
+            warn_unused: settings.warn_unused,
             is_job: spec.controller.kind.is_job()
                 && spec.controller.kind != ControllerKind::ScaledJob,
             field: &spec.settings_field,

@@ -134,7 +134,7 @@ fn serverless_scaling_override_merges_key_by_key() {
     let scaling = local.serverless[0].spec.scaling.as_ref().unwrap();
     assert_eq!(scaling.min_instances.as_ref().map(|v| v.value), Some(1));
     assert_eq!(scaling.max_instances.as_ref().map(|v| v.value), Some(10));
-    assert_eq!(scaling.cooldown_period, Some(300));
+    assert_eq!(scaling.cooldown_period.as_ref().map(|c| c.value), Some(300));
 }
 
 #[test]

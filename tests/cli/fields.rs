@@ -62,3 +62,21 @@ fn a_security_setting_the_controller_cannot_express_stays_an_error() {
     .code(1)
     .stderr_contains("`methods` cannot be expressed for HAProxy Ingress");
 }
+
+#[test]
+fn scaling_fields_the_type_does_not_use_are_warned() {
+    let run = Project::with_apps_yaml(&format!(
+        "{ENVS}apps:\n  - name: web\n    image: nginx\n    container: {{ports: [{{container_port: 80}}]}}\n    scaling:\n      type: keda-http\n      target_cpu_percent: 70\n      polling_interval: 5\n"
+    ))
+    .run(&["validate", "--env", "local"]);
+    run.code(0)
+        .stderr_contains("apps.yaml:11:27: warning: apps.web.scaling.target_cpu_percent: `scaling.target_cpu_percent` has no effect with `type: keda-http`")
+        .stderr_contains("apps.yaml:12:25: warning: apps.web.scaling.polling_interval: `scaling.polling_interval` has no effect with `type: keda-http`");
+    // `type: none` turns scaling off: the rest is for environments that scale.
+    let off = Project::with_apps_yaml(&format!(
+        "{ENVS}apps:\n  - name: web\n    image: nginx\n    scaling: {{type: hpa, target_cpu_percent: 70}}\n    local:\n      scaling: {{type: none}}\n"
+    ))
+    .run(&["validate", "--env", "local"]);
+    off.code(0);
+    assert!(!off.stderr.contains("no effect"), "{}", off.stderr);
+}

@@ -171,6 +171,7 @@ fn service_spec(
             default_type: ScalingType::None,
             replicas: settings.replicas.clone(),
             queue_defaults: plan.cx.resolved.defaults.queue.iter().cloned().collect(),
+            warn_unused: true,
         },
         service: ServiceSpec {
             name: service_name,

@@ -38,10 +38,10 @@ pub(super) fn merged_scaling(
         scaling.max_instances = Some(max.clone());
     }
     if let Some(cooldown) = &settings.cooldown_period {
-        scaling.cooldown_period = Some(cooldown.value);
+        scaling.cooldown_period = Some(cooldown.clone());
     }
     if let Some(pending) = &settings.target_pending_requests {
-        scaling.target_pending_requests = Some(pending.value);
+        scaling.target_pending_requests = Some(pending.clone());
     }
     scaling
 }

@@ -118,6 +118,7 @@ pub(super) fn http_parts(
             default_type: ScalingType::KedaHttp,
             replicas: None,
             queue_defaults: queue_defaults(entry, cx),
+            warn_unused: true,
         },
         ports: vec![PortSetting {
             name: Some((PORT_NAME.to_string(), trigger.span)),
@@ -152,23 +153,27 @@ pub(super) fn queue_parts(
     let batch_size = trigger.batch_size.value;
     settings.kind = Some(Spanned::new(ScalingType::KedaQueue, trigger.span));
     settings.queue_name = Some(trigger.queue_name.clone());
-    settings.queue_type = Some(trigger.queue_type.value);
+    settings.queue_type = Some(trigger.queue_type.clone());
     settings.consumer_group = stream.then(|| {
         trigger
             .consumer_group
-            .as_ref()
-            .map_or_else(|| input.name.clone(), |g| g.value.clone())
+            .clone()
+            .unwrap_or_else(|| Spanned::new(input.name.clone(), trigger.span))
     });
     settings.queue_length = Some(
         trigger
             .queue_length
-            .as_ref()
-            .map(|l| l.value)
-            .or(settings.queue_length)
-            .unwrap_or(if job_mode {
-                batch_size
-            } else {
-                batch_size.saturating_mul(DEFAULT_QUEUE_LENGTH)
+            .clone()
+            .or(settings.queue_length.clone())
+            .unwrap_or_else(|| {
+                Spanned::new(
+                    if job_mode {
+                        batch_size
+                    } else {
+                        batch_size.saturating_mul(DEFAULT_QUEUE_LENGTH)
+                    },
+                    trigger.span,
+                )
             }),
     );
     let queue_defaults = queue_defaults(entry, cx);
@@ -191,7 +196,7 @@ pub(super) fn queue_parts(
         ));
     }
     if let Some(group) = &settings.consumer_group {
-        env.push(literal("K3SFN_CONSUMER_GROUP", group.clone()));
+        env.push(literal("K3SFN_CONSUMER_GROUP", group.value.clone()));
     }
     env.push(literal("K3SFN_QUEUE_ADDRESS", queue.address.clone()));
     if let Some(database) = queue.database {
@@ -241,6 +246,7 @@ pub(super) fn queue_parts(
             default_type: ScalingType::KedaQueue,
             replicas: None,
             queue_defaults,
+            warn_unused: false,
         },
         ports: Vec::new(),
         route: None,
@@ -277,6 +283,7 @@ pub(super) fn schedule_parts(trigger: &ScheduleTrigger, timeout: Option<u32>) ->
             default_type: ScalingType::None,
             replicas: None,
             queue_defaults: Vec::new(),
+            warn_unused: false,
         },
         ports: Vec::new(),
         route: None,
