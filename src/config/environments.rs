@@ -18,7 +18,8 @@ pub struct EnvironmentSettings {
     pub tls_secret: Option<String>,
     /// Traefik ACME certificate resolver, instead of a TLS Secret.
     pub cert_resolver: Option<String>,
-    /// Extra debugging (free for workloads to read as `K3S_DEBUG`).
+    /// `true`: every workload's main container gets `K3S_DEBUG=true` (unless it sets that
+    /// variable itself), for images that turn on their debug output from it.
     pub debug: Option<bool>,
     /// Values for `${VAR}` in this environment (below `--set` and the process environment).
     #[serde(default)]

@@ -45,6 +45,7 @@ pub fn lower_network(input: &NetworkInput<'_>, d: &mut Diagnostics) -> Option<Ne
     };
     let mut policy = NetworkPolicy::default();
     let visibility = visibility(input.security, input.default_visibility);
+    warn_unused_sources(input, visibility, d);
     // A rule without ports allows every port, so a pod with none declared gets no rule at all.
     let listens = !input.ports.is_empty();
     match visibility {
@@ -131,6 +132,38 @@ pub fn lower_network(input: &NetworkInput<'_>, d: &mut Diagnostics) -> Option<Ne
 }
 
 /// Every container port, as NetworkPolicy ports.
+/// `allowed_sources` only mean something under `restricted`: elsewhere the visibility admits
+/// more (or less) than they say, and they are not used.
+fn warn_unused_sources(input: &NetworkInput<'_>, visibility: Visibility, d: &mut Diagnostics) {
+    let sources = input
+        .security
+        .map(|s| s.allowed_sources.as_slice())
+        .unwrap_or_default();
+    if sources.is_empty() || visibility == Visibility::Restricted {
+        return;
+    }
+    let name = match visibility {
+        Visibility::Public => "public",
+        Visibility::Internal => "internal",
+        Visibility::Private => "private",
+        Visibility::Restricted => "restricted",
+    };
+    d.push(
+        Diagnostic::warning(
+            Code::UnusedSetting,
+            format!("`allowed_sources` has no effect with `visibility: {name}`; only `restricted` admits just them"),
+        )
+        .at(
+            input
+                .security
+                .and_then(|s| s.visibility.as_ref())
+                .map_or(input.span, |v| v.span),
+        )
+        .field(format!("{}.security.allowed_sources", input.field))
+        .help("set `visibility: restricted` to admit only these sources"),
+    );
+}
+
 pub fn policy_ports(ports: &[ContainerPort]) -> Vec<PolicyPort> {
     ports
         .iter()

@@ -166,9 +166,10 @@ pub fn lower_route(
         auth: spec
             .auth
             .and_then(|a| lower_auth(a, spec.field, spec.span, d)),
-        annotations: spec.annotations,
+        annotations: controller_annotations(&spec, cx.ingress(), d),
         entry_points,
-        class: spec.class,
+        // `class: ""` (seed 001: "auto-detected") is the controller's default class.
+        class: spec.class.filter(|c| !c.is_empty()),
     })
 }
 
@@ -331,6 +332,53 @@ fn lower_auth(auth: &AuthSettings, field: &str, span: Span, d: &mut Diagnostics)
             }
         },
     }
+}
+
+/// Annotation prefixes each ingress controller reads.
+const CONTROLLER_PREFIXES: [(&str, &str); 5] = [
+    ("nginx.ingress.kubernetes.io/", "ingress-nginx"),
+    ("haproxy-ingress.github.io/", "HAProxy Ingress"),
+    ("haproxy.org/", "the HAProxy Kubernetes Ingress Controller"),
+    (
+        "traefik.ingress.kubernetes.io/",
+        "Traefik's Ingress provider",
+    ),
+    ("ingress.kubernetes.io/", "an ingress controller"),
+];
+
+/// The route's annotations without those of another controller, which this environment's
+/// controller would ignore: each dropped key is warned about.
+fn controller_annotations(
+    spec: &RouteSpec<'_>,
+    controller: IngressController,
+    d: &mut Diagnostics,
+) -> BTreeMap<String, String> {
+    let own = match controller {
+        IngressController::Haproxy => Some("haproxy-ingress.github.io/"),
+        IngressController::Traefik | IngressController::None => None,
+    };
+    let mut kept = BTreeMap::new();
+    for (key, value) in &spec.annotations {
+        let foreign = CONTROLLER_PREFIXES
+            .iter()
+            .find(|(prefix, _)| key.starts_with(prefix) && Some(*prefix) != own);
+        match foreign {
+            Some((_, reader)) => d.push(
+                Diagnostic::warning(
+                    Code::UnusedSetting,
+                    format!(
+                        "annotation `{key}` is for {reader}; this environment's controller ignores it, so it is left out"
+                    ),
+                )
+                .at(spec.span)
+                .field(format!("{}.annotations.{key}", spec.field)),
+            ),
+            None => {
+                kept.insert(key.clone(), value.clone());
+            }
+        }
+    }
+    kept
 }
 
 /// What an ingress controller cannot express per route is never silently lost (DESIGN rule

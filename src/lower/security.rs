@@ -36,6 +36,9 @@ pub struct LoweredSecurity {
     pub service_account: Option<ServiceAccount>,
 }
 
+/// The account every namespace has.
+const DEFAULT_SERVICE_ACCOUNT: &str = "default";
+
 /// `default_profile` applies when `security.profile` is not set.
 pub fn lower_security(
     security: Option<&Security>,
@@ -91,9 +94,24 @@ pub fn lower_security(
     let automount_token = s
         .automount_service_account_token
         .unwrap_or(service_account_name.is_some());
+    // `default` is the namespace's own account, which every namespace has: use it, never
+    // create (and so take over) it.
+    let builtin = service_account_name.as_deref() == Some(DEFAULT_SERVICE_ACCOUNT);
+    if builtin && !s.service_account_annotations.is_empty() {
+        d.push(
+            Diagnostic::warning(
+                Code::UnusedSetting,
+                "`service_account_annotations` are not applied to the namespace's `default` \
+                 ServiceAccount, which k3s does not manage",
+            )
+            .at(s.service_account.as_ref().map_or(span, |n| n.span))
+            .field(format!("{field}.security.service_account_annotations"))
+            .help("name an account of this workload's own to annotate it"),
+        );
+    }
     let service_account = service_account_name
         .as_ref()
-        .filter(|_| s.create_service_account.unwrap_or(true))
+        .filter(|_| s.create_service_account.unwrap_or(true) && !builtin)
         .map(|name| ServiceAccount {
             name: name.clone(),
             annotations: s.service_account_annotations.clone(),

@@ -23,9 +23,12 @@ use super::workload_kind::{JobInput, lower_controller};
 use crate::config::{ServiceType, Visibility};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::workload::{
-    Container, ContainerPort, Controller, ImageBuild, Pod, Replicas, Route, Scaling, Service,
-    Workload,
+    Container, ContainerPort, Controller, EnvSource, EnvVar, ImageBuild, Pod, Replicas, Resources,
+    Route, Scaling, Service, Workload,
 };
+
+/// What `environments.<env>.debug: true` sets in every main container.
+pub const DEBUG_VARIABLE: &str = "K3S_DEBUG";
 
 /// A workload and, when its image is built here, the build.
 #[derive(Debug)]
@@ -174,13 +177,21 @@ pub fn lower_workload(
     let mut pod_volumes = volumes.volumes;
     pod_volumes.extend(env.volumes);
     let LoweredEnv {
-        vars,
+        mut vars,
         env_from,
         config_map,
         secret,
         external_secrets,
         ..
     } = env;
+    if cx.resolved.settings.debug == Some(true) && !vars.iter().any(|v| v.name == DEBUG_VARIABLE) {
+        vars.push(EnvVar {
+            name: DEBUG_VARIABLE.to_string(),
+            value: EnvSource::Literal("true".to_string()),
+        });
+    }
+    let resources = lower_resources(spec.resources.as_ref(), &field, d);
+    check_utilization_requests(&spec, &scaling.scaling, &resources, d);
     let container = Container {
         name: spec.container_name.clone(),
         image: spec.image.reference.clone(),
@@ -196,7 +207,7 @@ pub fn lower_workload(
         ports: ports.clone(),
         env: vars,
         env_from,
-        resources: lower_resources(spec.resources.as_ref(), &field, d),
+        resources,
         startup_probe: probes.startup,
         readiness_probe: probes.readiness,
         liveness_probe: probes.liveness,
@@ -259,6 +270,64 @@ pub fn lower_workload(
     LoweredWorkload {
         workload,
         build: spec.image.build,
+    }
+}
+
+/// An HPA scales on utilization, a percentage of the container's request: without the request
+/// it cannot compute it and never scales.
+fn check_utilization_requests(
+    spec: &WorkloadSpec,
+    scaling: &Scaling,
+    resources: &Resources,
+    d: &mut Diagnostics,
+) {
+    let Scaling::Hpa {
+        cpu_percent,
+        memory_percent,
+        ..
+    } = scaling
+    else {
+        return;
+    };
+    let settings = spec.scaling.settings.as_ref();
+    let targets = [
+        (
+            "cpu",
+            cpu_percent.is_some(),
+            settings.and_then(|s| s.target_cpu_percent.as_ref()),
+            "resources.cpu",
+        ),
+        (
+            "memory",
+            memory_percent.is_some(),
+            settings.and_then(|s| s.target_memory_percent.as_ref()),
+            "resources.memory",
+        ),
+    ];
+    for (resource, used, given, fix) in targets {
+        if !used || resources.requests.contains_key(resource) {
+            continue;
+        }
+        let at = given
+            .map(|g| g.span)
+            .or_else(|| settings.and_then(|s| s.kind.as_ref()).map(|k| k.span))
+            .unwrap_or(spec.settings_span);
+        let implied = if given.is_none() {
+            " (80 % CPU is the target when none is given)"
+        } else {
+            ""
+        };
+        d.push(
+            Diagnostic::error(
+                Code::BadScaling,
+                format!(
+                    "an HPA scaling on {resource} utilization needs a {resource} request{implied}: without it the HPA cannot compute the utilization"
+                ),
+            )
+            .at(at)
+            .field(format!("{}.scaling", spec.settings_field))
+            .help(format!("set `{fix}`")),
+        );
     }
 }
 

@@ -80,3 +80,86 @@ fn scaling_fields_the_type_does_not_use_are_warned() {
     off.code(0);
     assert!(!off.stderr.contains("no effect"), "{}", off.stderr);
 }
+
+fn app(extra: &str) -> Project {
+    Project::with_apps_yaml(&format!(
+        "{TRAEFIK_AND_HAPROXY}apps:\n  - name: web\n    image: nginx\n    container: {{ports: [{{container_port: 80}}]}}\n{extra}"
+    ))
+}
+
+#[test]
+fn debug_sets_k3s_debug_in_every_main_container() {
+    let project = Project::with_apps_yaml(
+        "version: \"2\"\nenvironments:\n  dev: {debug: true}\n  prod: {}\napps:\n  - name: web\n    image: nginx\n",
+    );
+    project
+        .run(&["generate", "--env", "dev", "--stdout"])
+        .code(0)
+        .stdout_contains("- name: K3S_DEBUG\n          value: \"true\"");
+    let prod = project.run(&["generate", "--env", "prod", "--stdout"]);
+    assert!(!prod.code(0).stdout.contains("K3S_DEBUG"));
+}
+
+#[test]
+fn an_empty_ingress_class_means_the_controllers_default() {
+    let run =
+        app("    ingress: {path: /, class: \"\"}\n").run(&["generate", "--env", "gcp", "--stdout"]);
+    // The environment's controller's class, never the empty name an API server refuses.
+    run.code(0).stdout_contains("ingressClassName: haproxy\n");
+    assert!(
+        !run.stdout.contains("ingressClassName: \"\""),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn another_controllers_annotations_are_left_out_with_a_warning() {
+    let run = app(
+        "    ingress:\n      path: /\n      annotations: {nginx.ingress.kubernetes.io/proxy-body-size: 10m, external-dns.alpha.kubernetes.io/ttl: \"60\"}\n",
+    )
+    .run(&["generate", "--env", "local", "--stdout"]);
+    run.code(0)
+        .stderr_contains("apps.web.ingress.annotations.nginx.ingress.kubernetes.io/proxy-body-size: annotation `nginx.ingress.kubernetes.io/proxy-body-size` is for ingress-nginx")
+        .stdout_contains("external-dns.alpha.kubernetes.io/ttl");
+    assert!(!run.stdout.contains("proxy-body-size"), "{}", run.stdout);
+}
+
+#[test]
+fn allowed_sources_without_restricted_are_warned() {
+    app("    security:\n      visibility: private\n      allowed_sources: [{namespace: monitoring}]\n")
+        .run(&["validate", "--env", "local"])
+        .code(0)
+        .stderr_contains("apps.yaml:12:19: warning: apps.web.security.allowed_sources: `allowed_sources` has no effect with `visibility: private`");
+}
+
+#[test]
+fn an_hpa_on_utilization_needs_the_matching_request() {
+    app("    scaling: {type: hpa, target_memory_percent: 70}\n    resources: {cpu: 100m}\n")
+        .run(&["validate", "--env", "local"])
+        .code(1)
+        .error_at(
+            "apps.yaml:11:49",
+            "apps.web.scaling",
+            "an HPA scaling on memory utilization needs a memory request",
+        );
+    app("    scaling: {type: hpa}\n")
+        .run(&["validate", "--env", "local"])
+        .code(1)
+        .stderr_contains("needs a cpu request (80 % CPU is the target when none is given)");
+    app("    scaling: {type: hpa}\n    resources: {cpu: 100m}\n")
+        .run(&["validate", "--env", "local"])
+        .code(0);
+}
+
+#[test]
+fn the_default_service_account_is_used_never_created() {
+    let run = app("    security: {service_account: default}\n")
+        .run(&["generate", "--env", "local", "--stdout"]);
+    run.code(0).stdout_contains("serviceAccountName: default");
+    assert!(
+        !run.stdout.contains("kind: ServiceAccount"),
+        "{}",
+        run.stdout
+    );
+}
