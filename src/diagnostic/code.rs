@@ -103,6 +103,8 @@ codes! {
     DuplicatePortName = "duplicate-port-name", Input, "Two ports of a pod have the same name.";
     MissingPort = "missing-port", Input, "A service is reached by others but no port for it is known.";
     BadProbe = "bad-probe", Input, "A probe that is incomplete or names a port the container does not have.";
+    NoResources = "no-resources", Input, "A workload without resource requests or limits: the scheduler cannot place it well, nor stop it starving others.";
+    ImplicitLatest = "implicit-latest", Input, "An image without a tag or digest runs whatever `latest` is when the pod starts.";
     BadQuantity = "bad-quantity", Input, "A resource quantity that Kubernetes cannot read.";
     RequestOverLimit = "request-over-limit", Input, "A resource request larger than its limit.";
     BadReference = "bad-reference", Input, "An environment reference without exactly one source (Secret, ConfigMap or field).";

@@ -161,8 +161,11 @@ pub fn profile_pod_defaults(profile: PodSecurityProfile) -> PodSecurity {
 /// The container-level settings each standard starts from.
 pub fn profile_container_defaults(profile: PodSecurityProfile) -> ContainerSecurity {
     match profile {
+        // A read-only root filesystem (with a writable /tmp, see `lower_workload`): an image
+        // that writes elsewhere says so with `read_only_root_filesystem: false`.
         PodSecurityProfile::Restricted => ContainerSecurity {
             allow_privilege_escalation: Some(false),
+            read_only_root_filesystem: Some(true),
             capabilities_drop: vec!["ALL".to_string()],
             ..ContainerSecurity::default()
         },

@@ -24,7 +24,7 @@ use crate::config::{ServiceType, Visibility};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::workload::{
     Container, ContainerPort, Controller, EnvSource, EnvVar, ImageBuild, Pod, Replicas, Resources,
-    Route, Scaling, Service, Workload,
+    Route, Scaling, Service, Volume, VolumeMount, VolumeSource, Workload,
 };
 
 /// What `environments.<env>.debug: true` sets in every main container.
@@ -176,6 +176,9 @@ pub fn lower_workload(
     volume_mounts.sort_by(|a, b| a.mount_path.cmp(&b.mount_path));
     let mut pod_volumes = volumes.volumes;
     pod_volumes.extend(env.volumes);
+    if security.container.read_only_root_filesystem == Some(true) {
+        writable_tmp(&mut pod_volumes, &mut volume_mounts);
+    }
     let LoweredEnv {
         mut vars,
         env_from,
@@ -192,6 +195,34 @@ pub fn lower_workload(
     }
     let resources = lower_resources(spec.resources.as_ref(), &field, d);
     check_utilization_requests(&spec, &scaling.scaling, &resources, d);
+    if resources.requests.is_empty() && resources.limits.is_empty() {
+        d.push(
+            Diagnostic::warning(
+                Code::NoResources,
+                format!(
+                    "`{}` requests no CPU or memory and has no limits: the scheduler cannot place it well, and it may starve its neighbours",
+                    spec.field
+                ),
+            )
+            .at(span)
+            .field(format!("{field}.resources"))
+            .help("set `resources: {memory: …, cpu: …}` (and limits)"),
+        );
+    }
+    if spec.image.build.is_none() && !has_tag(&spec.image.reference) {
+        d.push(
+            Diagnostic::warning(
+                Code::ImplicitLatest,
+                format!(
+                    "image `{}` has no tag: the cluster runs whatever `latest` is when the pod starts",
+                    spec.image.reference
+                ),
+            )
+            .at(span)
+            .field(format!("{field}.image"))
+            .help("pin a tag or a digest (`name:1.2.3`, `name@sha256:…`)"),
+        );
+    }
     let container = Container {
         name: spec.container_name.clone(),
         image: spec.image.reference.clone(),
@@ -329,6 +360,50 @@ fn check_utilization_requests(
             .help(format!("set `{fix}`")),
         );
     }
+}
+
+/// `name:tag` or `name@digest`; a port in the registry host (`host:5000/name`) is no tag.
+fn has_tag(reference: &str) -> bool {
+    if reference.contains('@') {
+        return true;
+    }
+    let last = reference.rsplit('/').next().unwrap_or(reference);
+    last.contains(':')
+}
+
+/// A read-only root filesystem still gets a writable `/tmp` (an emptyDir), which most programs
+/// and runtimes expect; unless something is mounted there already.
+fn writable_tmp(volumes: &mut Vec<Volume>, mounts: &mut Vec<VolumeMount>) {
+    if mounts.iter().any(|m| m.mount_path == "/tmp") {
+        return;
+    }
+    let name = (1..)
+        .map(|n| {
+            if n == 1 {
+                "tmp".to_string()
+            } else {
+                format!("tmp-{n}")
+            }
+        })
+        .find(|name| !volumes.iter().any(|v| &v.name == name))
+        .expect("an unused name exists");
+    volumes.push(Volume {
+        name: name.clone(),
+        source: VolumeSource::EmptyDir {
+            medium: None,
+            size_limit: None,
+        },
+    });
+    let at = mounts.partition_point(|m| m.mount_path.as_str() < "/tmp");
+    mounts.insert(
+        at,
+        VolumeMount {
+            name,
+            mount_path: "/tmp".to_string(),
+            read_only: false,
+            sub_path: None,
+        },
+    );
 }
 
 fn port_specs(spec: &WorkloadSpec) -> Vec<PortSpec> {

@@ -163,3 +163,46 @@ fn the_default_service_account_is_used_never_created() {
         run.stdout
     );
 }
+
+#[test]
+fn secure_defaults_read_only_root_with_a_writable_tmp() {
+    let run =
+        app("    resources: {memory: 64Mi}\n").run(&["generate", "--env", "local", "--stdout"]);
+    run.code(0)
+        .stdout_contains("readOnlyRootFilesystem: true")
+        .stdout_contains("- mountPath: /tmp\n          name: tmp")
+        .stdout_contains("- emptyDir: {}\n        name: tmp");
+    // Loosened per entry.
+    let loose = app(
+        "    resources: {memory: 64Mi}\n    security: {container_security_context: {read_only_root_filesystem: false}}\n",
+    )
+    .run(&["generate", "--env", "local", "--stdout"]);
+    loose
+        .code(0)
+        .stdout_contains("readOnlyRootFilesystem: false");
+    assert!(
+        !loose.stdout.contains("mountPath: /tmp"),
+        "{}",
+        loose.stdout
+    );
+}
+
+#[test]
+fn no_resources_and_untagged_images_are_warned() {
+    Project::with_apps_yaml(&format!("{ENVS}apps:\n  - name: web\n    image: nginx\n"))
+        .run(&["validate", "--env", "local"])
+        .code(0)
+        .stderr_contains(
+            "apps.yaml:6:11: warning: apps.web.resources: `apps.web` requests no CPU or memory",
+        )
+        .stderr_contains("apps.yaml:6:11: warning: apps.web.image: image `nginx` has no tag");
+    let pinned = Project::with_apps_yaml(&format!(
+        "{ENVS}apps:\n  - name: web\n    image: registry.local:5000/nginx@sha256:abc\n    resources: {{memory: 64Mi}}\n"
+    ))
+    .run(&["validate", "--env", "local"]);
+    assert!(
+        !pinned.code(0).stderr.contains("warning: apps.web"),
+        "{}",
+        pinned.stderr
+    );
+}

@@ -762,9 +762,10 @@ fn a_function_and_an_app_with_one_name_are_an_error() {
     };
     let errors = crate::lower::lower_environment(&cx, &Default::default()).unwrap_err();
     assert_eq!(errors.error_count(), 1, "{}", errors.render());
-    assert_eq!(errors.items[0].code, Code::DuplicateName);
+    let error = errors.items.iter().find(|d| d.is_error()).unwrap();
+    assert_eq!(error.code, Code::DuplicateName);
     assert!(
-        errors.items[0]
+        error
             .message
             .contains("`serverless.api.x` and `apps.api-x`")
     );
