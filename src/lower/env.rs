@@ -2,7 +2,7 @@
 //! values, references to Secret/ConfigMap keys, whole Secrets/ConfigMaps, mounted Secrets and
 //! the ExternalSecrets that fill them.
 
-use super::env_objects::{looks_secret, split_environment};
+use super::env_objects::{is_secret, split_environment};
 use super::spec::{EnvLayout, EnvSpec};
 use crate::config::{
     EnvFrom as EnvFromSettings, EnvRef, EnvValue, Environment, RefKind as ConfigRefKind,
@@ -87,7 +87,7 @@ pub fn lower_environment(
         let value_field = format!("{field}.environment.{name}");
         let source = match &value.value {
             EnvValue::Literal(text) => {
-                if looks_secret(name) && !text.is_empty() {
+                if is_secret(name, text, &value.span.text()) && !text.is_empty() {
                     d.push(
                         Diagnostic::warning(
                             Code::SecretInPlainText,

@@ -248,3 +248,49 @@ fn convert_reports_what_generate_reports() {
     let convert = project.run(&["compose", "convert", "shop/compose.yaml"]);
     convert.code(1).stderr_contains("is 65 characters long");
 }
+
+#[test]
+fn secret_looking_values_never_reach_a_configmap() {
+    let names = [
+        "PGPASS",
+        "MYSQL_PWD",
+        "PASSPHRASE",
+        "GITHUB_PAT",
+        "NPM_AUTH",
+        "STRIPE_SK",
+        "JWT_SIGNING",
+        "SIGNING_KEY_PEM",
+        "SENTRY_DSN",
+        "SLACK_WEBHOOK_URL",
+        "AUTH_HEADER",
+        "BEARER",
+        "SESSION_COOKIE",
+        "ENCRYPTION_SEED",
+        "LICENSE",
+    ];
+    let mut environment: String = names.iter().map(|n| format!("      {n}: x\n")).collect();
+    environment.push_str("      AMQP_URI: amqp://app:pw@rabbit:5672/\n");
+    environment.push_str("      FROM_DOTENV: ${DOTENV_PASSWORD}\n");
+    environment.push_str("      LOG_LEVEL: info\n");
+    let run = Project::new()
+        .file(
+            "c/compose.yaml",
+            &format!("services:\n  app:\n    image: nginx:1.27\n    environment:\n{environment}"),
+        )
+        .file("c/.env", "DOTENV_PASSWORD=hunter2\n")
+        .run(&["compose", "convert", "c/compose.yaml"]);
+    run.code(0);
+    let config_map = run
+        .stdout
+        .split("---\n")
+        .find(|d| d.contains("kind: ConfigMap"))
+        .expect("a ConfigMap for LOG_LEVEL");
+    assert!(config_map.contains("LOG_LEVEL: info"), "{config_map}");
+    for name in names.iter().chain(&["AMQP_URI", "FROM_DOTENV"]) {
+        assert!(
+            !config_map.contains(name),
+            "{name} in the ConfigMap:\n{config_map}"
+        );
+    }
+    assert!(!config_map.contains("hunter2"), "{config_map}");
+}

@@ -262,7 +262,7 @@ fn secret_looking_keys_never_reach_a_config_map() {
         if let Manifest::ConfigMap(config_map) = manifest {
             for (key, value) in config_map.data.unwrap_or_default() {
                 assert!(
-                    !crate::lower::env_objects::is_secret(&key, &value),
+                    !crate::lower::env_objects::is_secret(&key, &value, &value),
                     "{key} in ConfigMap {:?}",
                     config_map.metadata.name
                 );
