@@ -157,7 +157,9 @@ fn convert(context: &Context, args: &ConvertArgs) -> CommandResult {
             args.namespace
         )));
     }
-    let mut resolved = Resolved::standalone("default", cwd);
+    // The compose project's directory is the project: what it reads must lie below it.
+    let project_dir = files[0].parent().unwrap_or(&cwd).to_path_buf();
+    let mut resolved = Resolved::standalone("default", project_dir);
     resolved.registry = args.registry.clone();
     resolved.namespace = args.namespace.clone();
     resolved.variables = variables;
@@ -238,6 +240,7 @@ fn standalone_entry(
         visibility: None,
         network_policy: None,
         depends_on: Vec::new(),
+        allow_outside_project: None,
     };
     Entry {
         section: Section::Compose,

@@ -60,6 +60,9 @@ pub struct AppEntry {
     pub volumes: Vec<Volume>,
     /// Permit `hostPath` volumes (off by default: they tie pods to nodes).
     pub allow_host_path: Option<bool>,
+    /// Read files this entry names outside the project directory (apps.yaml's), after
+    /// symlinks; off by default, so that a pull request cannot make k3s read `/etc/passwd`.
+    pub allow_outside_project: Option<bool>,
     #[serde(default)]
     pub depends_on: Vec<Dependency>,
     /// Fixed replica count when nothing autoscales the app.

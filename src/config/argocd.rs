@@ -14,9 +14,9 @@ pub struct ArgoCd {
     /// Branch, tag or commit; default `HEAD`.
     pub target_revision: Option<String>,
     /// Path of the generated tree in the repository; default `argocd-state`.
-    pub path: Option<String>,
+    pub path: Option<Spanned<String>>,
     /// Path of apps.yaml's directory in the repository (for `$values` refs); default `.`.
-    pub source_path: Option<String>,
+    pub source_path: Option<Spanned<String>>,
     /// AppProject name; default `k3s-<env>`.
     pub project: Option<Spanned<String>>,
     /// Namespace Argo CD runs in; default `argocd`.

@@ -31,6 +31,9 @@ pub struct ComposeEntry {
     pub compose_file: Option<Spanned<OneOrMany<String>>>,
     pub namespace: Option<Spanned<String>>,
     pub enabled: Option<bool>,
+    /// Read files this entry names outside the project directory (apps.yaml's), after
+    /// symlinks; off by default, so that a pull request cannot make k3s read `/etc/passwd`.
+    pub allow_outside_project: Option<bool>,
     /// Compose profiles to activate.
     #[serde(default)]
     pub profiles: Vec<String>,

@@ -18,6 +18,9 @@ pub struct HelmEntry {
     pub repo: Option<Spanned<String>>,
     pub namespace: Option<Spanned<String>>,
     pub enabled: Option<bool>,
+    /// Read files this entry names outside the project directory (apps.yaml's), after
+    /// symlinks; off by default, so that a pull request cannot make k3s read `/etc/passwd`.
+    pub allow_outside_project: Option<bool>,
     /// Values file(s) relative to apps.yaml. An environment's own `values` are added after
     /// the base ones, so they win.
     pub values: Option<Spanned<OneOrMany<String>>>,

@@ -25,6 +25,9 @@ pub struct ServerlessEntry {
     pub path: Spanned<String>,
     pub namespace: Option<Spanned<String>>,
     pub enabled: Option<bool>,
+    /// Read files this entry names outside the project directory (apps.yaml's), after
+    /// symlinks; off by default, so that a pull request cannot make k3s read `/etc/passwd`.
+    pub allow_outside_project: Option<bool>,
     pub build: Option<Build>,
     pub resources: Option<Resources>,
     pub scaling: Option<Scaling>,

@@ -94,6 +94,7 @@ codes! {
     Io = "io", Io, "A file or directory could not be read or written.";
     MissingFile = "missing-file", Input, "A file that apps.yaml or a compose file names does not exist.";
     MissingPath = "missing-path", Input, "A directory that an entry's `path` names does not exist.";
+    OutsideProject = "outside-project", Input, "A path that resolves (after symlinks) outside the project directory, which k3s does not read without `allow_outside_project: true`.";
     BadPath = "bad-path", Input, "A path that is not allowed where it is given (relative mount paths, paths leaving their directory).";
     BadFile = "bad-file", Input, "A file given for a secret or config cannot be used.";
     BadTemplate = "bad-template", Input, "A Dockerfile template that does not render.";

@@ -169,7 +169,7 @@ fn image(
         }),
         (None, Some(path)) => {
             let dir = cx
-                .existing_dir(path, field, d)
+                .existing_dir(path, field, app.allow_outside_project.unwrap_or(false), d)
                 .unwrap_or_else(|| cx.path(&path.value));
             let settings = app.build.clone().unwrap_or_default();
             let mut build = lower_image_build(
@@ -184,6 +184,7 @@ fn image(
                     sync: &app.sync,
                     field,
                     span: path.span,
+                    outside: app.allow_outside_project.unwrap_or(false),
                 },
                 cx,
                 d,

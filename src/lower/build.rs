@@ -33,6 +33,8 @@ pub struct BuildInput<'a> {
     pub field: &'a str,
     /// Where a missing default Dockerfile is reported.
     pub span: Span,
+    /// The entry's `allow_outside_project`: the context and Dockerfile may lie outside.
+    pub outside: bool,
 }
 
 /// The build of an image; a Dockerfile that is not there is an error (once: not when the
@@ -44,11 +46,16 @@ pub fn lower_image_build(
 ) -> ImageBuild {
     let build = input.build;
     let context = build_context(build, input.dir);
-    let check = input.check_dockerfile && input.dir.is_dir();
+    let context_inside = build.context.as_ref().is_none_or(|written| {
+        let field = format!("{}.build.context", input.field);
+        cx.inside_project(&context, written, &field, input.outside, d)
+    });
+    let check = input.check_dockerfile && input.dir.is_dir() && context_inside;
     let dockerfile = match chosen_dockerfile(build, cx) {
         Some(own) => {
             let path = context.join(&own.value);
-            if check {
+            let field = format!("{}.build.dockerfile", input.field);
+            if cx.inside_project(&path, own, &field, input.outside, d) && check {
                 check_dockerfile(&path, own.span, input.field, input.dockerfile_help, d);
             }
             path

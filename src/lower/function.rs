@@ -99,7 +99,12 @@ pub fn lower_function_project(
     let spec = &entry.spec;
     let field = entry.field();
     let mut out = LoweredEntry::default();
-    let Some(dir) = cx.existing_dir(&spec.path, &field, d) else {
+    let Some(dir) = cx.existing_dir(
+        &spec.path,
+        &field,
+        spec.allow_outside_project.unwrap_or(false),
+        d,
+    ) else {
         return out;
     };
     let discovery = match discover(&dir, &display_path(&dir)) {

@@ -11,6 +11,7 @@ use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
 use crate::names::check_dns_label;
 use crate::resolve::Resolved;
 use crate::workload::{Controller, Replicas};
+use crate::yaml::Spanned;
 
 pub const DEFAULT_TREE_PATH: &str = "argocd-state";
 pub const DEFAULT_SERVER: &str = "https://kubernetes.default.svc";
@@ -95,6 +96,31 @@ pub struct TreeLocation {
     pub manifests_only: bool,
 }
 
+/// A path in the git repository: relative, and never above the repository's root.
+fn check_repository_path(path: &Spanned<String>, key: &str, d: &mut Diagnostics) {
+    let leaves = std::path::Path::new(&path.value).components().any(|c| {
+        matches!(
+            c,
+            std::path::Component::ParentDir
+                | std::path::Component::RootDir
+                | std::path::Component::Prefix(_)
+        )
+    });
+    if leaves {
+        d.push(
+            Diagnostic::error(
+                Code::BadPath,
+                format!(
+                    "`{}` is not a path inside the repository: give it relative to the repository's root, without `..`",
+                    path.value
+                ),
+            )
+            .at(path.span)
+            .field(format!("argocd.{key}")),
+        );
+    }
+}
+
 pub fn plan_argocd(
     resolved: &Resolved,
     entries: &[Lowered],
@@ -129,16 +155,22 @@ pub fn plan_argocd(
         .target_revision
         .clone()
         .unwrap_or_else(|| "HEAD".to_string());
+    for (key, path) in [("path", &argocd.path), ("source_path", &argocd.source_path)] {
+        if let Some(path) = path {
+            check_repository_path(path, key, d);
+        }
+    }
     let tree_path = argocd
         .path
-        .clone()
+        .as_ref()
+        .map(|p| p.value.clone())
         .or_else(|| location.tree_path.clone())
         .unwrap_or_else(|| DEFAULT_TREE_PATH.to_string());
     let tree_path = tree_path.trim_matches('/').to_string();
     let source_path = argocd
         .source_path
-        .clone()
-        .unwrap_or_else(|| ".".to_string());
+        .as_ref()
+        .map_or_else(|| ".".to_string(), |p| p.value.clone());
     let namespace = argocd
         .namespace
         .clone()

@@ -6,6 +6,7 @@ use super::context::LowerContext;
 use crate::config::HelmEntry;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, did_you_mean};
 use crate::resolve::Entry;
+use crate::yaml::Spanned;
 
 /// A chart release, as Argo CD needs it.
 #[derive(Debug, Clone)]
@@ -89,6 +90,20 @@ pub fn lower_helm(
     };
     let mut values = Vec::new();
     for file in helm.values.iter().flat_map(|v| v.value.iter()) {
+        let written = Spanned::new(
+            file.clone(),
+            helm.values.as_ref().map_or(helm.chart.span, |v| v.span),
+        );
+        let outside = helm.allow_outside_project.unwrap_or(false);
+        if !cx.inside_project(
+            &cx.path(file),
+            &written,
+            &format!("{field}.values"),
+            outside,
+            d,
+        ) {
+            continue;
+        }
         if !cx.path(file).is_file() {
             d.push(
                 Diagnostic::error(

@@ -6,6 +6,7 @@ mod support;
 
 mod bad_input;
 mod compose;
+mod containment;
 mod fields;
 mod generate;
 mod golden;

@@ -32,6 +32,11 @@ impl Project {
         self
     }
 
+    /// Asserts that `validate` accepts the project.
+    pub fn validate_ok(project: Project) {
+        project.run(&["validate"]).code(0);
+    }
+
     pub fn path(&self) -> &Path {
         self.dir.path()
     }

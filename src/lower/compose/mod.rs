@@ -154,7 +154,8 @@ pub fn load_compose_project(
 ) -> Option<ComposeProject> {
     let spec = &entry.spec;
     let field = entry.field();
-    let dir = cx.existing_dir(&spec.path, &field, d)?;
+    let outside = spec.allow_outside_project.unwrap_or(false);
+    let dir = cx.existing_dir(&spec.path, &field, outside, d)?;
     let files = match &spec.compose_file {
         Some(files) => files.value.iter().map(|f| dir.join(f)).collect(),
         None => match default_compose_files(&dir) {

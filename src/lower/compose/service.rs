@@ -373,6 +373,7 @@ fn image(
             sync: &[],
             field,
             span,
+            outside: plan.entry.spec.allow_outside_project.unwrap_or(false),
         },
         plan.cx,
         d,

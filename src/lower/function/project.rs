@@ -40,6 +40,7 @@ pub(super) fn project_build(
             sync: &spec.sync,
             field: &field,
             span: entry.name.span,
+            outside: spec.allow_outside_project.unwrap_or(false),
         },
         cx,
         d,
