@@ -14,6 +14,7 @@ pub mod images;
 pub mod interpolate;
 pub mod lower;
 pub mod names;
+pub mod paths;
 pub mod pipeline;
 pub mod render;
 pub mod resolve;

@@ -1,7 +1,7 @@
 //! What lowering needs to know about the environment being generated: ingress controller,
 //! domain and TLS, where the KEDA interceptor runs, image tags, and paths.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use crate::config::{HttpScalerApi as ConfigHttpApi, IngressController};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
@@ -66,7 +66,7 @@ impl LowerContext<'_> {
         if outside {
             return true;
         }
-        match resolve_inside(&self.resolved.dir, path) {
+        match crate::paths::resolve_inside(&self.resolved.dir, path) {
             Ok(()) => true,
             Err(target) => {
                 d.push(
@@ -157,65 +157,5 @@ impl LowerContext<'_> {
     /// Image pull policy of built images in this environment.
     pub fn image_pull_policy(&self) -> Option<String> {
         self.resolved.settings.image_pull_policy.clone()
-    }
-}
-
-/// `Ok` when `path` lies inside `root` once symlinks are resolved (the longest existing prefix
-/// of `path` is resolved, the rest taken by its components); else the resolved target.
-pub fn resolve_inside(root: &Path, path: &Path) -> Result<(), PathBuf> {
-    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-    let target = resolve(path);
-    if target.starts_with(&root) {
-        Ok(())
-    } else {
-        Err(target)
-    }
-}
-
-/// `path` as the file system sees it: each component in turn, symlinks resolved where it
-/// exists, `..` applied to what it resolved to.
-fn resolve(path: &Path) -> PathBuf {
-    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    let mut out = PathBuf::new();
-    for component in absolute.components() {
-        match component {
-            Component::Prefix(_) | Component::RootDir => out.push(component.as_os_str()),
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            Component::Normal(name) => {
-                out.push(name);
-                if let Ok(real) = out.canonicalize() {
-                    out = real;
-                }
-            }
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::resolve_inside;
-
-    #[test]
-    fn paths_are_inside_by_where_they_resolve() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().join("project");
-        std::fs::create_dir_all(root.join("app")).unwrap();
-        std::os::unix::fs::symlink("/etc", root.join("escape")).unwrap();
-        assert!(resolve_inside(&root, &root.join("app")).is_ok());
-        assert!(resolve_inside(&root, &root.join("app/../app/Dockerfile")).is_ok());
-        assert!(resolve_inside(&root, &root.join("missing/x")).is_ok());
-        assert_eq!(
-            resolve_inside(&root, &root.join("../elsewhere")),
-            Err(dir.path().canonicalize().unwrap().join("elsewhere"))
-        );
-        assert_eq!(
-            resolve_inside(&root, &root.join("escape/passwd")),
-            Err(std::path::PathBuf::from("/etc/passwd"))
-        );
-        assert!(resolve_inside(&root, std::path::Path::new("/etc/passwd")).is_err());
     }
 }

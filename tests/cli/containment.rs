@@ -95,3 +95,23 @@ fn argocd_paths_stay_inside_the_repository() {
         "is not a path inside the repository",
     );
 }
+
+#[test]
+fn function_files_linked_from_outside_are_not_read() {
+    let project = Project::new();
+    outside(&project);
+    let secret = project.path().parent().unwrap().join("elsewhere/secret.py");
+    std::fs::write(&secret, "TOP_SECRET = 1\n").unwrap();
+    let project = project
+        .file(
+            "apps.yaml",
+            &format!("{ENVS}serverless:\n  - name: fns\n    path: fns\n    resources: {{memory: 64Mi}}\n"),
+        )
+        .file("fns/functions/api.py", "from k3sfn import http_trigger\n\n@http_trigger(path=\"/a\")\ndef a(request):\n    return {}\n");
+    std::os::unix::fs::symlink(&secret, project.path().join("fns/functions/linked.py")).unwrap();
+    let run = project.run(&["validate"]);
+    run.code(1)
+        .stderr_contains("fns/functions/linked.py is a link to")
+        .stderr_contains("outside the project directory; it is not read");
+    assert!(!run.stderr.contains("TOP_SECRET"), "{}", run.stderr);
+}

@@ -145,12 +145,14 @@ fn python_files(
     let mut files = Vec::new();
     let single = Path::new("functions.py");
     let single_exists = project_dir.join(single).is_file();
-    if single_exists {
+    if single_exists && inside(project_dir, single, display_dir, diagnostics) {
         files.push(single.to_path_buf());
     }
     let tree = Path::new("functions");
     if project_dir.join(tree).is_dir() {
-        walk(project_dir, tree, display_dir, &mut files, diagnostics);
+        if inside(project_dir, tree, display_dir, diagnostics) {
+            walk(project_dir, tree, display_dir, &mut files, diagnostics);
+        }
     } else if !single_exists {
         diagnostics.push(Diagnostic::error(
             Code::FunctionsNotFound,
@@ -162,6 +164,30 @@ fn python_files(
         ));
     }
     files
+}
+
+/// Whether `relative` resolves (after symlinks) inside the project; an error naming it and its
+/// target when not. Its content is never read then.
+fn inside(
+    project_dir: &Path,
+    relative: &Path,
+    display_dir: &Path,
+    diagnostics: &mut Diagnostics,
+) -> bool {
+    match crate::paths::resolve_inside(project_dir, &project_dir.join(relative)) {
+        Ok(()) => true,
+        Err(target) => {
+            diagnostics.push(Diagnostic::error(
+                Code::OutsideProject,
+                format!(
+                    "{} is a link to `{}`, outside the project directory; it is not read",
+                    display_dir.join(relative).display(),
+                    target.display()
+                ),
+            ));
+            false
+        }
+    }
 }
 
 fn walk(
@@ -200,7 +226,10 @@ fn walk(
         };
         if file_type.is_dir() {
             walk(project_dir, &path, display_dir, files, diagnostics);
-        } else if name.ends_with(".py") && project_dir.join(&path).is_file() {
+        } else if name.ends_with(".py")
+            && project_dir.join(&path).is_file()
+            && inside(project_dir, &path, display_dir, diagnostics)
+        {
             files.push(path);
         }
     }
