@@ -172,6 +172,7 @@ fn image(
                 .existing_dir(path, field, app.allow_outside_project.unwrap_or(false), d)
                 .unwrap_or_else(|| cx.path(&path.value));
             let settings = app.build.clone().unwrap_or_default();
+            warn_function_build_settings(&settings, field, path.span, d);
             let mut build = lower_image_build(
                 &BuildInput {
                     build: &settings,
@@ -223,6 +224,32 @@ fn image(
                 .field(field.to_string()),
             );
             None
+        }
+    }
+}
+
+/// `build.runtime` and `build.dockerfile_template` make a function project's Dockerfile; an app
+/// builds its own.
+fn warn_function_build_settings(
+    build: &crate::config::Build,
+    field: &str,
+    span: crate::diagnostic::Span,
+    d: &mut Diagnostics,
+) {
+    let given = [
+        ("runtime", build.runtime.is_some()),
+        ("dockerfile_template", build.dockerfile_template.is_some()),
+    ];
+    for (key, is_given) in given {
+        if is_given {
+            d.push(
+                Diagnostic::warning(
+                    Code::UnusedSetting,
+                    format!("`build.{key}` has no effect on an app: it shapes the Dockerfile k3s generates for function projects; an app builds its own Dockerfile"),
+                )
+                .at(span)
+                .field(format!("{field}.build.{key}")),
+            );
         }
     }
 }

@@ -121,7 +121,7 @@ pub fn lower_disruption_budget(
 ) -> Option<DisruptionBudget> {
     let budget = budget?;
     let field = format!("{field}.pod_disruption_budget");
-    let (result, value_span) = match (&budget.min_available, &budget.max_unavailable) {
+    let (result, value_span, key) = match (&budget.min_available, &budget.max_unavailable) {
         (Some(_), Some(max)) => {
             d.push(
                 Diagnostic::error(
@@ -144,12 +144,18 @@ pub fn lower_disruption_budget(
             );
             return None;
         }
-        (Some(min), None) => (DisruptionBudget::MinAvailable(min.value.clone()), min.span),
+        (Some(min), None) => (
+            DisruptionBudget::MinAvailable(min.value.clone()),
+            min.span,
+            "min_available",
+        ),
         (None, Some(max)) => (
             DisruptionBudget::MaxUnavailable(max.value.clone()),
             max.span,
+            "max_unavailable",
         ),
     };
+    let value_field = format!("{field}.{key}");
     let evictable = |running: u32| -> bool {
         match &result {
             DisruptionBudget::MinAvailable(IntOrPercent::Int(k)) => running > *k,
@@ -171,7 +177,7 @@ pub fn lower_disruption_budget(
                     ),
                 )
                 .at(value_span)
-                .field(field)
+                .field(value_field)
                 .help("use `max_unavailable: 1`, or run more replicas than min_available"),
             );
             None
@@ -187,7 +193,7 @@ pub fn lower_disruption_budget(
                     ),
                 )
                 .at(value_span)
-                .field(field)
+                .field(value_field)
                 .help("drains proceed once it scales out; `max_unavailable: 1` never blocks"),
             );
             Some(result)

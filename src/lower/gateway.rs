@@ -83,6 +83,7 @@ pub fn lower_gateway(
                 path_type: r.path_type,
                 strip_prefix: r.strip_prefix.unwrap_or(false),
                 rewrite_target: r.rewrite_to.as_ref(),
+                rewrite_key: "rewrite_to",
                 hosts,
                 tls: gateway.tls.as_ref(),
                 timeouts: r.timeouts.as_ref(),

@@ -23,6 +23,9 @@ pub struct RouteSpec<'a> {
     pub path_type: Option<PathType>,
     pub strip_prefix: bool,
     pub rewrite_target: Option<&'a Spanned<String>>,
+    /// How the rewrite is spelled where it is given (`rewrite_target`, the gateway's
+    /// `rewrite_to`), for messages.
+    pub rewrite_key: &'a str,
     pub hosts: Vec<String>,
     pub tls: Option<&'a IngressTls>,
     pub timeouts: Option<&'a TimeoutSettings>,
@@ -71,6 +74,7 @@ impl<'a> RouteSpec<'a> {
             path_type: ingress.path_type,
             strip_prefix: ingress.strip_prefix.unwrap_or(false),
             rewrite_target: ingress.rewrite_target.as_ref(),
+            rewrite_key: "rewrite_target",
             hosts: ingress.hosts.iter().map(|h| h.value.clone()).collect(),
             tls: ingress.tls.as_ref(),
             timeouts: ingress.timeouts.as_ref(),
@@ -187,7 +191,7 @@ fn lower_rewrite(spec: &RouteSpec<'_>, path: &str, d: &mut Diagnostics) -> Rewri
                         format!("rewrite target `{}` must start with /", target.value),
                     )
                     .at(target.span)
-                    .field(format!("{}.rewrite_target", spec.field)),
+                    .field(format!("{}.{}", spec.field, spec.rewrite_key)),
                 );
                 return Rewrite::None;
             }
@@ -198,12 +202,12 @@ fn lower_rewrite(spec: &RouteSpec<'_>, path: &str, d: &mut Diagnostics) -> Rewri
                     Diagnostic::error(
                         Code::ConflictingKeys,
                         format!(
-                            "strip_prefix removes `{path}` but rewrite_target replaces it with `{}`",
-                            target.value
+                            "strip_prefix removes `{path}` but {} replaces it with `{}`",
+                            spec.rewrite_key, target.value
                         ),
                     )
                     .at(target.span)
-                    .field(format!("{}.rewrite_target", spec.field))
+                    .field(format!("{}.{}", spec.field, spec.rewrite_key))
                     .help("keep one of them"),
                 );
                 Rewrite::None

@@ -47,10 +47,15 @@ pub fn lower_scaling(input: &ScalingInput<'_>, d: &mut Diagnostics) -> LoweredSc
     let s = input.settings.unwrap_or(&empty);
     let kind = s.kind.as_ref().map_or(input.default_type, |k| k.value);
     let kind_span = s.kind.as_ref().map_or(input.span, |k| k.span);
-    // `type: none` turns scaling off, as `enabled: false` does a block: the other fields are
-    // there for environments that scale (a `local: {scaling: {type: none}}` override).
-    if input.warn_unused && kind != ScalingType::None {
-        warn_unused_fields(s, kind, input.field, d);
+    // An explicit `type: none` turns scaling off, as `enabled: false` does a block: the other
+    // fields are there for environments that scale (a `local: {scaling: {type: none}}`
+    // override). Without a type they are said to be unused.
+    let explicitly_off = s
+        .kind
+        .as_ref()
+        .is_some_and(|k| k.value == ScalingType::None);
+    if input.warn_unused && !explicitly_off {
+        warn_unused_fields(s, kind, input.field, kind_span, d);
     }
     let replicas = input.replicas.map(|r| r.value);
     if kind == ScalingType::None {
@@ -128,7 +133,13 @@ pub fn lower_scaling(input: &ScalingInput<'_>, d: &mut Diagnostics) -> LoweredSc
 
 /// Jobs and CronJobs run to completion: no replica count, and an autoscaler is an error.
 /// Scaling fields set but not read by `kind` (DESIGN rule 10: no silent fields).
-fn warn_unused_fields(s: &ScalingSettings, kind: ScalingType, field: &str, d: &mut Diagnostics) {
+fn warn_unused_fields(
+    s: &ScalingSettings,
+    kind: ScalingType,
+    field: &str,
+    fallback: Span,
+    d: &mut Diagnostics,
+) {
     use ScalingType::{Hpa, KedaCron, KedaHttp, KedaQueue, None as NoScaling};
     let fields: [(&str, Option<Span>, &[ScalingType]); 14] = [
         (
@@ -165,8 +176,7 @@ fn warn_unused_fields(s: &ScalingSettings, kind: ScalingType, field: &str, d: &m
             "queue",
             s.queue
                 .as_ref()
-                .and_then(|q| q.address.as_ref())
-                .map(|a| a.span),
+                .map(|q| q.address.as_ref().map_or(fallback, |a| a.span)),
             &[KedaQueue],
         ),
         (
@@ -220,7 +230,11 @@ fn warn_unused_fields(s: &ScalingSettings, kind: ScalingType, field: &str, d: &m
             d.push(
                 Diagnostic::warning(
                     Code::UnusedSetting,
-                    format!("`scaling.{key}` has no effect with `type: {name}`"),
+                    if s.kind.is_some() {
+                        format!("`scaling.{key}` has no effect with `type: {name}`")
+                    } else {
+                        format!("`scaling.{key}` has no effect without `scaling.type` (it scales with `{name}`)")
+                    },
                 )
                 .at(at)
                 .field(format!("{field}.scaling.{key}")),

@@ -94,6 +94,29 @@ pub fn lower_security(
     let automount_token = s
         .automount_service_account_token
         .unwrap_or(service_account_name.is_some());
+    if service_account_name.is_none() {
+        let unused = [
+            ("create_service_account", s.create_service_account.is_some()),
+            (
+                "service_account_annotations",
+                !s.service_account_annotations.is_empty(),
+            ),
+        ];
+        for (key, given) in unused {
+            if given {
+                d.push(
+                    Diagnostic::warning(
+                        Code::UnusedSetting,
+                        format!(
+                            "`security.{key}` has no effect without `security.service_account`"
+                        ),
+                    )
+                    .at(span)
+                    .field(format!("{field}.security.{key}")),
+                );
+            }
+        }
+    }
     // `default` is the namespace's own account, which every namespace has: use it, never
     // create (and so take over) it.
     let builtin = service_account_name.as_deref() == Some(DEFAULT_SERVICE_ACCOUNT);
@@ -219,31 +242,44 @@ fn check_profile(
     field: &str,
     d: &mut Diagnostics,
 ) {
-    let mut problems = Vec::new();
+    // (field under `security`, what is wrong)
+    let mut problems: Vec<(&str, &str)> = Vec::new();
     if profile != PodSecurityProfile::Privileged && container.privileged == Some(true) {
-        problems.push("privileged: true");
+        problems.push((CONTAINER_PRIVILEGED, "privileged: true"));
     }
     if profile == PodSecurityProfile::Restricted {
         if container.allow_privilege_escalation != Some(false) {
-            problems.push("allow_privilege_escalation must be false");
+            problems.push((
+                CONTAINER_ESCALATION,
+                "allow_privilege_escalation must be false",
+            ));
         }
-        if pod.run_as_non_root == Some(false) || container.run_as_non_root == Some(false) {
-            problems.push("run_as_non_root must be true");
+        if pod.run_as_non_root == Some(false) {
+            problems.push((POD_NON_ROOT, "run_as_non_root must be true"));
         }
-        if pod.run_as_user == Some(0) || container.run_as_user == Some(0) {
-            problems.push("run_as_user 0 (root)");
+        if container.run_as_non_root == Some(false) {
+            problems.push((CONTAINER_NON_ROOT, "run_as_non_root must be true"));
+        }
+        if pod.run_as_user == Some(0) {
+            problems.push((POD_USER, "run_as_user 0 (root)"));
+        }
+        if container.run_as_user == Some(0) {
+            problems.push((CONTAINER_USER, "run_as_user 0 (root)"));
         }
         if !container.capabilities_drop.iter().any(|c| c == "ALL") {
-            problems.push("capabilities must drop ALL");
+            problems.push((CONTAINER_DROP, "capabilities must drop ALL"));
         }
     }
     let unconfined = |s: &Option<String>| s.as_deref() == Some("Unconfined");
-    if profile != PodSecurityProfile::Privileged
-        && (unconfined(&pod.seccomp_profile) || unconfined(&container.seccomp_profile))
-    {
-        problems.push("seccomp profile Unconfined");
+    if profile != PodSecurityProfile::Privileged {
+        if unconfined(&pod.seccomp_profile) {
+            problems.push((POD_SECCOMP, "seccomp profile Unconfined"));
+        }
+        if unconfined(&container.seccomp_profile) {
+            problems.push((CONTAINER_SECCOMP, "seccomp profile Unconfined"));
+        }
     }
-    for problem in problems {
+    for (setting, problem) in problems {
         d.push(
             Diagnostic::error(
                 Code::SecurityProfile,
@@ -253,11 +289,21 @@ fn check_profile(
                 ),
             )
             .at(span)
-            .field(format!("{field}.security"))
+            .field(format!("{field}.security.{setting}"))
             .help(loosen_help(profile)),
         );
     }
 }
+
+const CONTAINER_PRIVILEGED: &str = "container_security_context.privileged";
+const CONTAINER_ESCALATION: &str = "container_security_context.allow_privilege_escalation";
+const CONTAINER_NON_ROOT: &str = "container_security_context.run_as_non_root";
+const CONTAINER_USER: &str = "container_security_context.run_as_user";
+const CONTAINER_DROP: &str = "container_security_context.capabilities.drop";
+const CONTAINER_SECCOMP: &str = "container_security_context.seccomp_profile";
+const POD_NON_ROOT: &str = "pod_security_context.run_as_non_root";
+const POD_USER: &str = "pod_security_context.run_as_user";
+const POD_SECCOMP: &str = "pod_security_context.seccomp_profile";
 
 fn profile_name(profile: PodSecurityProfile) -> &'static str {
     match profile {

@@ -67,6 +67,21 @@ pub fn lower_workload(
         },
         d,
     );
+    if spec.allow_host_path
+        && !volumes
+            .volumes
+            .iter()
+            .any(|v| matches!(v.source, VolumeSource::HostPath { .. }))
+    {
+        d.push(
+            Diagnostic::warning(
+                Code::UnusedSetting,
+                "`allow_host_path` has no effect: no volume is a hostPath",
+            )
+            .at(span)
+            .field(format!("{field}.allow_host_path")),
+        );
+    }
     let env = lower_env(&spec.env, cx.resolved, &field, span, d);
     let probes = match &spec.probes {
         ProbeSpec::Settings(probes) => lower_probes(probes.as_ref(), &ports, &field, span, d),

@@ -7,6 +7,7 @@ mod support;
 mod bad_input;
 mod compose;
 mod containment;
+mod field_walk;
 mod fields;
 mod generate;
 mod golden;

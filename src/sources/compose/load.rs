@@ -1012,6 +1012,21 @@ impl<'a> Loader<'a> {
     fn apply_profiles(&mut self, project: &mut ComposeProject) {
         let active: BTreeSet<&str> = self.options.profiles.iter().map(String::as_str).collect();
         let all = active.contains("*");
+        for profile in active.iter().filter(|p| **p != "*") {
+            let named = project
+                .services
+                .values()
+                .any(|s| s.profiles.iter().any(|p| p == profile));
+            if !named {
+                self.diags.push(
+                    Diagnostic::warning(
+                        Code::UnusedSetting,
+                        format!("`profiles` names `{profile}`, which no service lists, so it activates nothing"),
+                    )
+                    .field("profiles"),
+                );
+            }
+        }
         let inactive: Vec<String> = project
             .services
             .iter()
