@@ -57,10 +57,7 @@ fn collect(root: &Path, relative: &Path, out: &mut Vec<PathBuf>) {
 
 #[test]
 fn golden_tree_of_the_top_level_apps_yaml() {
-    insta::assert_snapshot!(
-        "top-level",
-        generated_tree(&repository().join("apps.yaml"))
-    );
+    insta::assert_snapshot!("top-level", generated_tree(&repository().join("apps.yaml")));
 }
 
 #[test]
