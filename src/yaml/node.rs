@@ -121,6 +121,19 @@ impl Node {
         Some(entries.remove(index).1)
     }
 
+    /// Mapping entries where a key given several times keeps its last value, at the place of
+    /// its last occurrence: what removing the earlier entry before each push gives, in one pass.
+    pub fn keep_last(entries: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
+        let mut seen = std::collections::HashSet::with_capacity(entries.len());
+        let mut kept: Vec<(Node, Node)> = entries
+            .into_iter()
+            .rev()
+            .filter(|(key, _)| seen.insert(key.as_str().unwrap_or_default().to_string()))
+            .collect();
+        kept.reverse();
+        kept
+    }
+
     /// A short name for the kind of node, for "expected X, found Y" messages.
     pub fn describe(&self) -> String {
         match &self.value {
