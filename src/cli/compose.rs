@@ -8,7 +8,7 @@ use clap::{Subcommand, ValueEnum};
 use super::generate::ImageArgs;
 use super::{CommandResult, Context, EXIT_OK, Failure, print_diagnostics, section};
 use crate::config::{ComposeEntry, Section};
-use crate::emit::GENERATED_MARKER;
+use crate::emit::{Owner, Tree, convert_header, holds_secret, write_files};
 use crate::lower::{ServiceHints, init_hints};
 use crate::names::to_dns_label;
 use crate::pipeline::{EntryOutput, plan_compose_entry};
@@ -113,16 +113,13 @@ pub fn run(context: &Context, args: &Args) -> CommandResult {
 
 /// Plans the whole environment (apps.yaml is checked as a whole), like `k3s app generate`.
 fn generate(context: &Context, args: &GenerateArgs) -> CommandResult {
-    let dir = args
-        .output
-        .as_ref()
-        .map(|dir| dir.join("compose").join(&args.name));
     section::generate_entry(
         context,
         Section::Compose,
         &args.name,
         args.env.as_deref(),
-        dir.as_deref(),
+        args.output.as_deref(),
+        &Path::new("compose").join(&args.name),
     )?;
     Ok(EXIT_OK)
 }
@@ -179,14 +176,7 @@ fn convert(args: &ConvertArgs) -> CommandResult {
         );
     }
     let files: Vec<String> = args.files.iter().map(|f| f.display().to_string()).collect();
-    let text = document(
-        &format!(
-            "# {GENERATED_MARKER} compose convert from {}. Do not edit by hand:\n\
-             # change the compose file and convert again.\n",
-            files.join(", ")
-        ),
-        &output.documents,
-    );
+    let text = document(&convert_header(&files.join(", ")), &output.documents);
     emit(&output, text, args.output.as_deref())
 }
 
@@ -230,18 +220,24 @@ fn document(header: &str, documents: &[String]) -> String {
     out
 }
 
-/// Prints `text`, or writes it to `DIR/compose/<name>/manifests.yaml`.
+/// Prints `text`, or writes it to `DIR/compose/<name>/manifests.yaml` through emit (contained,
+/// replaced by a rename, never over a file without convert's header).
 fn emit(output: &EntryOutput, text: String, dir: Option<&Path>) -> CommandResult {
     let Some(dir) = dir else {
         out!("{text}");
         return Ok(EXIT_OK);
     };
-    let target = dir.join("compose").join(&output.name);
-    std::fs::create_dir_all(&target)
-        .map_err(|e| anyhow::anyhow!("creating {}: {e}", target.display()))?;
-    let file = target.join("manifests.yaml");
-    std::fs::write(&file, text).map_err(|e| anyhow::anyhow!("writing {}: {e}", file.display()))?;
-    outln!("{}", file.display());
+    let path = Path::new("compose")
+        .join(&output.name)
+        .join("manifests.yaml");
+    let mut tree = Tree::new(Owner::Convert);
+    if holds_secret(output) {
+        tree.insert_secret(path.clone(), text);
+    } else {
+        tree.insert(path.clone(), text);
+    }
+    write_files(dir, &tree)?;
+    outln!("{}", dir.join(path).display());
     Ok(EXIT_OK)
 }
 
