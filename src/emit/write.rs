@@ -87,8 +87,8 @@ impl EmitError {
             EmitError::NotGenerated { path, header } => Diagnostic::error(
                 Code::NotGenerated,
                 format!(
-                    "{}: was not written by k3s (its first line is not `{header}`); k3s does not \
-                     overwrite it",
+                    "{}: was not written by k3s (its first line is not k3s's header \"{header}\"); \
+                     k3s does not overwrite it",
                     shown(path)
                 ),
             )

@@ -8,6 +8,7 @@ mod bad_input;
 mod compose;
 mod generate;
 mod golden;
+mod hostile;
 mod images;
 mod list;
 mod schema;
