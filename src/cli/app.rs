@@ -52,6 +52,7 @@ pub fn run(context: &Context, command: &AppCommand) -> CommandResult {
                 name,
                 env.as_deref(),
                 output.as_deref(),
+                std::path::Path::new(""),
             )?;
         }
         AppCommand::List { env, output } => {

@@ -9,7 +9,7 @@ use clap::{Subcommand, ValueEnum};
 use super::generate::ImageArgs;
 use super::{CommandResult, Context, EXIT_OK, Failure, print_diagnostics, section};
 use crate::config::{ComposeEntry, OneOrMany, Section};
-use crate::emit::GENERATED_MARKER;
+use crate::emit::{Owner, Tree, convert_header, holds_secret, write_files};
 use crate::lower::{ServiceHints, TreeLocation, init_hints};
 use crate::names::to_dns_label;
 use crate::pipeline::{EntryOutput, PlanOptions, plan_resolved};
@@ -114,16 +114,13 @@ pub fn run(context: &Context, args: &Args) -> CommandResult {
 
 /// Plans the whole environment (apps.yaml is checked as a whole), like `k3s app generate`.
 fn generate(context: &Context, args: &GenerateArgs) -> CommandResult {
-    let dir = args
-        .output
-        .as_ref()
-        .map(|dir| dir.join("compose").join(&args.name));
     section::generate_entry(
         context,
         Section::Compose,
         &args.name,
         args.env.as_deref(),
-        dir.as_deref(),
+        args.output.as_deref(),
+        &Path::new("compose").join(&args.name),
     )?;
     Ok(EXIT_OK)
 }
@@ -196,16 +193,9 @@ fn convert(context: &Context, args: &ConvertArgs) -> CommandResult {
             build.reference
         );
     }
-    let given: Vec<String> = args.files.iter().map(|f| f.display().to_string()).collect();
-    let text = document(
-        &format!(
-            "# {GENERATED_MARKER} compose convert from {}. Do not edit by hand:\n\
-             # change the compose file and convert again.\n",
-            given.join(", ")
-        ),
-        &output.documents,
-    );
-    emit(output, text, args.output.as_deref())
+    let files: Vec<String> = args.files.iter().map(|f| f.display().to_string()).collect();
+    let text = document(&convert_header(&files.join(", ")), &output.documents);
+    emit(&output, text, args.output.as_deref())
 }
 
 /// The entry `k3s compose convert` lowers: named `name`, with nothing but the compose files.
@@ -259,18 +249,24 @@ fn document(header: &str, documents: &[String]) -> String {
     out
 }
 
-/// Prints `text`, or writes it to `DIR/compose/<name>/manifests.yaml`.
+/// Prints `text`, or writes it to `DIR/compose/<name>/manifests.yaml` through emit (contained,
+/// replaced by a rename, never over a file without convert's header).
 fn emit(output: &EntryOutput, text: String, dir: Option<&Path>) -> CommandResult {
     let Some(dir) = dir else {
         out!("{text}");
         return Ok(EXIT_OK);
     };
-    let target = dir.join("compose").join(&output.name);
-    std::fs::create_dir_all(&target)
-        .map_err(|e| anyhow::anyhow!("creating {}: {e}", target.display()))?;
-    let file = target.join("manifests.yaml");
-    std::fs::write(&file, text).map_err(|e| anyhow::anyhow!("writing {}: {e}", file.display()))?;
-    outln!("{}", file.display());
+    let path = Path::new("compose")
+        .join(&output.name)
+        .join("manifests.yaml");
+    let mut tree = Tree::new(Owner::Convert);
+    if holds_secret(output) {
+        tree.insert_secret(path.clone(), text);
+    } else {
+        tree.insert(path.clone(), text);
+    }
+    write_files(dir, &tree)?;
+    outln!("{}", dir.join(path).display());
     Ok(EXIT_OK)
 }
 
@@ -331,97 +327,89 @@ fn init(context: &Context, args: &InitArgs) -> CommandResult {
     Ok(EXIT_OK)
 }
 
-/// The `compose:` entry as YAML text, with comments where a decision is the user's.
-pub fn init_entry(name: &str, path: &str, file: Option<&str>, hints: &[ServiceHints]) -> String {
-    let mut out = String::from("compose:\n");
-    out.push_str(&format!("  - name: {}\n", scalar(name)));
-    out.push_str(&format!("    path: {}\n", scalar(path)));
-    if let Some(file) = file {
-        out.push_str(&format!("    compose_file: {}\n", scalar(file)));
-    }
-    if hints.is_empty() {
-        return out;
-    }
-    out.push_str("    services:\n");
-    for hint in hints {
-        let block = service_block(name, hint);
-        // A block of comments only still needs a value.
-        let empty = block.lines().all(|l| l.trim_start().starts_with('#'));
-        out.push_str(&format!(
-            "      {}:{}\n{block}",
-            scalar(&hint.service),
-            if empty { " {}" } else { "" }
-        ));
-    }
-    out
+/// The template of `k3s compose init`'s entry. Every value goes through the serializer (`yaml`)
+/// and every comment through `comment` (one line, whatever the compose file holds), and each
+/// commented-out key is a whole `# key: value` line at its key's indentation, so uncommenting
+/// any of them keeps the entry valid.
+const INIT_TEMPLATE: &str = include_str!("compose_init.yaml.j2");
+
+#[derive(serde::Serialize)]
+struct InitService<'a> {
+    service: &'a str,
+    reached: String,
+    build_only: bool,
+    image: String,
+    example_image: String,
+    one_shot: bool,
+    inferred_port: Option<u16>,
+    missing_port: bool,
+    volumes: &'a [crate::lower::VolumeHint],
+    host_paths: &'a [(String, String)],
+    only_comments: bool,
 }
 
-/// The lines under `services.<svc>` for one service's hints.
-fn service_block(name: &str, hint: &ServiceHints) -> String {
-    let mut lines: Vec<String> = Vec::new();
-    let service = to_dns_label(&hint.service);
-    let reached = hint
-        .reached_by
+/// The `compose:` entry as YAML text, with comments where a decision is the user's.
+pub fn init_entry(name: &str, path: &str, file: Option<&str>, hints: &[ServiceHints]) -> String {
+    let services: Vec<InitService<'_>> = hints
         .iter()
-        .map(|s| format!("`{s}`"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    if hint.build_only {
-        lines.push(format!(
-            "# Built from the project: the image is <defaults.registry>/{name}-{service}:<tag>"
-        ));
-        lines.push(format!(
-            "# (tag it with `--image {name}-{service}=TAG`), or name a prebuilt one:"
-        ));
-        lines.push(format!("# image: registry.example.com/{service}:1.0"));
-    }
-    if hint.one_shot {
-        lines.push("# Others wait for it to complete, so it runs as a Job:".to_string());
-        lines.push("kind: job".to_string());
-    }
-    if let Some(port) = hint.inferred_port {
-        lines.push(format!(
-            "# Reached by {reached} but declares no port: the image's usual one."
-        ));
-        lines.push(format!("expose: [{port}]"));
-    }
-    if hint.missing_port {
-        lines.push(format!(
-            "# Reached by {reached} but declares no port, and none is known: give it."
-        ));
-        lines.push("# expose: [PORT]".to_string());
-    }
-    if !hint.volumes.is_empty() {
-        lines.push("# Claims (default 1Gi); a claim makes the service a StatefulSet.".to_string());
-        lines.push("volumes:".to_string());
-        for volume in &hint.volumes {
-            lines.push(format!("  - name: {}", scalar(&volume.name)));
-            lines.push("    type: pvc".to_string());
-            lines.push(format!("    mount_path: {}", scalar(&volume.mount_path)));
-            lines.push(format!("    size: {}", volume.size));
-            if volume.shared {
-                lines.push(
-                    "    # Mounted by several services: needs a class that supports it."
-                        .to_string(),
-                );
-                lines.push("    access_modes: [ReadWriteMany]".to_string());
+        .map(|hint| {
+            let label = to_dns_label(&hint.service);
+            InitService {
+                service: &hint.service,
+                reached: hint
+                    .reached_by
+                    .iter()
+                    .map(|s| format!("`{s}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                build_only: hint.build_only,
+                image: format!("{name}-{label}"),
+                example_image: format!("registry.example.com/{label}:1.0"),
+                one_shot: hint.one_shot,
+                inferred_port: hint.inferred_port,
+                missing_port: hint.missing_port,
+                volumes: &hint.volumes,
+                host_paths: &hint.host_paths,
+                only_comments: !hint.one_shot
+                    && hint.inferred_port.is_none()
+                    && hint.volumes.is_empty(),
             }
-        }
-    }
-    if !hint.host_paths.is_empty() {
-        lines.push(
-            "# Host paths are refused unless allowed, under the privileged standard:".to_string(),
-        );
-        for (source, target) in &hint.host_paths {
-            lines.push(format!("#   {source} -> {target}"));
-        }
-        lines.push("# allow_host_path: true".to_string());
-        lines.push("# security: {profile: privileged}".to_string());
-    }
-    lines
-        .iter()
-        .map(|line| format!("        {line}\n"))
-        .collect()
+        })
+        .collect();
+    let mut env = minijinja::Environment::new();
+    env.set_syntax(
+        minijinja::syntax::SyntaxConfig::builder()
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .keep_trailing_newline(true)
+            .build()
+            .expect("the default delimiters are valid"),
+    );
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    env.add_filter("yaml", |value: minijinja::Value| {
+        scalar(
+            &value
+                .as_str()
+                .map_or_else(|| value.to_string(), str::to_string),
+        )
+    });
+    env.add_filter("comment", |value: String| {
+        value
+            .chars()
+            .flat_map(char::escape_default)
+            .collect::<String>()
+    });
+    env.add_template("init", INIT_TEMPLATE)
+        .expect("the init template parses");
+    env.get_template("init")
+        .expect("just added")
+        .render(minijinja::context! {
+            name,
+            path,
+            file,
+            services => minijinja::value::Serde(&services),
+        })
+        .expect("the init template renders its own context")
 }
 
 /// A YAML scalar, quoted when plain text would be read as something else.

@@ -74,6 +74,7 @@ pub fn run(context: &Context, command: &FnCommand) -> CommandResult {
                 name,
                 env.as_deref(),
                 output.as_deref(),
+                std::path::Path::new(""),
             )?;
         }
         FnCommand::List {

@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 
 use super::{CommandResult, Context, EXIT_INVALID, EXIT_OK, Failure, print_diagnostics};
 use crate::emit::{
-    DriftKind, Tree, check_environment, environment_tree, manifest_stream, write_environment,
+    DriftKind, Tree, check_environment, check_undeclared, environment_tree, manifest_stream,
+    write_environments,
 };
 use crate::images::ImageTags;
 use crate::lower::TreeLocation;
@@ -121,10 +122,15 @@ pub fn run(context: &Context, args: &Args) -> CommandResult {
         }
         return Ok(EXIT_OK);
     }
+    let declared: Vec<String> = project
+        .environment_names()
+        .into_iter()
+        .map(str::to_string)
+        .collect();
     if args.check {
-        return check(&output, &trees, args.verbose);
+        return check(&output, &trees, &declared, args.verbose);
     }
-    write(&output, &trees)
+    write(&output, &trees, &declared)
 }
 
 /// What one environment becomes.
@@ -133,23 +139,30 @@ enum Output {
     Tree(Tree),
 }
 
-fn check(output: &Path, trees: &[(String, Tree)], verbose: bool) -> CommandResult {
+fn check(
+    output: &Path,
+    trees: &[(String, Tree)],
+    declared: &[String],
+    verbose: bool,
+) -> CommandResult {
     let drifts = for_each_environment(trees, |(env, tree)| check_environment(output, env, tree));
-    let mut drifted = 0;
+    let mut all = Vec::new();
     for drifts in drifts {
-        for drift in drifts? {
-            drifted += 1;
-            let what = match drift.kind {
-                DriftKind::Added => "would be added",
-                DriftKind::Changed => "would change",
-                DriftKind::Removed => "would be removed",
-            };
-            outln!("{}: {what}", output.join(&drift.path).display());
-            if verbose {
-                out!("{}", drift.unified_diff());
-            }
+        all.extend(drifts?);
+    }
+    all.extend(check_undeclared(output, declared)?);
+    for drift in &all {
+        let what = match drift.kind {
+            DriftKind::Added => "would be added",
+            DriftKind::Changed => "would change",
+            DriftKind::Removed => "would be removed",
+        };
+        outln!("{}: {what}", output.join(&drift.path).display());
+        if verbose {
+            out!("{}", drift.unified_diff());
         }
     }
+    let drifted = all.len();
     if drifted == 0 {
         outln!("{}: up to date", output.display());
         Ok(EXIT_OK)
@@ -162,34 +175,44 @@ fn check(output: &Path, trees: &[(String, Tree)], verbose: bool) -> CommandResul
     }
 }
 
-/// Each environment's tree is compared with the disk and swapped in on its own, so they are
-/// written side by side. An I/O failure in one does not undo the others: they are reported as
-/// written, then the failure.
-fn write(output: &Path, trees: &[(String, Tree)]) -> CommandResult {
-    let outcomes = for_each_environment(trees, |(env, tree)| write_environment(output, env, tree));
-    let mut failure = None;
-    for ((env, tree), outcome) in trees.iter().zip(outcomes) {
-        let dir = output.join(env);
-        match outcome {
-            Err(e) => {
-                failure.get_or_insert_with(|| anyhow::anyhow!("writing {}: {e}", dir.display()));
-            }
-            Ok(outcome) if outcome.unchanged => {
-                outln!("{}: unchanged ({} files)", dir.display(), tree.files.len());
-            }
-            Ok(outcome) => outln!(
+/// Every environment is staged and swapped in together (all old or all new, also when the run
+/// is killed: the next one repairs it); environments apps.yaml no longer declares lose their
+/// generated files. Nothing is written when any environment cannot be.
+fn write(output: &Path, trees: &[(String, Tree)], declared: &[String]) -> CommandResult {
+    let (outcomes, notes) = write_environments(output, trees, declared)?;
+    for note in notes {
+        eprintln!("note: {note}");
+    }
+    let files: std::collections::BTreeMap<&str, usize> = trees
+        .iter()
+        .map(|(env, tree)| (env.as_str(), tree.files.len()))
+        .collect();
+    for (env, outcome) in outcomes {
+        let dir = output.join(&env);
+        if outcome.undeclared {
+            outln!(
+                "{}: {} generated file{} pruned (environment `{env}` is no longer declared)",
+                dir.display(),
+                outcome.pruned.len(),
+                if outcome.pruned.len() == 1 { "" } else { "s" },
+            );
+        } else if outcome.unchanged {
+            outln!(
+                "{}: unchanged ({} files)",
+                dir.display(),
+                files.get(env.as_str()).copied().unwrap_or(0)
+            );
+        } else {
+            outln!(
                 "{}: {} file{} written, {} pruned",
                 dir.display(),
                 outcome.written.len(),
                 if outcome.written.len() == 1 { "" } else { "s" },
                 outcome.pruned.len()
-            ),
+            );
         }
     }
-    match failure {
-        Some(e) => Err(Failure::Io(e)),
-        None => Ok(EXIT_OK),
-    }
+    Ok(EXIT_OK)
 }
 
 /// The output directory relative to apps.yaml's, when it is below it.

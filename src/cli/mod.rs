@@ -179,6 +179,15 @@ impl From<anyhow::Error> for Failure {
     }
 }
 
+/// An output-tree problem: its code's class (I/O) decides the exit code, 2.
+impl From<crate::emit::EmitError> for Failure {
+    fn from(error: crate::emit::EmitError) -> Failure {
+        let mut diagnostics = Diagnostics::new();
+        diagnostics.push(error.to_diagnostic());
+        Failure::Invalid(diagnostics)
+    }
+}
+
 impl From<std::io::Error> for Failure {
     fn from(error: std::io::Error) -> Failure {
         Failure::Io(error.into())

@@ -1,12 +1,12 @@
 //! What `k3s app` and `k3s fn` share: plan one environment, find one entry's output, print or
 //! write its manifests (and extra files such as a function project's Dockerfile).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::{Context, Failure};
 use crate::config::Section;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, did_you_mean};
-use crate::emit::header;
+use crate::emit::{Owner, Tree, header, holds_secret, write_files};
 use crate::images::ImageTags;
 use crate::lower::TreeLocation;
 use crate::pipeline::{EntryOutput, EnvironmentPlan, PlanOptions, plan_environment};
@@ -35,18 +35,19 @@ pub fn plan(context: &Context, env: &str) -> Result<EnvironmentPlan, Failure> {
 }
 
 /// `k3s app|fn|compose generate`: plans `env` (or the first declared environment) and prints or
-/// writes the one entry's manifests.
+/// writes the one entry's manifests, under `output` in `subdir` (empty for `DIR/manifests.yaml`).
 pub fn generate_entry(
     context: &Context,
     section: Section,
     name: &str,
     env: Option<&str>,
     output: Option<&Path>,
+    subdir: &Path,
 ) -> Result<(), Failure> {
     let env = environment(context, env)?;
     let plan = plan(context, &env)?;
     let entry = find(&plan, section, name)?;
-    emit(entry, &env, output)
+    emit(entry, &env, output, subdir)
 }
 
 /// The entry of `section` named `name`, or an error listing the names there are.
@@ -102,9 +103,15 @@ pub fn find<'a>(
     Err(Failure::Invalid(diagnostics))
 }
 
-/// The entry's manifests as one stream on stdout, or written to `output/manifests.yaml` (and
-/// its extra files beside it).
-pub fn emit(entry: &EntryOutput, env: &str, output: Option<&Path>) -> Result<(), Failure> {
+/// The entry's manifests as one stream on stdout, or written to `output/subdir/manifests.yaml`
+/// (and its extra files beside it) through emit: contained, each file replaced by a rename,
+/// no file without the header overwritten, Secret-holding files 0600.
+pub fn emit(
+    entry: &EntryOutput,
+    env: &str,
+    output: Option<&Path>,
+    subdir: &Path,
+) -> Result<(), Failure> {
     let mut stream = header(env);
     for document in &entry.documents {
         stream.push_str("---\n");
@@ -114,16 +121,18 @@ pub fn emit(entry: &EntryOutput, env: &str, output: Option<&Path>) -> Result<(),
         out!("{stream}");
         return Ok(());
     };
-    std::fs::create_dir_all(dir)?;
-    let mut written: Vec<PathBuf> = vec![dir.join("manifests.yaml")];
-    std::fs::write(&written[0], stream)?;
-    for (name, text) in &entry.lowered.files {
-        let path = dir.join(name);
-        std::fs::write(&path, format!("{}{text}", header(env)))?;
-        written.push(path);
+    let mut tree = Tree::new(Owner::environment(env));
+    if holds_secret(entry) {
+        tree.insert_secret(subdir.join("manifests.yaml"), stream);
+    } else {
+        tree.insert(subdir.join("manifests.yaml"), stream);
     }
-    for path in written {
-        outln!("{}", path.display());
+    for (name, text) in &entry.lowered.files {
+        tree.insert(subdir.join(name), format!("{}{text}", header(env)));
+    }
+    write_files(dir, &tree)?;
+    for path in tree.files.keys() {
+        outln!("{}", dir.join(path).display());
     }
     Ok(())
 }

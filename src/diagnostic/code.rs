@@ -69,6 +69,7 @@ codes! {
     YamlComplexKey = "yaml-complex-key", Input, "A mapping key is a list or a mapping instead of a plain value.";
     YamlMerge = "yaml-merge", Input, "A `<<` merge key is not followed by a mapping or a list of mappings.";
     DuplicateKey = "duplicate-key", Input, "A mapping has the same key twice.";
+    InputTooLarge = "input-too-large", Input, "An input file is larger than k3s reads (64 MiB).";
     // The shape of apps.yaml and compose files.
     UnknownKey = "unknown-key", Input, "A key that the schema does not have (with a did-you-mean where one is close).";
     MissingKey = "missing-key", Input, "A required key is absent.";
@@ -184,7 +185,12 @@ codes! {
     MissingArgument = "missing-argument", Input, "A required decorator argument is absent.";
     PositionalArgument = "positional-argument", Input, "A decorator argument given by position instead of by name.";
     NotLiteral = "not-literal", Input, "A decorator argument that cannot be read without running the code.";
+    PythonTooDeep = "python-too-deep", Input, "Python brackets or decorator arguments nested deeper than k3s reads.";
     UnusedSetting = "unused-setting", Input, "A setting that has no effect where it is given.";
+    // The output tree.
+    OutputSymlink = "output-symlink", Io, "A symbolic link in the output tree; k3s neither writes through nor copies links.";
+    NotGenerated = "not-generated", Io, "A file k3s would replace that does not start with the header k3s writes.";
+    ForeignStaging = "foreign-staging", Io, "A directory with k3s's staging name in the output tree that k3s did not make.";
     // k3s itself.
     Internal = "internal", Internal, "A bug in k3s; please report it with the input that caused it.";
 }

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::tree::{Tree, header};
+use super::tree::{Owner, Tree, header};
 use crate::pipeline::EnvironmentPlan;
 use crate::render::argocd::{render_application, render_project};
 use crate::render::yaml_document;
@@ -21,13 +21,16 @@ use crate::render::yaml_document;
 /// soon as its file is written out: the text is then held once, not twice.
 pub fn environment_tree(plan: EnvironmentPlan) -> Tree {
     let env = &plan.resolved.env;
-    let mut tree = Tree::new();
+    let mut tree = Tree::new(Owner::environment(env));
     for entry in plan.entries {
         let dir = PathBuf::from(entry.section.key()).join(&entry.name);
-        tree.insert(
-            dir.join("manifests.yaml"),
-            manifests_file(env, &entry.documents),
-        );
+        let manifests = manifests_file(env, &entry.documents);
+        // The model says which entries render a Secret; the text is never sniffed.
+        if holds_secret(&entry) {
+            tree.insert_secret(dir.join("manifests.yaml"), manifests);
+        } else {
+            tree.insert(dir.join("manifests.yaml"), manifests);
+        }
         for (name, text) in &entry.lowered.files {
             tree.insert(dir.join(name), format!("{}{text}", header(env)));
         }
@@ -55,6 +58,15 @@ pub fn environment_tree(plan: EnvironmentPlan) -> Tree {
     resources[1..].sort();
     tree.insert("kustomization.yaml", kustomization(env, resources));
     tree
+}
+
+/// Whether an entry's manifests include a Secret with values (`w.secrets` render as Secrets).
+pub fn holds_secret(entry: &crate::pipeline::EntryOutput) -> bool {
+    entry
+        .lowered
+        .workloads
+        .iter()
+        .any(|w| !w.secrets.is_empty())
 }
 
 /// Every workload object of the environment as one multi-document stream (no Argo CD

@@ -1,13 +1,16 @@
-//! Emitting: an environment's files are built in memory as a [`Tree`], then written atomically
-//! (`write`), compared with what is on disk (`check`), or printed. Files the tool wrote carry a
-//! header; only those are ever replaced or pruned.
+//! Emitting: an environment's files are built in memory as a [`Tree`], then written (`write`:
+//! all environments staged, then swapped in together, repaired by the next run if killed),
+//! compared with what is on disk (`check`), or printed. Only files whose first line is exactly
+//! the header k3s writes are ever replaced or pruned; no link in the output is followed.
 
 mod check;
 mod layout;
 mod tree;
 mod write;
 
-pub use check::{Drift, DriftKind, check_environment};
-pub use layout::{environment_tree, manifest_stream};
-pub use tree::{GENERATED_MARKER, Tree, header};
-pub use write::{WriteOutcome, write_environment};
+pub use check::{Drift, DriftKind, check_environment, check_undeclared};
+pub use layout::{environment_tree, holds_secret, manifest_stream};
+pub use tree::{GENERATED_MARKER, Owner, Tree, convert_header, header, header_line};
+pub use write::{
+    EmitError, STAGING_DIR, WriteOutcome, is_generated, recover, write_environments, write_files,
+};

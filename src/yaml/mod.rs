@@ -8,5 +8,8 @@ mod spanned;
 
 pub use de::{DeError, NodeDe, PathSeg, from_node, from_node_first, path_string};
 pub use node::{Node, Scalar, Style, Value};
-pub use parse::{MAX_ALIAS_NODES, MAX_DEPTH, parse_file, parse_registered, parse_str};
+pub use parse::{
+    MAX_ALIAS_NODES, MAX_DEPTH, MAX_INPUT_BYTES, check_size, parse_file, parse_registered,
+    parse_str,
+};
 pub use spanned::Spanned;

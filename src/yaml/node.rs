@@ -121,6 +121,19 @@ impl Node {
         Some(entries.remove(index).1)
     }
 
+    /// Mapping entries where a key given several times keeps its last value, at the place of
+    /// its last occurrence: what removing the earlier entry before each push gives, in one pass.
+    pub fn keep_last(entries: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
+        let mut seen = std::collections::HashSet::with_capacity(entries.len());
+        let mut kept: Vec<(Node, Node)> = entries
+            .into_iter()
+            .rev()
+            .filter(|(key, _)| seen.insert(key.as_str().unwrap_or_default().to_string()))
+            .collect();
+        kept.reverse();
+        kept
+    }
+
     /// A short name for the kind of node, for "expected X, found Y" messages.
     pub fn describe(&self) -> String {
         match &self.value {
@@ -138,21 +151,15 @@ impl Node {
     }
 
     /// Applies an environment override: mappings merge key by key recursively, scalars and
-    /// lists replace, and an explicit `null` removes the key.
+    /// lists replace, and an explicit `null` removes the key. Linear in the two mappings' sizes
+    /// (large ones are matched through a hash index).
     pub fn merge_override(&mut self, patch: &Node) {
         match (&mut self.value, &patch.value) {
             (Value::Map(base), Value::Map(patch_entries)) => {
-                for (key, value) in patch_entries {
-                    let key_text = key.as_str();
-                    let existing = base.iter().position(|(k, _)| k.as_str() == key_text);
-                    match (existing, value.is_null()) {
-                        (Some(index), true) => {
-                            base.remove(index);
-                        }
-                        (Some(index), false) => base[index].1.merge_override(value),
-                        (None, true) => {}
-                        (None, false) => base.push((key.clone(), value.clone())),
-                    }
+                if base.len().saturating_mul(patch_entries.len()) <= 256 {
+                    merge_small(base, patch_entries);
+                } else {
+                    merge_indexed(base, patch_entries);
                 }
             }
             _ => *self = patch.clone(),
@@ -202,6 +209,53 @@ impl Node {
                 .iter_mut()
                 .for_each(|(_, v)| v.for_each_scalar_mut(f)),
         }
+    }
+}
+
+fn merge_small(base: &mut Vec<(Node, Node)>, patch: &[(Node, Node)]) {
+    for (key, value) in patch {
+        let key_text = key.as_str();
+        let existing = base.iter().position(|(k, _)| k.as_str() == key_text);
+        match (existing, value.is_null()) {
+            (Some(index), true) => {
+                base.remove(index);
+            }
+            (Some(index), false) => base[index].1.merge_override(value),
+            (None, true) => {}
+            (None, false) => base.push((key.clone(), value.clone())),
+        }
+    }
+}
+
+/// [`merge_small`] through an index of the base's keys: removals are marked, then swept once.
+fn merge_indexed(base: &mut Vec<(Node, Node)>, patch: &[(Node, Node)]) {
+    let mut index: std::collections::HashMap<String, usize> =
+        std::collections::HashMap::with_capacity(base.len());
+    for (i, (k, _)) in base.iter().enumerate() {
+        index
+            .entry(k.as_str().unwrap_or_default().to_string())
+            .or_insert(i);
+    }
+    let mut removed = vec![false; base.len()];
+    for (key, value) in patch {
+        let text = key.as_str().unwrap_or_default();
+        match (index.get(text).copied(), value.is_null()) {
+            (Some(i), true) => {
+                removed[i] = true;
+                index.remove(text);
+            }
+            (Some(i), false) => base[i].1.merge_override(value),
+            (None, true) => {}
+            (None, false) => {
+                index.insert(text.to_string(), base.len());
+                base.push((key.clone(), value.clone()));
+                removed.push(false);
+            }
+        }
+    }
+    if removed.contains(&true) {
+        let mut flags = removed.into_iter();
+        base.retain(|_| !flags.next().unwrap_or(false));
     }
 }
 
@@ -343,8 +397,32 @@ mod tests {
         fn merge_follows_the_override_rule(base in tree(), patch in tree()) {
             let mut merged = parse(&format!("v: {}", yaml(&base))).remove("v").unwrap();
             let patch_node = parse(&format!("v: {}", yaml(&patch))).remove("v").unwrap();
+            let mut indexed = merged.clone();
             merged.merge_override(&patch_node);
             proptest::prop_assert_eq!(back(&merged), rule(&base, &patch));
+            // The hash-indexed path large mappings take gives the same result at the top.
+            if let (Value::Map(b), Value::Map(p)) = (&mut indexed.value, &patch_node.value) {
+                merge_indexed(b, p);
+                proptest::prop_assert_eq!(back(&indexed), rule(&base, &patch));
+            }
         }
+    }
+
+    #[test]
+    fn large_overrides_take_the_indexed_path_and_follow_the_rule() {
+        // Timings are scripts/size-test's; this checks what the indexed path does.
+        let keys = |n: usize, value: &str| -> String {
+            (0..n).map(|i| format!("k{i}: {value}\n")).collect()
+        };
+        let mut base = parse(&keys(5_000, "a"));
+        let mut patch_text = keys(5_000, "b");
+        patch_text.push_str("k0x: c\n");
+        let patch = parse(&patch_text.replace("k7: b", "k7: null"));
+        base.merge_override(&patch);
+        let map = base.as_map().unwrap();
+        assert_eq!(map.len(), 5_000);
+        assert_eq!(base.get("k1").unwrap().as_str(), Some("b"));
+        assert!(base.get("k7").is_none());
+        assert_eq!(map.last().unwrap().0.as_str(), Some("k0x"));
     }
 }

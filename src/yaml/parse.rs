@@ -1,6 +1,10 @@
 //! Builds a [`Node`] tree from the YAML event stream (granit-parser, the parser serde-saphyr is
 //! built on). Resolves anchors, aliases and `<<` merge keys, rejects duplicate keys, and bounds
-//! nesting depth and alias expansion so hostile input cannot exhaust memory or time.
+//! nesting depth, alias expansion and file size so hostile input cannot exhaust memory or time.
+//! Every step is linear in the size of the input: keys are checked for duplicates through a
+//! hash index once a mapping has more than a few of them.
+
+use std::collections::{HashMap, HashSet};
 
 use serde_saphyr::granit_parser::{Event, Marker, Parser, ScalarStyle, Span as EventSpan, Tag};
 
@@ -11,6 +15,12 @@ use crate::diagnostic::{Code, Diagnostic, FileId, SourceFile, Span};
 pub const MAX_DEPTH: usize = 64;
 /// Nodes that alias expansion may create in one document (an "alias bomb" hits this at once).
 pub const MAX_ALIAS_NODES: usize = 250_000;
+/// Larger input files are refused before parsing (README "Reliability"): 64 MiB, about 110,000
+/// apps. Everything below it is read in time and memory linear in its size.
+pub const MAX_INPUT_BYTES: usize = 64 * 1024 * 1024;
+/// Mappings with more keys than this get a hash index for the duplicate-key check; below it a
+/// scan of the keys is faster than hashing.
+const INDEX_FROM: usize = 16;
 
 /// Reads and registers a file, then parses its single YAML document.
 pub fn parse_file(display_path: &std::path::Path, text: String) -> Result<Node, Diagnostic> {
@@ -26,6 +36,7 @@ pub fn parse_str(name: &str, text: &str) -> Result<Node, Diagnostic> {
 /// Parses the single document of a registered file. An empty file is an empty mapping.
 pub fn parse_registered(file: FileId) -> Result<Node, Diagnostic> {
     let source = file.source();
+    check_size(file, source.text.len())?;
     let mut documents = Builder::new(file, &source.text).run()?;
     match documents.len() {
         0 => Ok(Node::map(Vec::new(), Span::new(file, 0, 0))),
@@ -36,6 +47,23 @@ pub fn parse_registered(file: FileId) -> Result<Node, Diagnostic> {
         )
         .at(documents[1].span)),
     }
+}
+
+/// Refuses a file larger than [`MAX_INPUT_BYTES`], pointing at its first line.
+pub fn check_size(file: FileId, len: usize) -> Result<(), Diagnostic> {
+    if len <= MAX_INPUT_BYTES {
+        return Ok(());
+    }
+    Err(Diagnostic::error(
+        Code::InputTooLarge,
+        format!(
+            "the file is {:.1} MiB; k3s reads input files up to {} MiB",
+            len as f64 / (1024.0 * 1024.0),
+            MAX_INPUT_BYTES / (1024 * 1024)
+        ),
+    )
+    .at(Span::new(file, 0, 0))
+    .help("split it (compose `include`, several serverless entries), or keep generated data out of it"))
 }
 
 struct Builder<'a> {
@@ -61,6 +89,8 @@ enum Frame {
         tag: Option<Box<str>>,
         entries: Vec<(Node, Node)>,
         pending_key: Option<Node>,
+        /// Key text to the entry that has it, built once the mapping is large.
+        index: Option<HashMap<Box<str>, usize>>,
     },
 }
 
@@ -150,6 +180,7 @@ impl<'a> Builder<'a> {
                 tag: tag.map(|t| tag_name(&t)),
                 entries: Vec::new(),
                 pending_key: None,
+                index: None,
             }),
             Event::SequenceEnd | Event::MappingEnd => self.close(span),
             // Anchor metadata and comments are not emitted with the options used here.
@@ -250,6 +281,7 @@ impl<'a> Builder<'a> {
             Some(Frame::Map {
                 entries,
                 pending_key,
+                index,
                 ..
             }) => match pending_key.take() {
                 None => {
@@ -260,16 +292,13 @@ impl<'a> Builder<'a> {
                         )
                         .at(node.span));
                     }
-                    if let Some((first, _)) = entries
-                        .iter()
-                        .find(|(k, _)| k.as_str() == node.as_str() && !is_merge_key(k))
-                    {
+                    if let Some(first) = find_key(entries, index, &node) {
                         return Err(Diagnostic::error(
                             Code::DuplicateKey,
                             format!("duplicate key `{}`", node.as_str().unwrap_or_default()),
                         )
                         .at(node.span)
-                        .label(first.span, "first defined here"));
+                        .label(first, "first defined here"));
                     }
                     *pending_key = Some(node);
                 }
@@ -277,6 +306,43 @@ impl<'a> Builder<'a> {
             },
         }
         Ok(())
+    }
+}
+
+/// The span of an earlier key with the same text as `key` (merge keys excepted), and records
+/// `key` as the next entry's. A scan while the mapping is small, a hash index after.
+fn find_key(
+    entries: &[(Node, Node)],
+    index: &mut Option<HashMap<Box<str>, usize>>,
+    key: &Node,
+) -> Option<Span> {
+    if is_merge_key(key) {
+        return None;
+    }
+    let text = key.as_str().unwrap_or_default();
+    if index.is_none() && entries.len() >= INDEX_FROM {
+        let mut built = HashMap::with_capacity(entries.len() * 2);
+        for (i, (k, _)) in entries.iter().enumerate() {
+            if !is_merge_key(k) {
+                built
+                    .entry(k.as_str().unwrap_or_default().into())
+                    .or_insert(i);
+            }
+        }
+        *index = Some(built);
+    }
+    match index {
+        Some(index) => match index.get(text) {
+            Some(&i) => Some(entries[i].0.span),
+            None => {
+                index.insert(text.into(), entries.len());
+                None
+            }
+        },
+        None => entries
+            .iter()
+            .find(|(k, _)| k.as_str() == Some(text) && !is_merge_key(k))
+            .map(|(k, _)| k.span),
     }
 }
 
@@ -329,6 +395,10 @@ fn apply_merge_keys(entries: Vec<(Node, Node)>) -> Result<Vec<(Node, Node)>, Dia
             explicit.push((key, value));
         }
     }
+    let mut present: HashSet<String> = explicit
+        .iter()
+        .filter_map(|(k, _)| k.as_str().map(str::to_string))
+        .collect();
     for source in sources {
         let Value::Map(source_entries) = source.value else {
             return Err(Diagnostic::error(
@@ -338,7 +408,9 @@ fn apply_merge_keys(entries: Vec<(Node, Node)>) -> Result<Vec<(Node, Node)>, Dia
             .at(source.span));
         };
         for (key, value) in source_entries {
-            if !explicit.iter().any(|(k, _)| k.as_str() == key.as_str()) {
+            let text = key.as_str().unwrap_or_default();
+            if !present.contains(text) {
+                present.insert(text.to_string());
                 explicit.push((key, value));
             }
         }
@@ -393,6 +465,30 @@ mod tests {
         assert_eq!(err.code, Code::DuplicateKey);
         assert_eq!(err.span.unwrap().location(), "test.yaml:3:1");
         assert_eq!(err.labels[0].0.location(), "test.yaml:1:1");
+    }
+
+    #[test]
+    fn duplicate_keys_in_large_mappings_are_found_through_the_index() {
+        let mut text: String = (0..1_000).map(|i| format!("k{i}: {i}\n")).collect();
+        text.push_str("<<: {k5: merged, extra: 1}\n");
+        let node = parse(&text).unwrap();
+        assert_eq!(node.get("k5").unwrap().as_str(), Some("5"));
+        assert_eq!(node.get("extra").unwrap().as_str(), Some("1"));
+        text.push_str("'k999': again\n");
+        let err = parse(&text).unwrap_err();
+        assert_eq!(err.code, Code::DuplicateKey);
+        assert_eq!(err.span.unwrap().location(), "test.yaml:1002:1");
+        assert_eq!(err.labels[0].0.location(), "test.yaml:1000:1");
+    }
+
+    #[test]
+    fn files_over_the_size_limit_are_refused_before_parsing() {
+        let file = SourceFile::register("big.yaml", String::new());
+        assert!(check_size(file, MAX_INPUT_BYTES).is_ok());
+        let err = check_size(file, MAX_INPUT_BYTES + 1).unwrap_err();
+        assert_eq!(err.code, Code::InputTooLarge);
+        assert_eq!(err.span.unwrap().location(), "big.yaml:1:1");
+        assert!(err.message.contains("64 MiB"), "{}", err.message);
     }
 
     #[test]

@@ -240,7 +240,8 @@ fn dependency_cycles_are_refused() {
 }
 
 #[test]
-fn an_io_failure_in_one_environment_is_reported_after_the_others_are_written() {
+fn an_io_failure_in_one_environment_leaves_every_environment_as_it_was() {
+    // All environments old or all new: one that cannot be written stops the others too.
     let project = project();
     project.run(&["generate"]).code(0);
     // A hand-written file where local's `apps/` directory must go: local cannot be written.
@@ -253,21 +254,24 @@ fn an_io_failure_in_one_environment_is_reported_after_the_others_are_written() {
         format!("{ENVS}{retagged}"),
     )
     .unwrap();
-    project
-        .run(&["generate"])
-        .code(2)
-        .stderr_contains("writing")
-        .stderr_contains("argocd-state/local")
-        .stdout_contains("argocd-state/gcp: ");
+    let run = project.run(&["generate"]);
+    run.code(2)
+        .stderr_contains("argocd-state/local/apps: k3s writes a directory here");
+    assert!(!run.stdout.contains("argocd-state/gcp: "), "{}", run.stdout);
     let gcp_web = std::fs::read_to_string(
         project
             .path()
             .join("argocd-state/gcp/apps/web/manifests.yaml"),
     )
     .unwrap();
-    assert!(gcp_web.contains("nginx:1.27"), "gcp was not written");
+    assert!(!gcp_web.contains("nginx:1.27"), "gcp was written alone");
     assert_eq!(
         std::fs::read_to_string(&local_apps).unwrap(),
         "hand-written\n"
     );
+    let names: Vec<_> = std::fs::read_dir(project.path().join("argocd-state"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert!(names.iter().all(|n| !n.starts_with('.')), "{names:?}");
 }

@@ -11,6 +11,7 @@ mod field_walk;
 mod fields;
 mod generate;
 mod golden;
+mod hostile;
 mod images;
 mod list;
 mod schema;

@@ -46,7 +46,7 @@ impl Project {
     }
 
     pub fn run_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
-        let output = Command::new(env!("CARGO_BIN_EXE_k3s"))
+        let output = Command::new(binary())
             .args(args)
             .current_dir(self.dir.path())
             .envs(env.iter().copied())
@@ -66,6 +66,13 @@ impl Project {
         out.sort();
         out
     }
+}
+
+/// The binary under test: this build's, or `K3S_TEST_BINARY` (to show a test fails on an
+/// older build).
+pub fn binary() -> PathBuf {
+    std::env::var_os("K3S_TEST_BINARY")
+        .map_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_k3s")), PathBuf::from)
 }
 
 fn collect(root: &Path, relative: &Path, out: &mut Vec<PathBuf>) {

@@ -11,7 +11,7 @@ use crate::names::to_dns_label;
 use crate::sources::compose::{ComposeProject, Condition};
 
 /// One claim to size.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct VolumeHint {
     pub name: String,
     pub mount_path: String,

@@ -598,8 +598,14 @@ impl<'a> Loader<'a> {
             let Some(target) = target.as_map_mut() else {
                 continue;
             };
+            let mut index: std::collections::HashMap<String, usize> = target
+                .iter()
+                .enumerate()
+                .map(|(i, (k, _))| (k.as_str().unwrap_or_default().to_string(), i))
+                .collect();
             for (key, value) in child_entries {
-                match target.iter().find(|(k, _)| k.as_str() == key.as_str()) {
+                let name = key.as_str().unwrap_or_default();
+                match index.get(name).map(|&i| &target[i]) {
                     Some((existing, _)) => self.diags.push(
                         Diagnostic::error(
                             Code::IncludeConflict,
@@ -612,7 +618,10 @@ impl<'a> Loader<'a> {
                         .field(format!("{section}.{}", key.as_str().unwrap_or_default()))
                         .label(key.span, "included from here"),
                     ),
-                    None => target.push((key.clone(), value.clone())),
+                    None => {
+                        index.insert(name.to_string(), target.len());
+                        target.push((key.clone(), value.clone()));
+                    }
                 }
             }
         }
@@ -857,12 +866,11 @@ impl<'a> Loader<'a> {
             .map(<[Node]>::to_vec)
             .unwrap_or_default();
         for (index, env_file) in env_files.iter().enumerate() {
-            for (key, value) in
-                self.read_env_file(env_file, vars, &format!("{root}.env_file[{index}]"))
-            {
-                entries.retain(|(k, _)| k.as_str() != key.as_str());
-                entries.push((key, value));
-            }
+            entries.extend(self.read_env_file(
+                env_file,
+                vars,
+                &format!("{root}.env_file[{index}]"),
+            ));
         }
         let Some(environment) = service
             .get("environment")
@@ -871,11 +879,8 @@ impl<'a> Loader<'a> {
         else {
             return;
         };
-        for (key, value) in environment.as_map().unwrap_or_default() {
-            entries.retain(|(k, _)| k.as_str() != key.as_str());
-            entries.push((key.clone(), value.clone()));
-        }
-        let mut merged = Node::map(entries, environment.span);
+        entries.extend(environment.as_map().unwrap_or_default().iter().cloned());
+        let mut merged = Node::map(Node::keep_last(entries), environment.span);
         if environment.as_map().is_none() {
             merged = environment;
         }
@@ -916,7 +921,6 @@ impl<'a> Loader<'a> {
                 vars,
                 &format!("services.{name}.label_file[{index}]"),
             ) {
-                entries.retain(|(k, _)| k.as_str() != key.as_str());
                 let value = if value.is_null() {
                     Node::scalar("", Style::DoubleQuoted, value.span)
                 } else {
@@ -926,11 +930,18 @@ impl<'a> Loader<'a> {
             }
         }
         let labels = service.get("labels").cloned();
-        for (key, value) in labels.as_ref().and_then(Node::as_map).unwrap_or_default() {
-            entries.retain(|(k, _)| k.as_str() != key.as_str());
-            entries.push((key.clone(), value.clone()));
-        }
-        let merged = Node::map(entries, labels.as_ref().map_or(service.span, |l| l.span));
+        entries.extend(
+            labels
+                .as_ref()
+                .and_then(Node::as_map)
+                .unwrap_or_default()
+                .iter()
+                .cloned(),
+        );
+        let merged = Node::map(
+            Node::keep_last(entries),
+            labels.as_ref().map_or(service.span, |l| l.span),
+        );
         match service.get_mut("labels") {
             Some(slot) => *slot = merged,
             None => service

@@ -1,5 +1,9 @@
 //! The Compose Specification's merge rules on long-form Node trees (later files, `extends`),
 //! including `!reset` and `!override`. Expects short syntax already normalized; reads no files.
+//! Linear in the sizes merged: large mappings and lists are matched through a hash index. The
+//! recursion follows the trees, which the YAML reader bounds to `MAX_DEPTH` levels.
+
+use std::collections::{HashMap, HashSet};
 
 use crate::yaml::{Node, Value};
 
@@ -12,24 +16,14 @@ pub fn merge_documents(base: &mut Node, over: &Node) {
         *base = over.clone();
         return;
     };
-    for (key, value) in over_entries {
-        let name = key.as_str().unwrap_or_default();
-        let entries = base.as_map_mut().expect("checked above");
-        let existing = entries.iter().position(|(k, _)| k.as_str() == Some(name));
-        if has_tag(value, RESET) {
-            if let Some(index) = existing {
-                entries.remove(index);
-            }
-            continue;
+    let entries = base.as_map_mut().expect("checked above");
+    merge_entries(entries, over_entries, true, |name, base, over| {
+        if name == "services" {
+            merge_services(base, over);
+        } else {
+            merge_at(base, over, &[name]);
         }
-        match existing {
-            None => entries.push((key.clone(), value.clone())),
-            Some(index) if name == "services" => {
-                merge_services(&mut entries[index].1, value);
-            }
-            Some(index) => merge_at(&mut entries[index].1, value, &[name]),
-        }
-    }
+    });
 }
 
 fn merge_services(base: &mut Node, over: &Node) {
@@ -41,16 +35,63 @@ fn merge_services(base: &mut Node, over: &Node) {
         *base = over.clone();
         return;
     }
-    for (key, value) in over_entries {
-        let entries = base.as_map_mut().expect("checked above");
-        let existing = entries.iter().position(|(k, _)| k.as_str() == key.as_str());
-        match existing {
-            Some(index) if has_tag(value, RESET) => {
-                entries.remove(index);
+    let entries = base.as_map_mut().expect("checked above");
+    merge_entries(entries, over_entries, false, |_, base, over| {
+        merge_service(base, over);
+    });
+}
+
+/// Merges mapping entries key by key: an `!reset` value removes the key, an existing key is
+/// merged by `merge`, a new one appended (a new `!reset` one too unless `skip_new_reset`;
+/// [`strip_merge_tags`] drops it later). Large mappings go through a hash index, and removals
+/// are swept once at the end, so the cost is linear.
+fn merge_entries(
+    entries: &mut Vec<(Node, Node)>,
+    over: &[(Node, Node)],
+    skip_new_reset: bool,
+    mut merge: impl FnMut(&str, &mut Node, &Node),
+) {
+    let mut index: Option<HashMap<String, usize>> =
+        (entries.len().saturating_mul(over.len()) > 256).then(|| {
+            let mut index = HashMap::with_capacity(entries.len());
+            for (i, (k, _)) in entries.iter().enumerate() {
+                index
+                    .entry(k.as_str().unwrap_or_default().to_string())
+                    .or_insert(i);
             }
-            Some(index) => merge_service(&mut entries[index].1, value),
-            None => entries.push((key.clone(), value.clone())),
+            index
+        });
+    let mut removed: Vec<bool> = Vec::new();
+    for (key, value) in over {
+        let name = key.as_str().unwrap_or_default();
+        let existing = match &index {
+            Some(index) => index.get(name).copied(),
+            None => entries.iter().enumerate().position(|(i, (k, _))| {
+                k.as_str() == Some(name) && !removed.get(i).copied().unwrap_or(false)
+            }),
+        };
+        match existing {
+            Some(i) if has_tag(value, RESET) => {
+                removed.resize(entries.len(), false);
+                removed[i] = true;
+                if let Some(index) = &mut index {
+                    index.remove(name);
+                }
+            }
+            Some(i) => merge(name, &mut entries[i].1, value),
+            None if skip_new_reset && has_tag(value, RESET) => {}
+            None => {
+                if let Some(index) = &mut index {
+                    index.insert(name.to_string(), entries.len());
+                }
+                entries.push((key.clone(), value.clone()));
+            }
         }
+    }
+    if removed.contains(&true) {
+        removed.resize(entries.len(), false);
+        let mut flags = removed.into_iter();
+        entries.retain(|_| !flags.next().unwrap_or(false));
     }
 }
 
@@ -115,43 +156,49 @@ fn merge_at(base: &mut Node, over: &Node, path: &[&str]) {
     }
     match (&mut base.value, &over.value) {
         (Value::Map(entries), Value::Map(over_entries)) => {
-            for (key, value) in over_entries {
-                let name = key.as_str().unwrap_or_default();
-                let existing = entries.iter().position(|(k, _)| k.as_str() == Some(name));
-                match existing {
-                    Some(index) if has_tag(value, RESET) => {
-                        entries.remove(index);
-                    }
-                    // A plain null in a later file leaves the earlier value alone.
-                    Some(_) if value.is_null() => {}
-                    Some(index) => {
-                        let mut child: Vec<&str> = path.to_vec();
-                        child.push(name);
-                        merge_at(&mut entries[index].1, value, &child);
-                    }
-                    None => entries.push((key.clone(), value.clone())),
+            merge_entries(entries, over_entries, false, |name, base, value| {
+                // A plain null in a later file leaves the earlier value alone.
+                if !value.is_null() {
+                    let mut child: Vec<&str> = path.to_vec();
+                    child.push(name);
+                    merge_at(base, value, &child);
                 }
-            }
+            });
         }
         (Value::Seq(items), Value::Seq(over_items)) => match rule {
             Rule::UniqueBy(key_of) => {
+                let mut index: HashMap<String, usize> = HashMap::with_capacity(items.len());
+                for (i, item) in items.iter().enumerate() {
+                    if let Some(key) = key_of(item) {
+                        index.entry(key).or_insert(i);
+                    }
+                }
                 for item in over_items {
-                    let key = key_of(item);
-                    let existing = key
-                        .as_ref()
-                        .and_then(|k| items.iter().position(|i| key_of(i).as_ref() == Some(k)));
-                    match existing {
-                        Some(index) => items[index] = item.clone(),
+                    match key_of(item) {
+                        Some(key) => match index.get(&key) {
+                            Some(&i) => items[i] = item.clone(),
+                            None => {
+                                index.insert(key, items.len());
+                                items.push(item.clone());
+                            }
+                        },
                         None => items.push(item.clone()),
                     }
                 }
             }
             _ => {
+                let mut scalars: HashSet<String> = items
+                    .iter()
+                    .filter_map(|i| i.as_str().map(str::to_string))
+                    .collect();
                 for item in over_items {
-                    let duplicate =
-                        item.as_str().is_some() && items.iter().any(|i| same_scalar(i, item));
-                    if !duplicate {
-                        items.push(item.clone());
+                    match item.as_str() {
+                        Some(text) if scalars.contains(text) => {}
+                        Some(text) => {
+                            scalars.insert(text.to_string());
+                            items.push(item.clone());
+                        }
+                        None => items.push(item.clone()),
                     }
                 }
             }
@@ -162,10 +209,6 @@ fn merge_at(base: &mut Node, over: &Node, path: &[&str]) {
 
 fn has_tag(node: &Node, tag: &str) -> bool {
     node.tag.as_deref() == Some(tag)
-}
-
-fn same_scalar(a: &Node, b: &Node) -> bool {
-    a.as_str().is_some() && a.as_str() == b.as_str()
 }
 
 fn scalar_at(node: &Node, key: &str) -> Option<String> {
@@ -297,6 +340,26 @@ mod tests {
             ),
             "{environment:{C:3}}"
         );
+    }
+
+    #[test]
+    fn large_mappings_and_lists_merge_through_the_index_by_the_same_rules() {
+        let keys = |n: usize, value: &str| -> String {
+            (0..n).map(|i| format!("  K{i}: {value}\n")).collect()
+        };
+        let base = format!("environment:\n{}dns: [a, b]\n", keys(100, "'1'"));
+        let over = format!(
+            "environment:\n{}  K3: !reset null\n  K4: null\n  NEW: x\ndns: [b, c, c]\n",
+            (5..100)
+                .map(|i| format!("  K{i}: '2'\n"))
+                .collect::<String>()
+        );
+        let text = merged(&base, &over);
+        assert!(
+            text.starts_with("{environment:{K0:1,K1:1,K2:1,K4:1,K5:2,"),
+            "{text}"
+        );
+        assert!(text.ends_with("K99:2,NEW:x},dns:[a,b,c]}"), "{text}");
     }
 
     #[test]

@@ -452,10 +452,9 @@ fn list_to_map(value: &mut Node, bare: Bare) {
                     (None, Bare::Null) => null(item.span),
                     (None, Bare::Empty) => string("", item.span),
                 };
-                entries.retain(|(k, _)| k.as_str() != Some(key));
                 entries.push((string(key, item.span), val));
             }
-            *value = Node::map(entries, value.span);
+            *value = Node::map(Node::keep_last(entries), value.span);
         }
         Value::Map(_) if bare == Bare::Empty => {
             for (_, v) in value.as_map_mut().expect("a mapping") {

@@ -64,6 +64,10 @@ pub fn discover(project_dir: &Path, display_dir: &Path) -> Result<Discovery, Dia
         };
         let file = SourceFile::register(display, text);
         let module = parser::parse(file);
+        if let Some(refused) = module.refused {
+            diagnostics.push(refused);
+            continue;
+        }
         if let Some(first) = module.syntax_errors.first() {
             let mut diagnostic = Diagnostic::error(
                 Code::PythonSyntax,

@@ -7,6 +7,7 @@
 //! and lists, tuples or dicts of them); `None` means "not given".
 
 mod decorators;
+mod depth;
 mod discover;
 mod parser;
 

@@ -6,7 +6,8 @@ use ruff_python_ast::{self as ast, Expr, Number, PySourceType, Stmt, UnaryOp};
 use ruff_python_parser::parse_unchecked_source;
 use ruff_text_size::{Ranged, TextRange};
 
-use crate::diagnostic::{FileId, Span};
+use super::depth::{MAX_PY_DEPTH, check_depth};
+use crate::diagnostic::{Code, Diagnostic, FileId, Span};
 
 /// What k3s needs to know about one Python file.
 #[derive(Debug)]
@@ -15,6 +16,8 @@ pub struct PyModule {
     pub functions: Vec<PyFunction>,
     /// Syntax errors in source order; when there are any, `functions` is empty.
     pub syntax_errors: Vec<PySyntaxError>,
+    /// Why the file was not parsed at all (too large, nested too deep); then both are empty.
+    pub refused: Option<Diagnostic>,
 }
 
 #[derive(Debug, Clone)]
@@ -122,9 +125,17 @@ pub struct NotLiteral {
     pub span: Span,
 }
 
-/// Parses a registered file; a file with syntax errors yields the errors and no functions.
+/// Parses a registered file; a file with syntax errors yields the errors and no functions. A
+/// file too large or nested too deep to read safely is refused before ruff sees it.
 pub fn parse(file: FileId) -> PyModule {
     let source = file.source();
+    if let Some(refusal) = refusal(file, &source.text) {
+        return PyModule {
+            functions: Vec::new(),
+            syntax_errors: Vec::new(),
+            refused: Some(refusal),
+        };
+    }
     let parsed = parse_unchecked_source(&source.text, PySourceType::Python);
     let span = |range: TextRange| Span::new(file, range.start().to_usize(), range.end().to_usize());
     if parsed.has_syntax_errors() {
@@ -139,6 +150,7 @@ pub fn parse(file: FileId) -> PyModule {
         return PyModule {
             functions: Vec::new(),
             syntax_errors,
+            refused: None,
         };
     }
     let mut collector = Collector {
@@ -150,7 +162,29 @@ pub fn parse(file: FileId) -> PyModule {
     PyModule {
         functions: collector.functions,
         syntax_errors: Vec::new(),
+        refused: None,
     }
+}
+
+/// The size and depth limits: the tree ruff builds is walked and dropped by recursive code.
+fn refusal(file: FileId, text: &str) -> Option<Diagnostic> {
+    if let Err(too_large) = crate::yaml::check_size(file, text.len()) {
+        return Some(too_large);
+    }
+    let too_deep = check_depth(text, MAX_PY_DEPTH)?;
+    let mut diagnostic = Diagnostic::error(
+        Code::PythonTooDeep,
+        format!(
+            "nested more than {MAX_PY_DEPTH} levels deep (brackets, blocks and operator chains); \
+             k3s refuses to read further"
+        ),
+    )
+    .at(Span::new(file, too_deep.offset, too_deep.offset + 1))
+    .help("decorator arguments are literals a few levels deep: write the value out flat");
+    if let Some(field) = too_deep.field {
+        diagnostic = diagnostic.field(field);
+    }
+    Some(diagnostic)
 }
 
 /// Walks every statement body, remembering how deep it is.
@@ -462,6 +496,47 @@ mod tests {
         let first = &module.syntax_errors[0];
         assert_eq!(first.span.location(), "t.py:3:12");
         assert!(!first.message.is_empty());
+    }
+
+    #[test]
+    fn deep_arguments_are_refused_with_their_place_not_a_crash() {
+        for depth in [10_000, 100_000] {
+            let text = format!(
+                "@serverless(memory={}{})\ndef f(): pass\n",
+                "[".repeat(depth),
+                "]".repeat(depth)
+            );
+            let module = parse_text(&text);
+            let refused = module.refused.expect("refused");
+            assert_eq!(refused.code, Code::PythonTooDeep);
+            assert_eq!(refused.span.unwrap().location(), "t.py:1:219");
+            assert_eq!(refused.field.as_deref(), Some("f.@serverless.memory"));
+        }
+        // Chains without brackets nest the tree as deeply.
+        for text in [
+            format!("x = 1{}\n", "+1".repeat(100_000)),
+            format!("x = {}1\n", "-".repeat(100_000)),
+            format!("@a{}\ndef f(): pass\n", ".b".repeat(100_000)),
+        ] {
+            assert_eq!(parse_text(&text).refused.unwrap().code, Code::PythonTooDeep);
+        }
+        // Just below the limit parses, walks and drops.
+        let text = format!(
+            "@serverless(memory={}1{})\ndef f(): pass\n",
+            "[".repeat(195),
+            "]".repeat(195)
+        );
+        let module = parse_text(&text);
+        assert!(module.refused.is_none());
+        assert!(
+            module.functions[0].decorators[0]
+                .call
+                .as_ref()
+                .unwrap()
+                .keywords[0]
+                .value
+                .is_ok()
+        );
     }
 
     #[test]

@@ -1,0 +1,7 @@
+//! Fuzzes the python reader (see ../entry.rs).
+#![no_main]
+
+#[path = "../entry.rs"]
+mod entry;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| entry::python(data));
