@@ -195,7 +195,7 @@ fn convert(context: &Context, args: &ConvertArgs) -> CommandResult {
     }
     let files: Vec<String> = args.files.iter().map(|f| f.display().to_string()).collect();
     let text = document(&convert_header(&files.join(", ")), &output.documents);
-    emit(&output, text, args.output.as_deref())
+    emit(output, text, args.output.as_deref())
 }
 
 /// The entry `k3s compose convert` lowers: named `name`, with nothing but the compose files.

@@ -179,7 +179,10 @@ fn check(
 /// is killed: the next one repairs it); environments apps.yaml no longer declares lose their
 /// generated files. Nothing is written when any environment cannot be.
 fn write(output: &Path, trees: &[(String, Tree)], declared: &[String]) -> CommandResult {
-    let (outcomes, notes) = write_environments(output, trees, declared)?;
+    let crate::emit::WriteReport {
+        outcomes,
+        repairs: notes,
+    } = write_environments(output, trees, declared)?;
     for note in notes {
         eprintln!("note: {note}");
     }

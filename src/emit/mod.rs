@@ -12,5 +12,6 @@ pub use check::{Drift, DriftKind, check_environment, check_undeclared};
 pub use layout::{environment_tree, holds_secret, manifest_stream};
 pub use tree::{GENERATED_MARKER, Owner, Tree, convert_header, header, header_line};
 pub use write::{
-    EmitError, STAGING_DIR, WriteOutcome, is_generated, recover, write_environments, write_files,
+    EmitError, STAGING_DIR, WriteOutcome, WriteReport, is_generated, recover, write_environments,
+    write_files,
 };

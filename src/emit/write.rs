@@ -340,6 +340,14 @@ fn looks_like_environment(dir: &Path, env: &str) -> Result<bool, EmitError> {
     Ok(false)
 }
 
+/// What `write_environments` did: each environment's outcome (in the order given, then the
+/// undeclared ones') and notes on repairs of earlier interrupted runs.
+#[derive(Debug)]
+pub struct WriteReport {
+    pub outcomes: Vec<(String, WriteOutcome)>,
+    pub repairs: Vec<String>,
+}
+
 /// One environment of a write: its tree, or `None` for one no longer declared.
 struct Planned<'a> {
     env: &'a str,
@@ -348,17 +356,16 @@ struct Planned<'a> {
 }
 
 /// Writes every environment's tree under `root`, all or nothing (see the module doc), and
-/// prunes the generated files of environments not in `declared`. Returns each environment's
-/// outcome in the order given, then the undeclared ones', and notes on repairs made.
+/// prunes the generated files of environments not in `declared`.
 pub fn write_environments(
     root: &Path,
     trees: &[(String, Tree)],
     declared: &[String],
-) -> Result<(Vec<(String, WriteOutcome)>, Vec<String>), EmitError> {
+) -> Result<WriteReport, EmitError> {
     fs::create_dir_all(root).map_err(at(root))?;
     let lock = fs::File::open(root).map_err(at(root))?;
     lock.lock().map_err(at(root))?;
-    let notes = recover(root)?;
+    let repairs = recover(root)?;
     let mut known: Vec<String> = declared.to_vec();
     known.extend(trees.iter().map(|(env, _)| env.clone()));
     let undeclared = undeclared_environments(root, &known)?;
@@ -410,7 +417,7 @@ pub fn write_environments(
         .filter(|(_, o)| !(o.undeclared && o.unchanged))
         .collect();
     if changing.is_empty() {
-        return Ok((outcomes, notes));
+        return Ok(WriteReport { outcomes, repairs });
     }
     let staging = root.join(STAGING_DIR);
     if let Err(e) = stage_all(root, &staging, &changing) {
@@ -419,7 +426,7 @@ pub fn write_environments(
     }
     swap_all(root, &staging, &changing)?;
     drop(lock);
-    Ok((outcomes, notes))
+    Ok(WriteReport { outcomes, repairs })
 }
 
 fn stage_all(root: &Path, staging: &Path, changing: &[&Planned]) -> Result<(), EmitError> {
@@ -842,7 +849,7 @@ mod tests {
     }
 
     fn write(dir: &Path, t: &Tree) -> WriteOutcome {
-        let (mut outcomes, _) =
+        let WriteReport { mut outcomes, .. } =
             write_environments(dir, &[("dev".to_string(), t.clone())], &["dev".to_string()])
                 .unwrap();
         outcomes.remove(0).1
@@ -1000,7 +1007,7 @@ mod tests {
         .unwrap();
         fs::write(dir.path().join("old/README.md"), "mine\n").unwrap();
         fs::create_dir_all(dir.path().join("notes")).unwrap();
-        let (outcomes, _) =
+        let WriteReport { outcomes, .. } =
             write_environments(dir.path(), &both(t)[..1], &["dev".to_string()]).unwrap();
         assert_eq!(outcomes.len(), 2);
         assert!(outcomes[1].1.undeclared);
