@@ -189,12 +189,14 @@ pub(super) fn queue_parts(
         literal("K3SFN_QUEUE_MODE", trigger.mode.value.as_str()),
         literal("K3SFN_BATCH_SIZE", batch_size.to_string()),
     ];
-    if let Some(seconds) = &trigger.visibility_timeout {
-        env.push(literal(
-            "K3SFN_VISIBILITY_TIMEOUT",
-            seconds.value.to_string(),
-        ));
-    }
+    env.push(literal(
+        "K3SFN_VISIBILITY_TIMEOUT",
+        trigger.visibility_timeout.value.to_string(),
+    ));
+    env.push(literal(
+        "K3SFN_MAX_ATTEMPTS",
+        trigger.max_attempts.value.to_string(),
+    ));
     if let Some(group) = &settings.consumer_group {
         env.push(literal("K3SFN_CONSUMER_GROUP", group.value.clone()));
     }
