@@ -182,6 +182,7 @@ codes! {
     PositionalArgument = "positional-argument", Input, "A decorator argument given by position instead of by name.";
     NotLiteral = "not-literal", Input, "A decorator argument that cannot be read without running the code.";
     UnusedSetting = "unused-setting", Input, "A setting that has no effect where it is given.";
+    MissingAuthSecret = "missing-auth-secret", Input, "A function authenticates (`auth` api_key or jwt) but no Secret with its keys is named.";
     // k3s itself.
     Internal = "internal", Internal, "A bug in k3s; please report it with the input that caused it.";
 }
