@@ -17,6 +17,7 @@ pub mod names;
 pub mod pipeline;
 pub mod render;
 pub mod resolve;
+pub mod runtime_package;
 pub mod schema;
 pub mod sources;
 pub mod workload;

@@ -7,7 +7,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use super::tree::{GENERATED_MARKER, Tree};
+use super::tree::{GENERATED_MARKER, Tree, is_parser_directive};
 
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct WriteOutcome {
@@ -114,7 +114,7 @@ pub fn is_generated(path: &Path) -> bool {
 
 fn has_header(text: &str) -> bool {
     text.lines()
-        .next()
+        .find(|line| !is_parser_directive(line))
         .is_some_and(|line| line.starts_with('#') && line.contains(GENERATED_MARKER))
 }
 
@@ -231,6 +231,17 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(leftovers, ["dev"]);
+    }
+
+    #[test]
+    fn a_generated_dockerfile_is_ours_behind_its_syntax_directive() {
+        let ours =
+            super::super::tree::with_header("dev", "# syntax=docker/dockerfile:1.7\nFROM x\n");
+        assert!(has_header(&ours));
+        assert!(!has_header("# syntax=docker/dockerfile:1.7\nFROM x\n"));
+        assert!(!has_header(
+            "# syntax=docker/dockerfile:1.7\n# hand-written\n"
+        ));
     }
 
     #[test]

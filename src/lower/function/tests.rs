@@ -669,9 +669,11 @@ fn the_dockerfile_installs_requirements_and_runs_the_runtime_as_uid_1000() {
     for line in [
         "FROM python:3.12-slim",
         "ENV PYTHONUNBUFFERED=1 \\",
+        "ENV PYTHONPATH=/opt/k3sfn",
+        "COPY <<'K3SFN_EOF' /opt/k3sfn/k3sfn/runtime/http.py",
+        "COPY <<'K3SFN_EOF' /opt/k3sfn/requirements.txt",
         "COPY requirements.txt ./requirements.txt",
-        "RUN pip install -r requirements.txt",
-        "RUN pip install 'k3sfn-runtime'",
+        "RUN pip install -r /opt/k3sfn/requirements.txt -r requirements.txt",
         "COPY functions/ ./functions/",
         "USER 1000:1000",
         "EXPOSE 8080",
@@ -680,16 +682,72 @@ fn the_dockerfile_installs_requirements_and_runs_the_runtime_as_uid_1000() {
         assert!(text.lines().any(|l| l == line), "no `{line}` in\n{text}");
     }
     assert!(!text.contains("pip install ."), "{text}");
+    // Heredocs need BuildKit's Dockerfile syntax; its directive must be the first line.
+    assert_eq!(text.lines().next(), Some("# syntax=docker/dockerfile:1.7"));
+    assert!(!text.contains("k3sfn-runtime"), "{text}");
+}
+
+/// The heredocs of a Dockerfile: (destination, content), content as Docker writes the file.
+fn heredocs(text: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        let Some(rest) = line.strip_prefix("COPY <<'") else {
+            continue;
+        };
+        let (delimiter, destination) = rest.split_once("' ").expect("COPY <<'D' DEST");
+        let mut content = String::new();
+        for body in lines.by_ref() {
+            if body == delimiter {
+                break;
+            }
+            content.push_str(body);
+            content.push('\n');
+        }
+        out.push((destination.to_string(), content));
+    }
+    out
+}
+
+#[test]
+fn the_dockerfile_carries_every_runtime_file_byte_for_byte_and_the_pins() {
+    let text = dockerfile("", &[]);
+    let embedded = heredocs(&text);
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("runtime/python");
+    let mut expected: Vec<(String, String)> = crate::runtime_package::FILES
+        .iter()
+        .map(|f| {
+            let on_disk = std::fs::read_to_string(root.join(f.path)).unwrap();
+            (format!("/opt/k3sfn/{}", f.path), on_disk)
+        })
+        .collect();
+    expected.push((
+        "/opt/k3sfn/requirements.txt".to_string(),
+        std::fs::read_to_string(root.join("requirements.txt")).unwrap(),
+    ));
+    assert_eq!(embedded.len(), expected.len());
+    for (want, got) in expected.iter().zip(&embedded) {
+        assert_eq!(want.0, got.0);
+        assert!(want.1 == got.1, "{} differs from runtime/python", want.0);
+    }
+    assert!(
+        text.lines()
+            .any(|l| l == "RUN pip install -r /opt/k3sfn/requirements.txt")
+    );
 }
 
 #[test]
 fn the_dockerfile_installs_a_pyproject_when_there_is_no_requirements_file() {
     let text = dockerfile("", &[("fns/pyproject.toml", "[project]\nname = \"fns\"\n")]);
-    assert!(text.lines().any(|l| l == "RUN pip install ."), "{text}");
-    assert!(!text.contains("requirements.txt"), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l == "RUN pip install -r /opt/k3sfn/requirements.txt ."),
+        "{text}"
+    );
+    assert!(!text.contains("COPY requirements.txt"), "{text}");
 
     let neither = dockerfile("", &[]);
-    assert!(!neither.contains("requirements.txt") && !neither.contains("pip install ."));
+    assert!(!neither.contains("COPY requirements.txt") && !neither.contains("pip install ."));
 }
 
 #[test]
@@ -706,6 +764,12 @@ fn the_runtime_and_base_image_come_from_apps_yaml() {
     ] {
         assert!(text.lines().any(|l| l == line), "no `{line}` in\n{text}");
     }
+    // The package replaces the carried runtime and its pins.
+    assert!(
+        !text.contains("COPY <<") && !text.contains("PYTHONPATH"),
+        "{text}"
+    );
+    assert!(!text.contains("/opt/k3sfn"), "{text}");
 }
 
 #[test]
