@@ -18,6 +18,7 @@ pub mod paths;
 pub mod pipeline;
 pub mod render;
 pub mod resolve;
+pub mod runtime_package;
 pub mod schema;
 pub mod sources;
 pub mod workload;

@@ -391,6 +391,10 @@ pub struct Service {
     pub kind: ServiceType,
     pub ports: Vec<ServicePort>,
     pub annotations: BTreeMap<String, String>,
+    /// `Some`: an `ExternalName` Service resolving to this host (the KEDA interceptor proxy
+    /// for a keda-http workload's own name, DESIGN rule 12): no selector, and `ports` are the
+    /// target's, since an ExternalName Service maps no ports.
+    pub external_name: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -469,9 +473,11 @@ pub struct Timeouts {
     pub queue: Option<String>,
 }
 
+/// `average` requests per `period_seconds` (1 or 60) per client, `burst` above it.
 #[derive(Debug, Clone)]
 pub struct RateLimit {
-    pub requests_per_second: u32,
+    pub average: u32,
+    pub period_seconds: u32,
     pub burst: u32,
 }
 

@@ -33,7 +33,9 @@ pub struct Build {
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Runtime {
-    /// pip requirement for the runtime, e.g. `k3sfn-runtime==1.4`.
+    /// A pip requirement installed instead of the k3sfn runtime k3s carries into the image
+    /// (runtime/python/k3sfn and its pinned requirements are then left out), e.g.
+    /// `k3sfn==0.1.0` from your own index. Default: the carried runtime.
     pub package: Option<String>,
     /// The command that serves a function, e.g. `["python", "-m", "k3sfn.runtime"]`.
     #[serde(default)]

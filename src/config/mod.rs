@@ -53,7 +53,7 @@ pub use security::{
     Capabilities, ContainerSecurityContext, EgressRule, IngressRule, NetworkPolicy, Peer,
     PodSecurityContext, PodSecurityProfile, PolicyPort, SeccompProfile, Security, Visibility,
 };
-pub use serverless::ServerlessEntry;
+pub use serverless::{FunctionAuth, RuntimeAuth, ServerlessEntry};
 pub use service::{ServiceSettings, ServiceType};
 pub use value::{BoolOr, Duration, IntOrPercent, OneOrMany, Quantity};
 pub use volumes::{KeyToPath, Volume, VolumeType};

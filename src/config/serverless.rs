@@ -64,4 +64,43 @@ pub struct ServerlessEntry {
     pub sync: Vec<SyncRule>,
     #[serde(default)]
     pub ingress_annotations: BTreeMap<String, String>,
+    /// Authentication the function runtime enforces on HTTP functions (`@http_trigger(auth=…)`
+    /// overrides the type per function), and the Secret holding the keys.
+    pub auth: Option<FunctionAuth>,
+}
+
+/// How the k3sfn runtime authenticates requests to an HTTP function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RuntimeAuth {
+    /// No authentication.
+    None,
+    /// A key in a header (default `X-API-Key`), compared with the lines of the Secret's
+    /// `api-key`.
+    ApiKey,
+    /// `Authorization: Bearer <JWT>`, verified with the Secret's `jwks.json` or `jwt-key`.
+    Jwt,
+}
+
+/// `serverless[].auth`: the runtime's authentication of HTTP functions. The Secret is mounted
+/// read-only at `/var/run/secrets/k3sfn-auth` (`K3SFN_AUTH_DIR`) on every function that
+/// authenticates.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FunctionAuth {
+    /// The type of functions whose `@http_trigger` gives no `auth`; default `none`.
+    #[serde(rename = "type")]
+    pub kind: Option<Spanned<RuntimeAuth>>,
+    /// The Secret with the keys: `api-key` (one key per line) for api_key, `jwks.json` or
+    /// `jwt-key` (a PEM public key, or an HMAC secret) for jwt. Required when any function
+    /// authenticates.
+    pub secret: Option<Spanned<String>>,
+    /// The header carrying the API key; default `X-API-Key`.
+    pub api_key_header: Option<Spanned<String>>,
+    /// Accepted JWT algorithms; default: those of the key.
+    pub jwt_algorithms: Option<Spanned<Vec<String>>>,
+    /// Accepted JWT `aud` values (then `aud` is required); default: not checked.
+    pub jwt_audience: Option<Spanned<Vec<String>>>,
+    /// The required JWT `iss`; default: not checked.
+    pub jwt_issuer: Option<Spanned<String>>,
 }

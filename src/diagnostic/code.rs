@@ -191,6 +191,7 @@ codes! {
     OutputSymlink = "output-symlink", Io, "A symbolic link in the output tree; k3s neither writes through nor copies links.";
     NotGenerated = "not-generated", Io, "A file k3s would replace that does not start with the header k3s writes.";
     ForeignStaging = "foreign-staging", Io, "A directory with k3s's staging name in the output tree that k3s did not make.";
+    MissingAuthSecret = "missing-auth-secret", Input, "A function authenticates (`auth` api_key or jwt) but no Secret with its keys is named.";
     // k3s itself.
     Internal = "internal", Internal, "A bug in k3s; please report it with the input that caused it.";
 }

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::tree::{Owner, Tree, header};
+use super::tree::{Owner, Tree, header, with_header};
 use crate::pipeline::EnvironmentPlan;
 use crate::render::argocd::{render_application, render_project};
 use crate::render::yaml_document;
@@ -32,7 +32,7 @@ pub fn environment_tree(plan: EnvironmentPlan) -> Tree {
             tree.insert(dir.join("manifests.yaml"), manifests);
         }
         for (name, text) in &entry.lowered.files {
-            tree.insert(dir.join(name), format!("{}{text}", header(env)));
+            tree.insert(dir.join(name), with_header(env, text));
         }
     }
     if !plan.gateway.is_empty() {

@@ -22,7 +22,7 @@ use std::io::{self, Read, Write};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use super::tree::{Owner, Tree};
+use super::tree::{Owner, Tree, is_parser_directive};
 use crate::diagnostic::{Code, Diagnostic, display_path};
 
 /// Where `write_environments` stages, beside the environments it replaces.
@@ -273,13 +273,23 @@ fn owns(owner: &Owner, path: &Path) -> Result<bool, EmitError> {
             Err(e) => return Err(at(path)(e)),
         }
     }
-    let Some(end) = head[..filled].iter().position(|&b| b == b'\n') else {
+    // Only complete lines count; a Dockerfile's parser directives (`# syntax=…`) must come
+    // before the header, so they are skipped.
+    let complete = head[..filled]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(&[][..], |end| &head[..end]);
+    let Ok(text) = std::str::from_utf8(complete) else {
         return Ok(false);
     };
-    Ok(std::str::from_utf8(&head[..end]).is_ok_and(|line| owner.owns(line)))
+    Ok(text
+        .split('\n')
+        .find(|line| !is_parser_directive(line))
+        .is_some_and(|line| owner.owns(line)))
 }
 
-/// Whether a file is k3s's own for `env` (its first line is exactly the header).
+/// Whether a file is k3s's own for `env` (its first line, after any Dockerfile parser
+/// directives, is exactly the header).
 pub fn is_generated(path: &Path, env: &str) -> bool {
     owns(&Owner::environment(env), path).unwrap_or(false)
 }
@@ -833,6 +843,25 @@ fn remove_stale_drafts(dir: &Path, name: &str, owner: &Owner) {
 mod tests {
     use super::*;
     use crate::emit::header;
+
+    #[test]
+    fn a_generated_dockerfile_is_ours_behind_its_syntax_directive() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("Dockerfile");
+        let directive = "# syntax=docker/dockerfile:1.7\n";
+        let owner = Owner::environment("dev");
+        let ours = super::super::tree::with_header("dev", &format!("{directive}FROM x\n"));
+        fs::write(&file, &ours).unwrap();
+        assert!(owns(&owner, &file).unwrap());
+        fs::write(&file, format!("{directive}FROM x\n")).unwrap();
+        assert!(!owns(&owner, &file).unwrap());
+        fs::write(
+            &file,
+            format!("{directive}# hand-written\n{}", header("dev")),
+        )
+        .unwrap();
+        assert!(!owns(&owner, &file).unwrap());
+    }
 
     /// The inode of a path, to check a file was linked, not copied.
     fn inode(path: &Path) -> u64 {

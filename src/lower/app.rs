@@ -125,6 +125,7 @@ fn app_spec(
                 RouteSettings {
                     ingress,
                     methods: Vec::new(),
+                    rate_per_minute: None,
                     field: format!("{field}.ingress"),
                     span,
                     no_port_help: None,

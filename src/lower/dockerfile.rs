@@ -12,7 +12,9 @@
 //! | `source_dir`           | the project directory relative to the build context: `""` or `"sub/dir/"` |
 //! | `sources`              | what holds the functions: `functions.py` and/or `functions/`      |
 //! | `functions`            | the Python names of the discovered functions, sorted              |
-//! | `runtime_package`      | pip requirement of the runtime, default `k3sfn-runtime`            |
+//! | `runtime_package`      | `build.runtime.package`: a pip requirement installed instead of the embedded runtime; none by default |
+//! | `runtime_dir`          | where the embedded runtime goes, on `PYTHONPATH`: `/opt/k3sfn`     |
+//! | `runtime_files`        | the embedded runtime: `path` (below `runtime_dir`), `content`, `delimiter` (a heredoc delimiter no line of it equals); the package's files and its `requirements.txt` |
 //! | `runtime_command`      | the command serving a function, a list of strings                 |
 //! | `runtime_command_exec` | the same as a Dockerfile exec-form array: `["python", "-m", "k3sfn.runtime"]` |
 //! | `uid`                  | the non-root user the pods run as (1000, as the restricted pod security context says) |
@@ -21,6 +23,14 @@
 //!
 //! Templates are read with `trim_blocks` and `lstrip_blocks` (a line holding only a block tag
 //! leaves nothing behind) and keep their trailing newline; an undefined variable is an error.
+//!
+//! The built-in template carries the k3sfn runtime itself (`crate::runtime_package`): each file
+//! as a quoted heredoc (`COPY <<'K3SFN_EOF' /opt/k3sfn/k3sfn/...`, so Docker expands nothing in
+//! it; BuildKit's Dockerfile syntax 1.4 or later), then `pip install` of the runtime's exact pins
+//! together with the project's own requirements, so that pip refuses a conflict instead of
+//! replacing a pin. A build needs the project's directory, the base image and PyPI; no package
+//! of the runtime has to be published. `build.runtime.package` installs that requirement
+//! instead (the embedded runtime and its pins are then left out).
 
 use std::path::{Component, Path, PathBuf};
 
@@ -33,11 +43,13 @@ use super::function::HTTP_PORT;
 use super::security::DEFAULT_UID;
 use crate::config::Build;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, SourceFile, Span, display_path};
+use crate::runtime_package::{FILES, REQUIREMENTS, RuntimeFile, heredoc_delimiter};
 
 const BUILT_IN: &str = include_str!("dockerfile.jinja");
 pub const DEFAULT_BASE_IMAGE: &str = "python:3.12-slim";
-pub const DEFAULT_RUNTIME_PACKAGE: &str = "k3sfn-runtime";
 pub const DEFAULT_RUNTIME_COMMAND: &[&str] = &["python", "-m", "k3sfn.runtime"];
+/// Where the embedded runtime goes in the image; it is put on `PYTHONPATH`.
+pub const RUNTIME_DIR: &str = "/opt/k3sfn";
 
 pub struct DockerfileInput<'a> {
     pub entry: &'a str,
@@ -63,12 +75,39 @@ struct Variables<'a> {
     source_dir: String,
     sources: Vec<&'static str>,
     functions: Vec<&'a str>,
-    runtime_package: &'a str,
+    runtime_package: Option<&'a str>,
+    runtime_dir: &'static str,
+    runtime_files: Vec<RuntimeFileVariable>,
     runtime_command: Vec<String>,
     runtime_command_exec: String,
     uid: i64,
     port: u16,
     build_args: Vec<&'a str>,
+}
+
+/// One embedded file, as templates see it.
+#[derive(Serialize)]
+struct RuntimeFileVariable {
+    path: &'static str,
+    content: &'static str,
+    delimiter: String,
+}
+
+/// The runtime's files and its `requirements.txt`, each with a heredoc delimiter of its own.
+fn runtime_files() -> Vec<RuntimeFileVariable> {
+    let requirements = RuntimeFile {
+        path: "requirements.txt",
+        content: REQUIREMENTS,
+    };
+    FILES
+        .iter()
+        .chain([&requirements])
+        .map(|file| RuntimeFileVariable {
+            path: file.path,
+            content: file.content,
+            delimiter: heredoc_delimiter(file.content),
+        })
+        .collect()
 }
 
 /// Renders the project's Dockerfile; `None` after reporting why it cannot be.
@@ -83,11 +122,10 @@ pub fn render_dockerfile(input: &DockerfileInput<'_>, d: &mut Diagnostics) -> Op
             format!("base image `{base_image}` is not an image reference"),
         ));
     }
-    let runtime_package = runtime
-        .package
-        .as_deref()
-        .unwrap_or(DEFAULT_RUNTIME_PACKAGE);
-    if runtime_package.trim().is_empty() || runtime_package.contains(['\'', '\n', '\r']) {
+    let runtime_package = runtime.package.as_deref();
+    if let Some(runtime_package) = runtime_package
+        && (runtime_package.trim().is_empty() || runtime_package.contains(['\'', '\n', '\r']))
+    {
         d.push(setting_error(
             input,
             "build.runtime.package",
@@ -124,6 +162,12 @@ pub fn render_dockerfile(input: &DockerfileInput<'_>, d: &mut Diagnostics) -> Op
         sources,
         functions: input.functions.clone(),
         runtime_package,
+        runtime_dir: RUNTIME_DIR,
+        runtime_files: if runtime_package.is_some() {
+            Vec::new()
+        } else {
+            runtime_files()
+        },
         runtime_command_exec: exec_form(&runtime_command),
         runtime_command,
         uid: DEFAULT_UID,
@@ -291,7 +335,8 @@ fn template_error(
     }
     diagnostic.help(
         "the template gets: entry, base_image, requirements, pyproject, source_dir, sources, \
-         functions, runtime_package, runtime_command, runtime_command_exec, uid, port, build_args",
+         functions, runtime_package, runtime_dir, runtime_files, runtime_command, \
+         runtime_command_exec, uid, port, build_args",
     )
 }
 

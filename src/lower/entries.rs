@@ -150,6 +150,12 @@ pub fn check_interceptor_routing(entries: &[Lowered], d: &mut Diagnostics) {
                         continue;
                     }
                     if other_prefix == prefix {
+                        // A bare name is what callers in each namespace send for `http://<name>`.
+                        let help = if host.contains('.') {
+                            "give one its own host, or keep its path prefix (strip_prefix: false) so the paths differ"
+                        } else {
+                            "the interceptor routes by host for every namespace at once, and callers in each namespace send the bare name: rename one of the workloads"
+                        };
                         d.push(
                             Diagnostic::error(
                                 Code::AmbiguousInterceptorRoute,
@@ -161,7 +167,7 @@ pub fn check_interceptor_routing(entries: &[Lowered], d: &mut Diagnostics) {
                             .at(workload.name_span)
                             .field(workload.field.clone())
                             .label(other.name_span, "the other workload")
-                            .help("give one its own host, or keep its path prefix (strip_prefix: false) so the paths differ"),
+                            .help(help),
                         );
                     } else if other_prefix == "/" || prefix == "/" {
                         let (catch_all, specific, specific_prefix) = if prefix == "/" {

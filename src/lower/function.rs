@@ -5,39 +5,51 @@
 //! - `@http_trigger`: a Deployment and a ClusterIP Service (port 80 → container port 8080,
 //!   `http`), scaled by keda-http (0 to 10, scale to zero); an ingress route only when the
 //!   function is `public`, through the KEDA interceptor when it scales with keda-http (DESIGN
-//!   rule 8).
+//!   rule 8). With keda-http the function's own name (`<entry>-<function>`) is an ExternalName
+//!   Service of the interceptor, so in-cluster callers go through it too (rule 12), and the
+//!   pods' Service is `<name>-pods` (`lower_workload` does this for every keda-http workload).
 //! - `@queue_trigger`: a worker Deployment scaled by keda-queue on the Redis/Valkey list or stream
 //!   (`mode="job"`: a ScaledJob, one Job per batch); no ports, no Service, no route.
 //! - `@schedule_trigger`: a CronJob (history 3/1, backoffLimit 2, restartPolicy OnFailure); no
 //!   ports, no Service, no route.
 //!
 //! Every function gets a NetworkPolicy from its visibility (default `private`; pods without
-//! ports accept no traffic) and a "restricted" pod security context unless loosened.
+//! ports accept no traffic; `restricted` admits `allow_from_namespaces`/`allow_from_pods`, else
+//! the entry's `allowed_sources`) and a "restricted" pod security context unless loosened.
 //!
 //! # Precedence
 //! Decorator argument > the entry's per-environment block > the entry's `serverless:` fields >
-//! built-in defaults. `resolve` has already merged the environment block into the entry; here
-//! `@serverless(...)` replaces, per field, resources (`memory`, `cpu`, `memory_limit`,
-//! `cpu_limit`, `ephemeral_storage`), scaling (`min_instances`, `max_instances`,
-//! `cooldown_period`, `target_pending_requests`), `visibility`, `service_account` and `timeout`;
-//! its `environment` wins per variable; its `secrets` are imported whole as environment
-//! variables (`envFrom`), in addition to the entry's `secrets:`. The entry's `scaling.type`
-//! applies to HTTP functions only: a queue function always scales with keda-queue on its own
-//! queue, a scheduled one never scales. The entry's `ingress:` gives HTTP routes their TLS,
-//! hosts, timeouts, CORS, rate limit, auth and annotations; the path, `strip_prefix`, hosts and
-//! methods of `@http_trigger` win.
+//! decorators.json's built-in default (memory 256Mi, cpu 100m, memory limit = the memory
+//! request, timeout 30 s, 0–10 instances, private). `resolve` has already merged the
+//! environment block into the entry; here `@serverless(...)` replaces, per field, resources
+//! (`memory`, `cpu`, `memory_limit`, `cpu_limit`, `ephemeral_storage`), scaling
+//! (`min_instances`, `max_instances`, `cooldown_period`, `target_pending_requests`),
+//! `visibility`, `service_account`, `timeout` and the restricted sources; its `environment`
+//! and `labels` win per key; its `secrets` are imported whole as environment variables
+//! (`envFrom`), in addition to the entry's `secrets:`. The entry's `scaling.type` applies to
+//! HTTP functions only: a queue function always scales with keda-queue on its own queue, a
+//! scheduled one never scales. The entry's `ingress:` gives HTTP routes their TLS, hosts,
+//! timeouts, CORS, rate limit, auth and annotations; the path, `strip_prefix`, hosts, methods,
+//! `cors` (off) and `rate_limit` (per minute) of `@http_trigger` win. `@http_trigger(auth=…)`
+//! wins over the entry's `auth.type`.
 //!
 //! # Runtime contract
 //! The image's command (the runtime, `build.runtime.command`) serves one function, chosen by
-//! environment variables:
+//! environment variables (runtime/python/README.md has the runtime's side):
 //! - `K3SFN_FUNCTION`: the Python name; `K3SFN_MODULE`: its module (`functions.api`);
 //!   `K3SFN_TRIGGER`: `http`, `queue` or `schedule`; `K3SFN_TIMEOUT`: seconds one invocation may
-//!   take, when set.
-//! - HTTP: `PORT=8080` (the port to listen on, with TCP readiness and liveness probes on it);
-//!   `K3SFN_HTTP_METHODS`: comma-separated allowed methods, when restricted (answer others 405).
+//!   take.
+//! - HTTP: `PORT=8080` (the port to listen on, with httpGet readiness and liveness probes on
+//!   `/_k3sfn/health`); `K3SFN_HTTP_METHODS`: comma-separated allowed methods, when restricted;
+//!   `K3SFN_HTTP_PATHS`: the trigger path as the pod sees it (after the route strips its
+//!   prefix); `K3SFN_AUTH` (`api_key`/`jwt`) with `K3SFN_AUTH_DIR`, where the entry's
+//!   `auth.secret` is mounted read-only, and `K3SFN_API_KEY_HEADER` / `K3SFN_JWT_*` when the
+//!   entry sets them; `K3SFN_CORS_*` from the entry's `ingress.cors` only when no route answers
+//!   CORS (the function is not routed) and `cors` is not off. The pods may drain for the
+//!   timeout plus 2 s (`terminationGracePeriodSeconds` when that is over 30).
 //! - Queue: `K3SFN_QUEUE`, `K3SFN_QUEUE_TYPE` (`list`/`stream`), `K3SFN_QUEUE_MODE`
 //!   (`worker`: consume until stopped; `job`: one batch, then exit), `K3SFN_BATCH_SIZE`,
-//!   `K3SFN_VISIBILITY_TIMEOUT` (when set), `K3SFN_CONSUMER_GROUP` (streams),
+//!   `K3SFN_VISIBILITY_TIMEOUT`, `K3SFN_MAX_ATTEMPTS`, `K3SFN_CONSUMER_GROUP` (streams),
 //!   `K3SFN_QUEUE_ADDRESS` (`host:port`), `K3SFN_QUEUE_DATABASE` and `K3SFN_QUEUE_TLS` (when
 //!   set), `K3SFN_QUEUE_PASSWORD` (from the password Secret, when configured).
 //! - Schedule: run the function once and exit (non-zero on failure).
@@ -56,12 +68,15 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use self::project::{check_unused_ingress_settings, project_build, workload_name};
+use self::http::http_parts;
+use self::project::{
+    check_unused_auth_settings, check_unused_ingress_settings, project_build, workload_name,
+};
 use self::settings::{
     check_ignored_settings, check_reserved_env, decorator_secrets, merged_environment,
-    merged_resources, merged_scaling, merged_security,
+    merged_labels, merged_resources, merged_scaling, merged_security,
 };
-use self::triggers::{http_parts, queue_parts, schedule_parts};
+use self::triggers::{queue_parts, schedule_parts};
 pub use super::build::GENERATED_DOCKERFILE;
 use super::context::LowerContext;
 use super::network::visibility;
@@ -73,7 +88,7 @@ use super::workload::lower_workload;
 use crate::config::{PodSecurityProfile, ServerlessEntry, ServiceType, Visibility};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span, display_path};
 use crate::resolve::Entry;
-use crate::sources::python::{DiscoveredFunction, Trigger, discover};
+use crate::sources::python::{DiscoveredFunction, Trigger, discover, serverless_defaults};
 use crate::workload::{EnvSource, EnvVar, LoweredEntry, PortForward, Workload};
 
 /// The port HTTP functions listen on (`PORT`).
@@ -84,9 +99,14 @@ const PORT_NAME: &str = "http";
 
 /// Who may reach a function: its decorator's `visibility`, else the entry's, else `private`.
 pub fn function_visibility(entry: &ServerlessEntry, function: &DiscoveredFunction) -> Visibility {
-    merged_security(entry.security.as_ref(), &function.settings)
-        .visibility
-        .map_or(Visibility::Private, |v| v.value)
+    merged_security(
+        entry.security.as_ref(),
+        &function.settings,
+        "",
+        &mut Diagnostics::new(),
+    )
+    .visibility
+    .map_or(serverless_defaults().visibility, |v| v.value)
 }
 
 /// Discovers the entry's functions under its `path` and lowers each to a Workload, plus the
@@ -153,6 +173,7 @@ pub fn lower_function_project(
         }
         out.workloads.push(workload);
     }
+    check_unused_auth_settings(entry, &out.workloads, &mut found);
     let mut seen = BTreeSet::new();
     for diagnostic in found {
         if seen.insert(diagnostic.render()) {
@@ -219,22 +240,26 @@ fn function_spec(
     let settings = &function.settings;
     let entry_field = entry.field();
     let field = format!("{entry_field}.{}", function.name);
+    let defaults = serverless_defaults();
     let timeout = settings
         .timeout
         .as_ref()
         .or(spec.timeout.as_ref())
-        .map(|t| t.value);
-    let security = merged_security(spec.security.as_ref(), settings);
-    let visibility = visibility(Some(&security), Visibility::Private);
+        .map_or(defaults.timeout, |t| t.value);
+    let security = merged_security(spec.security.as_ref(), settings, &field, d);
+    let visibility = visibility(Some(&security), defaults.visibility);
     let resources = merged_resources(spec.resources.as_ref(), settings, &field, d);
     let extra_env_from = decorator_secrets(settings, &field, d);
     let scaling = merged_scaling(spec.scaling.as_ref(), settings);
     let parts = match &function.trigger {
-        Trigger::Http(trigger) => http_parts(input, trigger, scaling, visibility, cx, d),
-        Trigger::Queue(trigger) => queue_parts(input, trigger, scaling, timeout, cx),
-        Trigger::Schedule(trigger) => schedule_parts(trigger, timeout),
+        Trigger::Http(trigger) => http_parts(input, trigger, scaling, visibility, timeout, cx, d),
+        Trigger::Queue(trigger) => queue_parts(input, trigger, scaling, Some(timeout), cx),
+        Trigger::Schedule(trigger) => schedule_parts(trigger, Some(timeout)),
     };
     check_ignored_settings(function, &field, d);
+    let labels = merged_labels(spec, settings, &field, d);
+    let mut secrets = spec.secrets.clone();
+    secrets.extend(parts.secret_mounts.iter().cloned());
     if visibility == Visibility::Public
         && parts.controller.kind.is_job()
         && let Some(set) = &settings.visibility
@@ -253,7 +278,7 @@ fn function_spec(
     }
     let is_http = matches!(function.trigger, Trigger::Http(_));
     check_reserved_env(spec, settings, is_http, &entry_field, &field, d);
-    let mut given = runtime_env(function, timeout);
+    let mut given = runtime_env(function, Some(timeout));
     given.extend(parts.env);
     given.extend(merged_environment(spec, settings, &entry_field, &field, d));
 
@@ -286,7 +311,7 @@ fn function_spec(
             given,
             env_from: spec.env_from.clone(),
             extra_env_from,
-            secrets: spec.secrets.clone(),
+            secrets,
             ..EnvSpec::default()
         },
         probes: ProbeSpec::Given(parts.probes),
@@ -307,7 +332,7 @@ fn function_spec(
             termination_grace_period_seconds: parts.termination_grace_period_seconds,
             ..Placement::default()
         },
-        labels: spec.labels.clone(),
+        labels,
         pod_annotations: BTreeMap::new(),
         image_pull_secrets: spec.image_pull_secrets.clone(),
         own: OwnParts::default(),
@@ -353,9 +378,12 @@ fn literal(name: &str, value: impl Into<String>) -> EnvVar {
     }
 }
 
+mod http;
 mod project;
 mod settings;
 mod triggers;
 
+#[cfg(test)]
+mod contract_tests;
 #[cfg(test)]
 mod tests;

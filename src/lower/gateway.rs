@@ -88,6 +88,7 @@ pub fn lower_gateway(
                 tls: gateway.tls.as_ref(),
                 timeouts: r.timeouts.as_ref(),
                 rate_limit: r.rate_limit.as_ref().or(gateway.rate_limit.as_ref()),
+                rate_per_minute: None,
                 cors: gateway.cors.as_ref(),
                 auth: r.auth.as_ref(),
                 methods: r.methods.iter().map(|m| m.value.clone()).collect(),
@@ -97,6 +98,7 @@ pub fn lower_gateway(
                 service: service.clone(),
                 port: r.port.value,
                 keda_http: target.is_some(),
+                interceptor_service: None,
                 field: &field,
                 span: r.path.span,
             },
@@ -154,6 +156,16 @@ fn find_http_target(
             }
             let Some(found) = workload.services.iter().find(|s| s.name == service) else {
                 continue;
+            };
+            // A keda-http workload's own name is an alias of the interceptor; its ports are
+            // those of the pods' Service.
+            let found = match &found.external_name {
+                Some(_) => workload
+                    .services
+                    .iter()
+                    .find(|s| s.external_name.is_none())
+                    .unwrap_or(found),
+                None => found,
             };
             if !found.ports.iter().any(|p| p.port == port) {
                 let ports: Vec<String> = found.ports.iter().map(|p| p.port.to_string()).collect();

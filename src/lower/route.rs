@@ -30,6 +30,8 @@ pub struct RouteSpec<'a> {
     pub tls: Option<&'a IngressTls>,
     pub timeouts: Option<&'a TimeoutSettings>,
     pub rate_limit: Option<&'a RateLimitSettings>,
+    /// A limit per minute (a function's `@http_trigger(rate_limit=…)`); wins over `rate_limit`.
+    pub rate_per_minute: Option<PerMinute<'a>>,
     pub cors: Option<&'a CorsSettings>,
     pub auth: Option<&'a AuthSettings>,
     pub methods: Vec<String>,
@@ -41,8 +43,18 @@ pub struct RouteSpec<'a> {
     pub port: u16,
     /// The target scales with keda-http: route through the interceptor.
     pub keda_http: bool,
+    /// The workload's own ExternalName Service of the interceptor, when it has one: the
+    /// route's backend. Without one (gateway routes) the route gets an alias of its own.
+    pub interceptor_service: Option<String>,
     pub field: &'a str,
     pub span: Span,
+}
+
+/// Requests per minute per client, and the field it is set at.
+#[derive(Debug, Clone, Copy)]
+pub struct PerMinute<'a> {
+    pub rate: &'a Spanned<u32>,
+    pub field: &'a str,
 }
 
 impl<'a> RouteSpec<'a> {
@@ -79,6 +91,7 @@ impl<'a> RouteSpec<'a> {
             tls: ingress.tls.as_ref(),
             timeouts: ingress.timeouts.as_ref(),
             rate_limit: ingress.rate_limit.as_ref(),
+            rate_per_minute: None,
             cors: ingress.cors.as_ref(),
             auth: ingress.auth.as_ref(),
             methods: Vec::new(),
@@ -88,6 +101,7 @@ impl<'a> RouteSpec<'a> {
             service: service.to_string(),
             port,
             keda_http,
+            interceptor_service: None,
             field,
             span,
         }
@@ -127,10 +141,17 @@ pub fn lower_route(
     let tls = lower_tls(spec.tls, cx, &hosts);
     check_controller_support(&spec, cx.ingress(), d);
     let backend = if spec.keda_http {
-        Backend {
-            service: format!("{}-interceptor", spec.name),
-            port: PortTarget::Number(cx.interceptor().port),
-            interceptor: Some(cx.interceptor()),
+        match &spec.interceptor_service {
+            Some(service) => Backend {
+                service: service.clone(),
+                port: PortTarget::Number(cx.interceptor().port),
+                interceptor: None,
+            },
+            None => Backend {
+                service: format!("{}-interceptor", spec.name),
+                port: PortTarget::Number(cx.interceptor().port),
+                interceptor: Some(cx.interceptor()),
+            },
         }
     } else {
         Backend {
@@ -157,9 +178,12 @@ pub fn lower_route(
             .map(|m| m.to_ascii_uppercase())
             .collect(),
         timeouts: lower_timeouts(spec.timeouts),
-        rate_limit: spec
-            .rate_limit
-            .and_then(|r| lower_rate_limit(r, spec.field, spec.span, d)),
+        rate_limit: match spec.rate_per_minute {
+            Some(per_minute) => per_minute_limit(per_minute, cx.ingress()),
+            None => spec
+                .rate_limit
+                .and_then(|r| lower_rate_limit(r, spec.field, spec.span, d)),
+        },
         cors: spec.cors.map(|c| Cors {
             allow_origins: c.allow_origins.clone(),
             allow_methods: c.allow_methods.clone(),
@@ -282,9 +306,28 @@ fn lower_rate_limit(
         return None;
     };
     Some(RateLimit {
-        requests_per_second: rate.value,
+        average: rate.value,
+        period_seconds: 1,
         burst: limit.burst.as_ref().map_or(rate.value, |b| b.value),
     })
+}
+
+/// A limit per minute: Traefik counts per minute itself; HAProxy Ingress only per second, so
+/// a whole number per second (`check_controller_support` refuses the rest).
+fn per_minute_limit(limit: PerMinute<'_>, controller: IngressController) -> Option<RateLimit> {
+    let rate = limit.rate.value;
+    match controller {
+        IngressController::Haproxy => rate.is_multiple_of(60).then_some(RateLimit {
+            average: rate / 60,
+            period_seconds: 1,
+            burst: rate / 60,
+        }),
+        _ => Some(RateLimit {
+            average: rate,
+            period_seconds: 60,
+            burst: rate,
+        }),
+    }
 }
 
 fn lower_auth(auth: &AuthSettings, field: &str, span: Span, d: &mut Diagnostics) -> Option<Auth> {
@@ -440,6 +483,27 @@ fn check_controller_support(
         IngressController::Traefik => "Traefik",
         IngressController::None => "no ingress controller",
     };
+    if controller == IngressController::Haproxy
+        && let Some(limit) = spec.rate_per_minute
+        && !limit.rate.value.is_multiple_of(60)
+    {
+        d.push(
+            Diagnostic::error(
+                Code::UnsupportedByController,
+                format!(
+                    "`rate_limit={}` (requests per minute) cannot be expressed for HAProxy \
+                     Ingress: it limits whole requests per second",
+                    limit.rate.value
+                ),
+            )
+            .at(limit.rate.span)
+            .field(limit.field.to_string())
+            .help(format!(
+                "use a multiple of 60 (e.g. {}), or drop the limit for this environment",
+                (limit.rate.value / 60).max(1) * 60
+            )),
+        );
+    }
     for (key, why, span, security) in unsupported {
         let Some(span) = span else {
             continue;
@@ -456,13 +520,16 @@ fn check_controller_support(
     }
 }
 
-/// Completes keda-http scaling from the route: the interceptor sees the route's hosts and the
-/// path *after* rewriting, so that is what the scaler must match.
+/// Completes keda-http scaling: the interceptor forwards to the pods' `service:port`; it sees
+/// the route's hosts and the path *after* rewriting, and the in-cluster forms of the
+/// workload's own name (`alias`, an ExternalName of the interceptor), so that is what the
+/// scaler must match. In-cluster callers use the paths the pods see.
 pub fn attach_http_scaling(
     scaling: &mut Scaling,
     route: Option<&Route>,
     service: &str,
     port: u16,
+    alias: Option<&str>,
     namespace: &str,
 ) {
     let Scaling::Http {
@@ -477,19 +544,28 @@ pub fn attach_http_scaling(
     };
     *target_service = service.to_string();
     *target_port = port;
-    match route {
-        Some(route) => {
-            *hosts = route.hosts.clone();
-            *path_prefixes = vec![match &route.rewrite {
-                Rewrite::None => route.path.clone(),
-                Rewrite::StripPrefix => "/".to_string(),
-                Rewrite::ReplacePrefix(target) => target.clone(),
-            }];
-        }
-        // No ingress: in-cluster clients reach the interceptor with the Service's own name.
-        None => {
-            *hosts = vec![format!("{service}.{namespace}.svc.cluster.local")];
-            *path_prefixes = vec!["/".to_string()];
+    *hosts = route.map(|r| r.hosts.clone()).unwrap_or_default();
+    *path_prefixes = vec![match route.map(|r| (&r.rewrite, r)) {
+        None => "/".to_string(),
+        Some((Rewrite::None, route)) => route.path.clone(),
+        Some((Rewrite::StripPrefix, _)) => "/".to_string(),
+        Some((Rewrite::ReplacePrefix(target), _)) => target.clone(),
+    }];
+    let name = alias.unwrap_or(service);
+    for host in in_cluster_hosts(name, namespace) {
+        if !hosts.contains(&host) {
+            hosts.push(host);
         }
     }
+}
+
+/// The Host headers in-cluster callers send for `http://<name>…`: the name as resolved from
+/// its namespace and each longer form DNS resolves (the interceptor ignores any `:port`).
+pub fn in_cluster_hosts(name: &str, namespace: &str) -> Vec<String> {
+    vec![
+        name.to_string(),
+        format!("{name}.{namespace}"),
+        format!("{name}.{namespace}.svc"),
+        format!("{name}.{namespace}.svc.cluster.local"),
+    ]
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use super::spec::{PortSetting, ServiceSpec};
 use crate::config::{PortRef, ServiceType};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
-use crate::workload::{ContainerPort, PortTarget, Service, ServicePort};
+use crate::workload::{ContainerPort, InterceptorAlias, PortTarget, Service, ServicePort};
 use crate::yaml::Spanned;
 
 /// The main Service: one port per container port (`settings` in the same order), each
@@ -31,7 +31,33 @@ pub fn main_service(
             })
             .collect(),
         annotations: spec.annotations.clone(),
+        external_name: None,
     }
+}
+
+/// The Service under a keda-http workload's own name (`service`'s, which callers use): an
+/// ExternalName of the KEDA interceptor proxy, with the proxy's port. The interceptor knows the
+/// workload by the Host header (`attach_http_scaling` lists the name's forms) and forwards to
+/// the pods' Service, which is renamed `<name>-pods`.
+pub fn interceptor_service(service: &Service, interceptor: &InterceptorAlias) -> Service {
+    Service {
+        name: service.name.clone(),
+        kind: ServiceType::ClusterIP,
+        ports: vec![ServicePort {
+            name: "http".to_string(),
+            port: interceptor.port,
+            target_port: PortTarget::Number(interceptor.port),
+            protocol: crate::config::Protocol::Tcp,
+            node_port: None,
+        }],
+        annotations: BTreeMap::new(),
+        external_name: Some(interceptor.external_name.clone()),
+    }
+}
+
+/// The name of a keda-http workload's pods' own Service.
+pub fn pods_service_name(name: &str) -> String {
+    format!("{name}-pods")
 }
 
 /// The headless Service a StatefulSet's pods get stable DNS names from.
@@ -50,6 +76,7 @@ pub fn headless_service(name: &str, ports: &[ContainerPort]) -> Service {
             })
             .collect(),
         annotations: BTreeMap::new(),
+        external_name: None,
     }
 }
 

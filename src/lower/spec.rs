@@ -199,6 +199,8 @@ pub struct RouteSettings {
     pub ingress: Ingress,
     /// Methods the route admits (empty: all).
     pub methods: Vec<String>,
+    /// Requests per minute per client, over `ingress.rate_limit`, and the field that sets it.
+    pub rate_per_minute: Option<(Spanned<u32>, String)>,
     /// `apps.web.ingress`.
     pub field: String,
     pub span: Span,

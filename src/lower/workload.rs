@@ -1,7 +1,8 @@
 //! `lower_workload`: the one recipe that turns a `WorkloadSpec` into a `Workload` — security,
 //! volumes, environment, probes, scaling, Service, route, network policy, budget, controller,
 //! container, pod. Front-ends only translate their input into a spec; nothing here knows which
-//! front-end a spec came from.
+//! front-end a spec came from. A keda-http workload's Service name (what callers use) becomes an
+//! ExternalName of the KEDA interceptor and its pods' Service `<name>-pods` (DESIGN rule 12).
 
 use super::availability::{
     lower_anti_affinity, lower_disruption_budget, lower_strategy, lower_tolerations,
@@ -13,10 +14,12 @@ use super::network::{NetworkInput, lower_network, visibility};
 use super::ports::{PortSpec, name_ports};
 use super::probes::lower_probes;
 use super::resources::lower_resources;
-use super::route::{RouteSpec, attach_http_scaling, lower_route};
+use super::route::{PerMinute, RouteSpec, attach_http_scaling, lower_route};
 use super::scaling::{LoweredScaling, ScalingInput, lower_scaling};
 use super::security::lower_security;
-use super::service::{headless_service, main_service, route_port};
+use super::service::{
+    headless_service, interceptor_service, main_service, pods_service_name, route_port,
+};
 use super::spec::{ControllerKind, DefaultVisibility, ProbeSpec, RouteSettings, WorkloadSpec};
 use super::volumes::{LoweredVolumes, VolumeOptions, lower_volumes};
 use super::workload_kind::{JobInput, lower_controller};
@@ -90,8 +93,18 @@ pub fn lower_workload(
     let mut scaling = scaling(&spec, cx, d);
     let keda_http = matches!(scaling.scaling, Scaling::Http { .. });
 
-    let service = (!ports.is_empty() && !is_job && spec.service.enabled)
+    let mut service = (!ports.is_empty() && !is_job && spec.service.enabled)
         .then(|| main_service(&spec.service, &ports, &spec.container.ports));
+    // keda-http: callers' name for the workload leads through the interceptor (DESIGN rule
+    // 12); the pods' own Service, which the interceptor forwards to, gets another name.
+    let alias = match &mut service {
+        Some(pods) if keda_http => {
+            let alias = interceptor_service(pods, &cx.interceptor());
+            pods.name = pods_service_name(&pods.name);
+            Some(alias)
+        }
+        _ => None,
+    };
     if keda_http && service.is_none() {
         let at = spec
             .scaling
@@ -108,16 +121,24 @@ pub fn lower_workload(
             .field(format!("{field}.scaling")),
         );
     }
-    let route = spec
-        .route
-        .as_ref()
-        .and_then(|settings| route(&spec, settings, service.as_ref(), keda_http, cx, d));
+    let route = spec.route.as_ref().and_then(|settings| {
+        route(
+            &spec,
+            settings,
+            service.as_ref(),
+            alias.as_ref(),
+            keda_http,
+            cx,
+            d,
+        )
+    });
     if let Some(service) = &service {
         attach_http_scaling(
             &mut scaling.scaling,
             route.as_ref(),
             &service.name,
             service.ports[0].port,
+            alias.as_ref().map(|a| a.name.as_str()),
             &spec.namespace,
         );
     }
@@ -177,7 +198,7 @@ pub fn lower_workload(
         d,
     );
     let mut controller = controller(&spec, &volumes, d);
-    let mut services: Vec<Service> = service.into_iter().collect();
+    let mut services: Vec<Service> = service.into_iter().chain(alias).collect();
     governing_service(&spec, &mut controller, &mut services, &ports);
 
     let replicas = if kind == ControllerKind::ScaledJob {
@@ -459,6 +480,7 @@ fn route(
     spec: &WorkloadSpec,
     settings: &RouteSettings,
     service: Option<&Service>,
+    alias: Option<&Service>,
     keda_http: bool,
     cx: &LowerContext<'_>,
     d: &mut Diagnostics,
@@ -488,6 +510,11 @@ fn route(
         settings.span,
     );
     route.methods = settings.methods.clone();
+    route.interceptor_service = alias.map(|a| a.name.clone());
+    route.rate_per_minute = settings
+        .rate_per_minute
+        .as_ref()
+        .map(|(rate, field)| PerMinute { rate, field });
     lower_route(route, cx, d)
 }
 

@@ -310,6 +310,7 @@ pub fn web() -> Workload {
             },
         ],
         annotations: BTreeMap::new(),
+        external_name: None,
     }];
     w.routes = vec![route("web", "web", None)];
     w.scaling = Scaling::Hpa {
@@ -543,6 +544,7 @@ pub fn db() -> Workload {
             node_port: None,
         }],
         annotations: BTreeMap::new(),
+        external_name: None,
     }];
     w.network = Some(NetworkPolicy {
         ingress: vec![PolicyRule {
@@ -704,6 +706,7 @@ pub fn frontend() -> Workload {
             node_port: Some(30080),
         }],
         annotations: labels(&[("metallb.universe.tf/allow-shared-ip", "shop")]),
+        external_name: None,
     }];
     w.disruption_budget = Some(DisruptionBudget::MaxUnavailable(IntOrPercent::Percent(50)));
     w
@@ -731,7 +734,8 @@ pub fn traefik_route() -> Route {
         hosts: r.hosts.clone(),
     });
     r.rate_limit = Some(RateLimit {
-        requests_per_second: 10,
+        average: 10,
+        period_seconds: 1,
         burst: 20,
     });
     r.cors = Some(Cors {

@@ -130,9 +130,11 @@ fn annotations(route: &Route) -> BTreeMap<String, String> {
     ] {
         keys.extend(value.clone().map(|v| (key, v)));
     }
-    // HAProxy limits connections per second per client IP and has no burst setting.
+    // HAProxy limits connections per second per client IP and has no burst setting; lowering
+    // gives it only whole numbers per second.
     if let Some(limit) = &route.rate_limit {
-        keys.push(("limit-rps", limit.requests_per_second.to_string()));
+        let per_second = limit.average / limit.period_seconds.max(1);
+        keys.push(("limit-rps", per_second.to_string()));
     }
     if let Some(cors) = &route.cors {
         keys.push(("cors-enable", "true".to_string()));
@@ -349,7 +351,8 @@ mod tests {
             max_age: Some(600),
         });
         r.rate_limit = Some(RateLimit {
-            requests_per_second: 50,
+            average: 50,
+            period_seconds: 1,
             burst: 100,
         });
         r.auth = Some(Auth::Basic {
@@ -398,7 +401,8 @@ mod tests {
         let mut r = haproxy_route();
         r.annotations.clear();
         r.rate_limit = Some(RateLimit {
-            requests_per_second: 5,
+            average: 5,
+            period_seconds: 1,
             burst: 5,
         });
         r.cors = Some(Cors {

@@ -125,13 +125,19 @@ pub(super) fn render(w: &Workload) -> Vec<Manifest> {
 }
 
 /// `keda-add-ons-http-external-scaler.<namespace>:9090`, in the namespace of the interceptor
-/// the workload's routes go through (`<service>.<namespace>.svc…`), else `keda`.
+/// the workload's name or routes lead to (`<service>.<namespace>.svc…`), else `keda`.
 fn scaler_address(w: &Workload) -> String {
     let namespace = w
-        .routes
+        .services
         .iter()
-        .filter_map(|route| route.backend.interceptor.as_ref())
-        .find_map(|alias| alias.external_name.split('.').nth(1))
+        .filter_map(|service| service.external_name.as_deref())
+        .chain(
+            w.routes
+                .iter()
+                .filter_map(|route| route.backend.interceptor.as_ref())
+                .map(|alias| alias.external_name.as_str()),
+        )
+        .find_map(|host| host.split('.').nth(1))
         .unwrap_or(DEFAULT_KEDA_NAMESPACE);
     format!("{SCALER_SERVICE}.{namespace}:{SCALER_PORT}")
 }
@@ -277,6 +283,15 @@ mod tests {
         assert_eq!(
             scaler_address(&w),
             "keda-add-ons-http-external-scaler.keda:9090"
+        );
+        // A workload whose own name is the interceptor's alias.
+        let mut alias = w.services[0].clone();
+        alias.external_name =
+            Some("keda-add-ons-http-interceptor-proxy.scaling.svc.cluster.local".to_string());
+        w.services.push(alias);
+        assert_eq!(
+            scaler_address(&w),
+            "keda-add-ons-http-external-scaler.scaling:9090"
         );
     }
 

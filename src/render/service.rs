@@ -14,6 +14,9 @@ use crate::workload::{self, PortTarget, Route, Workload};
 const HEADLESS: &str = "None";
 
 pub(super) fn render(w: &Workload, service: &workload::Service) -> Service {
+    if let Some(external_name) = &service.external_name {
+        return render_external_name(w, service, external_name);
+    }
     let (type_, cluster_ip) = match service.kind {
         ServiceType::ClusterIP => ("ClusterIP", None),
         ServiceType::NodePort => ("NodePort", None),
@@ -38,6 +41,34 @@ pub(super) fn render(w: &Workload, service: &workload::Service) -> Service {
                         target_port: Some(port_target(&p.target_port)),
                         protocol: Some(protocol_name(p.protocol)),
                         node_port: p.node_port.map(i32::from),
+                        ..ServicePort::default()
+                    })
+                    .collect(),
+            ),
+            ..ServiceSpec::default()
+        }),
+        status: None,
+    }
+}
+
+/// A workload's own name as an alias of another host (the KEDA interceptor): no selector, the
+/// ports as they are on that host.
+fn render_external_name(w: &Workload, service: &workload::Service, host: &str) -> Service {
+    let mut metadata = object_meta(w, &service.name);
+    metadata.annotations = non_empty_map(service.annotations.clone());
+    Service {
+        metadata,
+        spec: Some(ServiceSpec {
+            type_: Some("ExternalName".to_string()),
+            external_name: Some(host.to_string()),
+            ports: non_empty(
+                service
+                    .ports
+                    .iter()
+                    .map(|p| ServicePort {
+                        name: Some(p.name.clone()),
+                        port: i32::from(p.port),
+                        protocol: Some(protocol_name(p.protocol)),
                         ..ServicePort::default()
                     })
                     .collect(),
@@ -187,6 +218,39 @@ mod tests {
             (ports[0].name.as_deref(), ports[0].port),
             (Some("proxy"), 8080)
         );
+    }
+
+    #[test]
+    fn an_external_name_service_has_no_selector_and_the_target_port() {
+        let mut w = hello();
+        w.services.push(workload::Service {
+            name: "hello".to_string(),
+            kind: ServiceType::ClusterIP,
+            ports: vec![workload::ServicePort {
+                name: "http".to_string(),
+                port: 8080,
+                target_port: PortTarget::Number(8080),
+                protocol: Protocol::Tcp,
+                node_port: None,
+            }],
+            annotations: BTreeMap::new(),
+            external_name: Some(interceptor().external_name),
+        });
+        let service = render(&w, w.services.last().unwrap());
+        assert_eq!(service.metadata.labels, Some(w.object_labels()));
+        let spec = service.spec.expect("spec");
+        assert_eq!(spec.type_.as_deref(), Some("ExternalName"));
+        assert_eq!(
+            spec.external_name.as_deref(),
+            Some("keda-add-ons-http-interceptor-proxy.keda.svc.cluster.local")
+        );
+        assert_eq!(spec.selector, None);
+        let ports = spec.ports.unwrap_or_default();
+        assert_eq!(
+            (ports[0].name.as_deref(), ports[0].port),
+            (Some("http"), 8080)
+        );
+        assert_eq!(ports[0].target_port, None);
     }
 
     #[test]

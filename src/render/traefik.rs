@@ -118,9 +118,12 @@ fn middleware_specs(route: &Route) -> Vec<(&'static str, MiddlewareSpec)> {
             "ratelimit",
             MiddlewareSpec {
                 rate_limit: Some(RateLimit {
-                    average: Some(i64::from(limit.requests_per_second)),
+                    average: Some(i64::from(limit.average)),
                     burst: Some(i64::from(limit.burst)),
-                    period: Some(IntOrString::String("1s".to_string())),
+                    period: Some(IntOrString::String(match limit.period_seconds {
+                        60 => "1m".to_string(),
+                        seconds => format!("{seconds}s"),
+                    })),
                 }),
                 ..MiddlewareSpec::default()
             },
@@ -399,7 +402,8 @@ mod tests {
     fn rate_limit_cors_and_auth_settings() {
         let mut r = traefik_route();
         r.rate_limit = Some(RouteRateLimit {
-            requests_per_second: 20,
+            average: 20,
+            period_seconds: 1,
             burst: 50,
         });
         r.auth = Some(Auth::Basic {

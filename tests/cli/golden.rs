@@ -41,9 +41,46 @@ fn generated_tree(apps_yaml: &Path) -> String {
     for file in files {
         let bytes = std::fs::read(out.path().join(&file)).expect("readable");
         text.push_str(&format!("===== {}\n", file.display()));
-        text.push_str(&String::from_utf8(bytes).expect("generated files are UTF-8"));
+        let contents = String::from_utf8(bytes).expect("generated files are UTF-8");
+        text.push_str(&without_runtime_bodies(&contents));
     }
     text
+}
+
+/// A generated Dockerfile with the body of each heredoc that is a file of runtime/python, byte
+/// for byte, replaced by one line naming it (the same dozen files in every Dockerfile would
+/// drown the review; lower::function's tests check the bodies). A body that differs stays.
+fn without_runtime_bodies(text: &str) -> String {
+    let runtime = repository().join("runtime/python");
+    let mut out = String::new();
+    let mut lines = text.split_inclusive('\n');
+    while let Some(line) = lines.next() {
+        out.push_str(line);
+        let Some(rest) = line.strip_prefix("COPY <<'") else {
+            continue;
+        };
+        let Some((delimiter, destination)) = rest.trim_end().split_once("' ") else {
+            continue;
+        };
+        let mut body = String::new();
+        let mut end = String::new();
+        for line in lines.by_ref() {
+            if line.trim_end_matches('\n') == delimiter {
+                end = line.to_string();
+                break;
+            }
+            body.push_str(line);
+        }
+        let relative = destination.trim_start_matches("/opt/k3sfn/");
+        let on_disk = std::fs::read_to_string(runtime.join(relative)).unwrap_or_default();
+        if !on_disk.is_empty() && on_disk == body {
+            out.push_str(&format!("<runtime/python/{relative}, verbatim>\n"));
+        } else {
+            out.push_str(&body);
+        }
+        out.push_str(&end);
+    }
+    out
 }
 
 fn collect(root: &Path, relative: &Path, out: &mut Vec<PathBuf>) {

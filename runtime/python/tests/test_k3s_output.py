@@ -307,10 +307,9 @@ def test_http_functions_answer(rendered, image, pods, function, method, path, bo
     assert logs and all(entry["function"] == function for entry in logs)
 
 
-@pytest.mark.k3s_pending
 @pytest.mark.parametrize("function, path", [("hello", "/hello"), ("echo", "/echo"), ("summarize", "/stats/summary")])
 def test_http_functions_are_served_only_at_their_path(rendered, image, pods, function, path):
-    """Needs K3SFN_HTTP_PATHS from k3s (the @http_trigger path, after any strip_prefix)."""
+    """K3SFN_HTTP_PATHS from k3s (the @http_trigger path, after any strip_prefix)."""
     assert _env_of(rendered, function).get("K3SFN_HTTP_PATHS") == path
     port = free_port()
     pod = start_pod(rendered, image, function, PORT=str(port), K3SFN_HTTP_HOST="127.0.0.1")
@@ -319,10 +318,9 @@ def test_http_functions_are_served_only_at_their_path(rendered, image, pods, fun
     assert request("GET", port, "/not-this-function").status == 404
 
 
-@pytest.mark.k3s_pending
 @pytest.mark.parametrize("function", ["hello", "echo", "summarize"])
 def test_http_probes_use_the_health_endpoint(rendered, image, pods, function):
-    """Needs httpGet probes on the runtime's health endpoint (today: tcpSocket)."""
+    """httpGet probes on the runtime's health endpoint."""
     _, _, container = rendered.functions[function]
     for probe in ("readinessProbe", "livenessProbe"):
         assert container[probe].get("httpGet") == {"path": HEALTH_PATH, "port": "http"}, container[probe]
@@ -434,9 +432,8 @@ def test_queue_worker_sends_the_emails(rendered, image, pods, valkey, tmp_path):
         sink.stop()
 
 
-@pytest.mark.k3s_pending
 def test_queue_worker_is_told_max_attempts(rendered):
-    """Needs K3SFN_MAX_ATTEMPTS from k3s (the @queue_trigger max_attempts, default 3)."""
+    """K3SFN_MAX_ATTEMPTS from k3s (the @queue_trigger max_attempts, default 3)."""
     assert _env_of(rendered, "send_emails").get("K3SFN_MAX_ATTEMPTS") == "3"
 
 
@@ -452,10 +449,9 @@ def test_scheduled_function_runs_once(rendered, image, pods):
     assert run["logger"] == "functions.reports.nightly"
 
 
-@pytest.mark.k3s_pending
 def test_dockerfile_embeds_this_runtime_and_its_pins(rendered, image):
-    """Needs the generated Dockerfile to carry runtime/python/k3sfn verbatim (COPY heredocs)
-    and install runtime/python/requirements.txt's pins (today: `pip install 'k3sfn-runtime'`)."""
+    """The generated Dockerfile carries runtime/python/k3sfn verbatim (COPY heredocs) and
+    installs runtime/python/requirements.txt's pins."""
     assert embedding_problems(rendered.dockerfile, image) == []
 
 

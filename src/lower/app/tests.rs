@@ -102,14 +102,28 @@ fn a_keda_http_app_is_reached_through_the_interceptor_which_matches_what_it_sees
         "{WEB}    scaling: {{type: keda-http, min_instances: 0, max_instances: 5}}\n    ingress: {{path: /web, strip_prefix: true}}\n"
     );
     let w = one(&app, "gcp");
+    // The app's own name is an ExternalName of the interceptor (callers and the route use
+    // it); the pods' Service is `web-pods`, which the interceptor forwards to.
     let route = &w.routes[0];
-    assert_eq!(route.backend.service, "web-interceptor");
+    assert_eq!(route.backend.service, "web");
     assert_eq!(route.backend.port, PortTarget::Number(8080));
-    let alias = route.backend.interceptor.as_ref().unwrap();
+    assert!(route.backend.interceptor.is_none());
+    let names: Vec<(&str, Option<&str>)> = w
+        .services
+        .iter()
+        .map(|s| (s.name.as_str(), s.external_name.as_deref()))
+        .collect();
     assert_eq!(
-        alias.external_name,
-        "keda-add-ons-http-interceptor-proxy.keda.svc.cluster.local"
+        names,
+        [
+            ("web-pods", None),
+            (
+                "web",
+                Some("keda-add-ons-http-interceptor-proxy.keda.svc.cluster.local")
+            ),
+        ]
     );
+    assert_eq!(w.services[1].ports[0].port, 8080);
     let Scaling::Http {
         hosts,
         path_prefixes,
@@ -123,8 +137,17 @@ fn a_keda_http_app_is_reached_through_the_interceptor_which_matches_what_it_sees
     };
     // The prefix is stripped before the interceptor: the scaler must not expect it.
     assert_eq!(path_prefixes, &["/".to_string()]);
-    assert_eq!(hosts, &["api.example.com".to_string()]);
-    assert_eq!((service.as_str(), *port, *min), ("web", 80, 0));
+    assert_eq!(
+        hosts,
+        &[
+            "api.example.com",
+            "web",
+            "web.apps",
+            "web.apps.svc",
+            "web.apps.svc.cluster.local"
+        ]
+    );
+    assert_eq!((service.as_str(), *port, *min), ("web-pods", 80, 0));
     assert_eq!(w.replicas, Replicas::Autoscaled);
     // The interceptor must be let in by the app's NetworkPolicy.
     let policy = w.network.as_ref().unwrap();

@@ -104,6 +104,7 @@ fn service_spec(
         .map(|ingress| RouteSettings {
             ingress: ingress.clone(),
             methods: Vec::new(),
+            rate_per_minute: None,
             field: format!("{field}.ingress"),
             span,
             no_port_help: Some(

@@ -111,6 +111,77 @@ pub(super) fn check_unused_ingress_settings(entry: &Entry<ServerlessEntry>, d: &
     }
 }
 
+/// `auth:` settings that no function of the project uses in this environment (no function
+/// authenticates, or none with the kind of auth a setting is for).
+pub(super) fn check_unused_auth_settings(
+    entry: &Entry<ServerlessEntry>,
+    workloads: &[crate::workload::Workload],
+    d: &mut Diagnostics,
+) {
+    let Some(auth) = &entry.spec.auth else {
+        return;
+    };
+    let uses = |mode: &str| {
+        workloads.iter().any(|w| {
+            w.main_container().env.iter().any(|v| {
+                v.name == "K3SFN_AUTH"
+                    && v.value == crate::workload::EnvSource::Literal(mode.to_string())
+            })
+        })
+    };
+    let any = uses("api_key") || uses("jwt");
+    let unused = [
+        (
+            "secret",
+            auth.secret.as_ref().map(|s| s.span),
+            any,
+            "no function authenticates",
+        ),
+        (
+            "api_key_header",
+            auth.api_key_header.as_ref().map(|h| h.span),
+            uses("api_key"),
+            "no function authenticates with api_key",
+        ),
+    ];
+    for (key, span, used, why) in unused {
+        if let Some(span) = span
+            && !used
+        {
+            d.push(
+                Diagnostic::warning(
+                    Code::UnusedSetting,
+                    format!("`auth.{key}` has no effect: {why} in this environment"),
+                )
+                .at(span)
+                .field(format!("{}.auth.{key}", entry.field())),
+            );
+        }
+    }
+    let jwt = [
+        (
+            "jwt_algorithms",
+            auth.jwt_algorithms.as_ref().map(|v| v.span),
+        ),
+        ("jwt_audience", auth.jwt_audience.as_ref().map(|v| v.span)),
+        ("jwt_issuer", auth.jwt_issuer.as_ref().map(|v| v.span)),
+    ];
+    for (key, span) in jwt {
+        if let Some(span) = span
+            && !uses("jwt")
+        {
+            d.push(
+                Diagnostic::warning(
+                    Code::UnusedSetting,
+                    format!("`auth.{key}` has no effect: no function authenticates with jwt in this environment"),
+                )
+                .at(span)
+                .field(format!("{}.auth.{key}", entry.field())),
+            );
+        }
+    }
+}
+
 /// `<entry>-<function>` (or `<entry>-<@serverless name>`) as a DNS label, with its span; `None`
 /// after reporting a name that is too long or taken by another function of the project.
 pub(super) fn workload_name<'a>(

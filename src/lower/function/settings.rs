@@ -1,20 +1,31 @@
 //! Decorator arguments laid over the resolved entry, as the config values the shared lowering
 //! takes, and checks of what a decorator and its entry say together; no Kubernetes shapes here.
 
+use std::collections::BTreeMap;
+
 use super::literal;
 use crate::config::{
-    Quantity, Resources as ResourceSettings, Scaling as ScalingSettings, Security, ServerlessEntry,
+    Peer, Quantity, Resources as ResourceSettings, Scaling as ScalingSettings, Security,
+    ServerlessEntry, Visibility,
 };
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
 use crate::lower::env::{lower_env_refs, lower_environment};
 use crate::lower::env_objects::looks_secret;
 use crate::names::check_dns_subdomain;
-use crate::sources::python::{DiscoveredFunction, FunctionSettings, Trigger};
+use crate::sources::python::{DiscoveredFunction, FunctionSettings, Trigger, serverless_defaults};
 use crate::workload::{EnvFrom, EnvVar, RefKind};
 use crate::yaml::Spanned;
 
-/// The entry's `security:` with the decorator's `visibility` and `service_account` over it.
-pub(super) fn merged_security(entry: Option<&Security>, settings: &FunctionSettings) -> Security {
+/// The entry's `security:` with the decorator's `visibility`, `service_account` and
+/// `allow_from_*` over it: the sources, when given, replace the entry's `allowed_sources`
+/// (namespaces, and pods of the function's namespace by label). They mean something only to
+/// `restricted`, which is said at the decorator otherwise.
+pub(super) fn merged_security(
+    entry: Option<&Security>,
+    settings: &FunctionSettings,
+    field: &str,
+    d: &mut Diagnostics,
+) -> Security {
     let mut security = entry.cloned().unwrap_or_default();
     if let Some(visibility) = &settings.visibility {
         security.visibility = Some(visibility.clone());
@@ -22,7 +33,97 @@ pub(super) fn merged_security(entry: Option<&Security>, settings: &FunctionSetti
     if let Some(account) = &settings.service_account {
         security.service_account = Some(account.clone());
     }
+    let mut sources: Vec<(Peer, Span, &str)> = settings
+        .allow_from_namespaces
+        .iter()
+        .map(|namespace| {
+            let peer = Peer {
+                namespace: Some(namespace.value.clone()),
+                pod_labels: BTreeMap::new(),
+                cidr: None,
+                except: Vec::new(),
+            };
+            (peer, namespace.span, "allow_from_namespaces")
+        })
+        .collect();
+    if let Some(span) = settings.allow_from_pods_span
+        && !settings.allow_from_pods.is_empty()
+    {
+        let peer = Peer {
+            namespace: None,
+            pod_labels: settings
+                .allow_from_pods
+                .iter()
+                .map(|(k, v)| (k.value.clone(), v.value.clone()))
+                .collect(),
+            cidr: None,
+            except: Vec::new(),
+        };
+        sources.push((peer, span, "allow_from_pods"));
+    }
+    let restricted = security
+        .visibility
+        .as_ref()
+        .map_or(serverless_defaults().visibility, |v| v.value)
+        == Visibility::Restricted;
+    if !restricted {
+        let mut warned = Vec::new();
+        for (_, span, argument) in &sources {
+            if warned.contains(argument) {
+                continue;
+            }
+            warned.push(argument);
+            d.push(
+                Diagnostic::warning(
+                    Code::UnusedSetting,
+                    format!("`{argument}` only applies with `visibility=\"restricted\"`"),
+                )
+                .at(*span)
+                .field(format!("{field}.@serverless.{argument}"))
+                .help("set visibility=\"restricted\" to let only these sources in"),
+            );
+        }
+    } else if !sources.is_empty() {
+        security.allowed_sources = sources.into_iter().map(|(peer, _, _)| peer).collect();
+    }
     security
+}
+
+/// The entry's `labels` with the decorator's over them; labels k3s sets itself (the selector
+/// and `app.kubernetes.io/*` ones) cannot be given.
+pub(super) fn merged_labels(
+    spec: &ServerlessEntry,
+    settings: &FunctionSettings,
+    field: &str,
+    d: &mut Diagnostics,
+) -> BTreeMap<String, String> {
+    const RESERVED: &[&str] = &[
+        "app",
+        "app.kubernetes.io/name",
+        "app.kubernetes.io/instance",
+        "app.kubernetes.io/part-of",
+        "app.kubernetes.io/managed-by",
+    ];
+    let mut labels = spec.labels.clone();
+    for (key, value) in &settings.labels {
+        if RESERVED.contains(&key.value.as_str()) {
+            d.push(
+                Diagnostic::error(
+                    Code::BadLabel,
+                    format!(
+                        "label `{}` is set by k3s (it selects the function's pods) and cannot be \
+                         given",
+                        key.value
+                    ),
+                )
+                .at(key.span)
+                .field(format!("{field}.@serverless.labels.{}", key.value)),
+            );
+            continue;
+        }
+        labels.insert(key.value.clone(), value.value.clone());
+    }
+    labels
 }
 
 /// The entry's `scaling:` with the decorator's numbers over it.
@@ -47,7 +148,8 @@ pub(super) fn merged_scaling(
 }
 
 /// The entry's `resources:` with each quantity the decorator gives replacing the entry's; a bad
-/// quantity is reported at the decorator argument.
+/// quantity is reported at the decorator argument. What neither gives is decorators.json's
+/// default: the memory and CPU requests, and a memory limit equal to the memory request.
 pub(super) fn merged_resources(
     entry: Option<&ResourceSettings>,
     settings: &FunctionSettings,
@@ -82,6 +184,19 @@ pub(super) fn merged_resources(
                     .field(format!("{field}.@serverless.{argument}")),
             ),
         }
+    }
+    let defaults = serverless_defaults();
+    let builtin = |text: &str| {
+        Spanned::builtin(Quantity::parse(text).expect("decorators.json defaults are quantities"))
+    };
+    if resources.memory.is_none() {
+        resources.memory = Some(builtin(&defaults.memory));
+    }
+    if resources.cpu.is_none() {
+        resources.cpu = Some(builtin(&defaults.cpu));
+    }
+    if resources.memory_limit.is_none() {
+        resources.memory_limit = resources.memory.clone();
     }
     resources
 }

@@ -14,10 +14,11 @@ use crate::workload::{
     Controller, Peer, PolicyPort, PolicyRule, PortTarget, ProbeAction, Replicas, Rewrite, Scaling,
 };
 
-const ENVS: &str = "version: \"2\"\nenvironments:\n  local: {}\n  gcp: {domain: example.com}\n";
+pub(super) const ENVS: &str =
+    "version: \"2\"\nenvironments:\n  local: {}\n  gcp: {domain: example.com}\n";
 
 /// A project directory: `apps.yaml` (after [`ENVS`]) and the given files.
-fn project(apps_yaml: &str, files: &[(&str, &str)]) -> TempDir {
+pub(super) fn project(apps_yaml: &str, files: &[(&str, &str)]) -> TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("apps.yaml"), format!("{ENVS}{apps_yaml}")).unwrap();
     for (path, text) in files {
@@ -29,7 +30,7 @@ fn project(apps_yaml: &str, files: &[(&str, &str)]) -> TempDir {
 }
 
 /// Lowers the first serverless entry in `env`; the diagnostics come back whatever they hold.
-fn lower(dir: &TempDir, env: &str) -> (LoweredEntry, Diagnostics) {
+pub(super) fn lower(dir: &TempDir, env: &str) -> (LoweredEntry, Diagnostics) {
     let (project, loaded) = load(&dir.path().join("apps.yaml")).unwrap();
     assert!(!loaded.has_errors(), "{}", loaded.render());
     let resolved =
@@ -44,18 +45,18 @@ fn lower(dir: &TempDir, env: &str) -> (LoweredEntry, Diagnostics) {
     (lowered, d)
 }
 
-fn lower_ok(dir: &TempDir, env: &str) -> LoweredEntry {
+pub(super) fn lower_ok(dir: &TempDir, env: &str) -> LoweredEntry {
     let (lowered, d) = lower(dir, env);
     assert!(!d.has_errors(), "{}", d.render());
     lowered
 }
 
-fn errors(dir: &TempDir, env: &str) -> Vec<Diagnostic> {
+pub(super) fn errors(dir: &TempDir, env: &str) -> Vec<Diagnostic> {
     let (_, d) = lower(dir, env);
     d.items.into_iter().filter(Diagnostic::is_error).collect()
 }
 
-fn workload<'a>(lowered: &'a LoweredEntry, name: &str) -> &'a Workload {
+pub(super) fn workload<'a>(lowered: &'a LoweredEntry, name: &str) -> &'a Workload {
     lowered
         .workloads
         .iter()
@@ -63,7 +64,7 @@ fn workload<'a>(lowered: &'a LoweredEntry, name: &str) -> &'a Workload {
         .unwrap_or_else(|| panic!("no workload `{name}`"))
 }
 
-fn env<'a>(w: &'a Workload, name: &str) -> Option<&'a EnvSource> {
+pub(super) fn env<'a>(w: &'a Workload, name: &str) -> Option<&'a EnvSource> {
     w.main_container()
         .env
         .iter()
@@ -71,14 +72,14 @@ fn env<'a>(w: &'a Workload, name: &str) -> Option<&'a EnvSource> {
         .map(|v| &v.value)
 }
 
-fn env_text(w: &Workload, name: &str) -> Option<String> {
+pub(super) fn env_text(w: &Workload, name: &str) -> Option<String> {
     match env(w, name)? {
         EnvSource::Literal(text) => Some(text.clone()),
         other => panic!("`{name}` is not a literal: {other:?}"),
     }
 }
 
-fn request(w: &Workload, resource: &str) -> Option<String> {
+pub(super) fn request(w: &Workload, resource: &str) -> Option<String> {
     let resources = &w.main_container().resources;
     resources
         .requests
@@ -86,7 +87,7 @@ fn request(w: &Workload, resource: &str) -> Option<String> {
         .map(|q| q.as_str().to_string())
 }
 
-fn limit(w: &Workload, resource: &str) -> Option<String> {
+pub(super) fn limit(w: &Workload, resource: &str) -> Option<String> {
     let resources = &w.main_container().resources;
     resources
         .limits
@@ -190,10 +191,19 @@ fn an_http_function_is_a_private_deployment_with_a_service_scaled_to_zero() {
     for probe in [&container.readiness_probe, &container.liveness_probe] {
         let action = &probe.as_ref().expect("a probe").action;
         assert!(
-            matches!(action, ProbeAction::Tcp { port: PortTarget::Name(n) } if n == "http"),
+            matches!(action, ProbeAction::Http { path, port: PortTarget::Name(n), scheme: None }
+                if n == "http" && path == "/_k3sfn/health"),
             "{action:?}"
         );
     }
+    assert_eq!(env_text(w, "K3SFN_HTTP_PATHS").as_deref(), Some("/plain"));
+    // decorators.json's defaults: 256Mi (also the memory limit) and 100m, a 30 s timeout.
+    assert_eq!(request(w, "memory").as_deref(), Some("256Mi"));
+    assert_eq!(limit(w, "memory").as_deref(), Some("256Mi"));
+    assert_eq!(request(w, "cpu").as_deref(), Some("100m"));
+    assert_eq!(limit(w, "cpu"), None);
+    assert_eq!(env_text(w, "K3SFN_TIMEOUT").as_deref(), Some("30"));
+    assert_eq!(w.pod.termination_grace_period_seconds, Some(32));
     assert_eq!(env_text(w, "PORT").as_deref(), Some("8080"));
     assert_eq!(env_text(w, "K3SFN_FUNCTION").as_deref(), Some("plain"));
     assert_eq!(
@@ -203,13 +213,22 @@ fn an_http_function_is_a_private_deployment_with_a_service_scaled_to_zero() {
     assert_eq!(env_text(w, "K3SFN_TRIGGER").as_deref(), Some("http"));
     assert_eq!(container.image, "fns:latest");
 
+    // The pods' Service, and the function's own name leading to the interceptor.
     let service = &w.services[0];
-    assert_eq!(service.name, "fns-plain");
+    assert_eq!(service.name, "fns-plain-pods");
+    assert_eq!(service.external_name, None);
     assert_eq!(service.ports[0].port, 80);
     assert_eq!(
         service.ports[0].target_port,
         PortTarget::Name("http".into())
     );
+    let alias = &w.services[1];
+    assert_eq!(alias.name, "fns-plain");
+    assert_eq!(
+        alias.external_name.as_deref(),
+        Some("keda-add-ons-http-interceptor-proxy.keda.svc.cluster.local")
+    );
+    assert_eq!(alias.ports[0].port, 8080);
 
     // Private by default: no route; own namespace and the interceptor may connect.
     assert!(w.routes.is_empty());
@@ -258,9 +277,12 @@ fn a_public_function_is_routed_through_the_interceptor_which_sees_the_stripped_p
     assert_eq!(route.hosts, ["example.com"]);
     assert_eq!(route.methods, ["POST"]);
     assert_eq!(route.annotations.get("a").map(String::as_str), Some("b"));
-    // DESIGN rule 8: keda-http targets are reached through the interceptor.
-    assert!(route.backend.interceptor.is_some());
-    assert_eq!(route.backend.service, "fns-hello-interceptor");
+    // DESIGN rules 8 and 12: keda-http targets are reached through the interceptor, by the
+    // function's own name, an ExternalName of it.
+    assert!(route.backend.interceptor.is_none());
+    assert_eq!(route.backend.service, "fns-hello");
+    assert_eq!(w.services[1].name, "fns-hello");
+    assert!(w.services[1].external_name.is_some());
     let Scaling::Http {
         hosts,
         path_prefixes,
@@ -271,10 +293,21 @@ fn a_public_function_is_routed_through_the_interceptor_which_sees_the_stripped_p
     else {
         panic!("expected keda-http scaling, found {:?}", w.scaling);
     };
-    assert_eq!(hosts, &["example.com"]);
+    assert_eq!(
+        hosts,
+        &[
+            "example.com",
+            "fns-hello",
+            "fns-hello.apps",
+            "fns-hello.apps.svc",
+            "fns-hello.apps.svc.cluster.local"
+        ]
+    );
     assert_eq!(path_prefixes, &["/"]);
-    assert_eq!((service.as_str(), *port), ("fns-hello", 80));
+    assert_eq!((service.as_str(), *port), ("fns-hello-pods", 80));
     assert_eq!(env_text(w, "K3SFN_HTTP_METHODS").as_deref(), Some("POST"));
+    // The route strips `/api/hello`: the runtime serves what remains.
+    assert_eq!(env_text(w, "K3SFN_HTTP_PATHS").as_deref(), Some("/"));
 
     assert!(workload(&lowered, "fns-hidden").routes.is_empty());
 }
@@ -636,9 +669,11 @@ fn the_dockerfile_installs_requirements_and_runs_the_runtime_as_uid_1000() {
     for line in [
         "FROM python:3.12-slim",
         "ENV PYTHONUNBUFFERED=1 \\",
+        "ENV PYTHONPATH=/opt/k3sfn",
+        "COPY <<'K3SFN_EOF' /opt/k3sfn/k3sfn/runtime/http.py",
+        "COPY <<'K3SFN_EOF' /opt/k3sfn/requirements.txt",
         "COPY requirements.txt ./requirements.txt",
-        "RUN pip install -r requirements.txt",
-        "RUN pip install 'k3sfn-runtime'",
+        "RUN pip install -r /opt/k3sfn/requirements.txt -r requirements.txt",
         "COPY functions/ ./functions/",
         "USER 1000:1000",
         "EXPOSE 8080",
@@ -647,16 +682,72 @@ fn the_dockerfile_installs_requirements_and_runs_the_runtime_as_uid_1000() {
         assert!(text.lines().any(|l| l == line), "no `{line}` in\n{text}");
     }
     assert!(!text.contains("pip install ."), "{text}");
+    // Heredocs need BuildKit's Dockerfile syntax; its directive must be the first line.
+    assert_eq!(text.lines().next(), Some("# syntax=docker/dockerfile:1.7"));
+    assert!(!text.contains("k3sfn-runtime"), "{text}");
+}
+
+/// The heredocs of a Dockerfile: (destination, content), content as Docker writes the file.
+fn heredocs(text: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        let Some(rest) = line.strip_prefix("COPY <<'") else {
+            continue;
+        };
+        let (delimiter, destination) = rest.split_once("' ").expect("COPY <<'D' DEST");
+        let mut content = String::new();
+        for body in lines.by_ref() {
+            if body == delimiter {
+                break;
+            }
+            content.push_str(body);
+            content.push('\n');
+        }
+        out.push((destination.to_string(), content));
+    }
+    out
+}
+
+#[test]
+fn the_dockerfile_carries_every_runtime_file_byte_for_byte_and_the_pins() {
+    let text = dockerfile("", &[]);
+    let embedded = heredocs(&text);
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("runtime/python");
+    let mut expected: Vec<(String, String)> = crate::runtime_package::FILES
+        .iter()
+        .map(|f| {
+            let on_disk = std::fs::read_to_string(root.join(f.path)).unwrap();
+            (format!("/opt/k3sfn/{}", f.path), on_disk)
+        })
+        .collect();
+    expected.push((
+        "/opt/k3sfn/requirements.txt".to_string(),
+        std::fs::read_to_string(root.join("requirements.txt")).unwrap(),
+    ));
+    assert_eq!(embedded.len(), expected.len());
+    for (want, got) in expected.iter().zip(&embedded) {
+        assert_eq!(want.0, got.0);
+        assert!(want.1 == got.1, "{} differs from runtime/python", want.0);
+    }
+    assert!(
+        text.lines()
+            .any(|l| l == "RUN pip install -r /opt/k3sfn/requirements.txt")
+    );
 }
 
 #[test]
 fn the_dockerfile_installs_a_pyproject_when_there_is_no_requirements_file() {
     let text = dockerfile("", &[("fns/pyproject.toml", "[project]\nname = \"fns\"\n")]);
-    assert!(text.lines().any(|l| l == "RUN pip install ."), "{text}");
-    assert!(!text.contains("requirements.txt"), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l == "RUN pip install -r /opt/k3sfn/requirements.txt ."),
+        "{text}"
+    );
+    assert!(!text.contains("COPY requirements.txt"), "{text}");
 
     let neither = dockerfile("", &[]);
-    assert!(!neither.contains("requirements.txt") && !neither.contains("pip install ."));
+    assert!(!neither.contains("COPY requirements.txt") && !neither.contains("pip install ."));
 }
 
 #[test]
@@ -673,6 +764,12 @@ fn the_runtime_and_base_image_come_from_apps_yaml() {
     ] {
         assert!(text.lines().any(|l| l == line), "no `{line}` in\n{text}");
     }
+    // The package replaces the carried runtime and its pins.
+    assert!(
+        !text.contains("COPY <<") && !text.contains("PYTHONPATH"),
+        "{text}"
+    );
+    assert!(!text.contains("/opt/k3sfn"), "{text}");
 }
 
 #[test]

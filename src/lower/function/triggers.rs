@@ -1,23 +1,24 @@
-//! What each trigger makes of a function: controller, replica owner and scaler, ports, Service
-//! and route, probes, and the trigger's runtime variables; settings are merged before this.
+//! What the queue and schedule triggers make of a function (the HTTP trigger is in `http.rs`):
+//! controller, replica owner and scaler, and the trigger's runtime variables; settings are
+//! merged before this.
 
-use super::{FunctionInput, HTTP_PORT, PORT_NAME, SERVICE_PORT, literal};
+use super::{FunctionInput, literal};
+use crate::config::SecretMount;
 use crate::config::{
-    IngressController, JobRestartPolicy, JobSettings, Protocol, QueueConnection, QueueType,
-    Scaling as ScalingSettings, ScalingType, ServerlessEntry, Visibility,
+    JobRestartPolicy, JobSettings, QueueConnection, QueueType, Scaling as ScalingSettings,
+    ScalingType, ServerlessEntry,
 };
-use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::lower::context::LowerContext;
 use crate::lower::probes::LoweredProbes;
 use crate::lower::scaling::{DEFAULT_QUEUE_LENGTH, queue_connection};
 use crate::lower::spec::{ControllerKind, ControllerSpec, PortSetting, RouteSettings, ScalingSpec};
 use crate::resolve::Entry;
-use crate::sources::python::{HttpTrigger, QueueMode, QueueTrigger, ScheduleTrigger};
-use crate::workload::{EnvSource, EnvVar, PortTarget, Probe, ProbeAction};
+use crate::sources::python::{QueueMode, QueueTrigger, ScheduleTrigger};
+use crate::workload::{EnvSource, EnvVar};
 use crate::yaml::Spanned;
 
 /// The shutdown grace Kubernetes gives when told nothing.
-const DEFAULT_GRACE_SECONDS: u32 = 30;
+pub(super) const DEFAULT_GRACE_SECONDS: u32 = 30;
 
 /// What the trigger decides: controller, scaling, ports and route, probes, and its runtime
 /// variables.
@@ -28,114 +29,9 @@ pub(super) struct TriggerParts {
     pub(super) route: Option<RouteSettings>,
     pub(super) probes: LoweredProbes,
     pub(super) env: Vec<EnvVar>,
+    /// Secrets mounted for the runtime (the auth keys).
+    pub(super) secret_mounts: Vec<SecretMount>,
     pub(super) termination_grace_period_seconds: Option<i64>,
-}
-
-/// A Deployment listening on 8080 behind a Service on 80, scaled by keda-http unless the entry
-/// says otherwise, routed only when public.
-pub(super) fn http_parts(
-    input: &FunctionInput<'_>,
-    trigger: &HttpTrigger,
-    mut scaling_settings: ScalingSettings,
-    visibility: Visibility,
-    cx: &LowerContext<'_>,
-    d: &mut Diagnostics,
-) -> TriggerParts {
-    let entry = input.entry;
-    let spec = &entry.spec;
-    let entry_field = entry.field();
-    if let Some(kind) = &scaling_settings.kind
-        && kind.value == ScalingType::KedaQueue
-    {
-        d.push(
-            Diagnostic::error(
-                Code::BadScaling,
-                "`scaling.type: keda-queue` cannot scale HTTP functions; queue functions scale \
-                 on their own queue without it",
-            )
-            .at(kind.span)
-            .field(format!("{entry_field}.scaling.type"))
-            .help("use keda-http (the default for functions), hpa or none"),
-        );
-        scaling_settings.kind = None;
-    }
-    let ingress = spec.ingress.clone().unwrap_or_default();
-    let route = (visibility == Visibility::Public && ingress.enabled != Some(false)).then(|| {
-        let mut routed = ingress.clone();
-        routed.annotations.extend(spec.ingress_annotations.clone());
-        routed.path = Some(trigger.path.clone());
-        if !trigger.hosts.is_empty() {
-            routed.hosts = trigger.hosts.clone();
-        }
-        routed.strip_prefix = Some(
-            trigger
-                .strip_prefix
-                .as_ref()
-                .map(|s| s.value)
-                .or(ingress.strip_prefix)
-                .unwrap_or(false),
-        );
-        // Functions are routed by their trigger's path to their own Service's only port.
-        routed.rewrite_target = None;
-        routed.port = None;
-        // HAProxy cannot restrict methods per path; the runtime enforces them there.
-        let methods = if cx.ingress() == IngressController::Traefik {
-            trigger
-                .methods
-                .iter()
-                .map(|m| m.as_str().to_string())
-                .collect()
-        } else {
-            Vec::new()
-        };
-        RouteSettings {
-            ingress: routed,
-            methods,
-            field: format!("{entry_field}.ingress"),
-            span: trigger.span,
-            no_port_help: None,
-        }
-    });
-    let mut env = vec![literal("PORT", HTTP_PORT.to_string())];
-    if !trigger.methods.is_empty() {
-        let methods: Vec<&str> = trigger.methods.iter().map(|m| m.as_str()).collect();
-        env.push(literal("K3SFN_HTTP_METHODS", methods.join(",")));
-    }
-    let probe = Probe {
-        action: ProbeAction::Tcp {
-            port: PortTarget::Name(PORT_NAME.to_string()),
-        },
-        initial_delay_seconds: None,
-        period_seconds: Some(10),
-        timeout_seconds: None,
-        success_threshold: None,
-        failure_threshold: Some(3),
-    };
-    TriggerParts {
-        controller: deployment(input),
-        scaling: ScalingSpec {
-            settings: Some(scaling_settings),
-            default_type: ScalingType::KedaHttp,
-            replicas: None,
-            queue_defaults: queue_defaults(entry, cx),
-            warn_unused: true,
-        },
-        ports: vec![PortSetting {
-            name: Some((PORT_NAME.to_string(), trigger.span)),
-            container_port: HTTP_PORT,
-            protocol: Protocol::Tcp,
-            service_port: Some(SERVICE_PORT),
-            node_port: None,
-        }],
-        route,
-        probes: LoweredProbes {
-            startup: None,
-            readiness: Some(probe.clone()),
-            liveness: Some(probe),
-        },
-        env,
-        termination_grace_period_seconds: None,
-    }
 }
 
 /// A worker Deployment (or, with `mode="job"`, a ScaledJob) scaled by keda-queue on the
@@ -189,12 +85,14 @@ pub(super) fn queue_parts(
         literal("K3SFN_QUEUE_MODE", trigger.mode.value.as_str()),
         literal("K3SFN_BATCH_SIZE", batch_size.to_string()),
     ];
-    if let Some(seconds) = &trigger.visibility_timeout {
-        env.push(literal(
-            "K3SFN_VISIBILITY_TIMEOUT",
-            seconds.value.to_string(),
-        ));
-    }
+    env.push(literal(
+        "K3SFN_VISIBILITY_TIMEOUT",
+        trigger.visibility_timeout.value.to_string(),
+    ));
+    env.push(literal(
+        "K3SFN_MAX_ATTEMPTS",
+        trigger.max_attempts.value.to_string(),
+    ));
     if let Some(group) = &settings.consumer_group {
         env.push(literal("K3SFN_CONSUMER_GROUP", group.value.clone()));
     }
@@ -252,6 +150,7 @@ pub(super) fn queue_parts(
         route: None,
         probes: LoweredProbes::default(),
         env,
+        secret_mounts: Vec::new(),
         termination_grace_period_seconds: grace,
     }
 }
@@ -289,12 +188,13 @@ pub(super) fn schedule_parts(trigger: &ScheduleTrigger, timeout: Option<u32>) ->
         route: None,
         probes: LoweredProbes::default(),
         env: Vec::new(),
+        secret_mounts: Vec::new(),
         termination_grace_period_seconds: None,
     }
 }
 
 /// A Deployment rolling out one pod at a time (maxSurge 1, maxUnavailable 0).
-fn deployment(input: &FunctionInput<'_>) -> ControllerSpec {
+pub(super) fn deployment(input: &FunctionInput<'_>) -> ControllerSpec {
     ControllerSpec {
         kind: ControllerKind::Deployment,
         span: input.function.span,
@@ -306,7 +206,10 @@ fn deployment(input: &FunctionInput<'_>) -> ControllerSpec {
 
 /// Where queues live when `scaling.queue` does not say: the entry's `queue`, then
 /// `defaults.queue`.
-fn queue_defaults(entry: &Entry<ServerlessEntry>, cx: &LowerContext<'_>) -> Vec<QueueConnection> {
+pub(super) fn queue_defaults(
+    entry: &Entry<ServerlessEntry>,
+    cx: &LowerContext<'_>,
+) -> Vec<QueueConnection> {
     entry
         .spec
         .queue

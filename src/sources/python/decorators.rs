@@ -1,14 +1,106 @@
 //! The decorators k3s reads (`@serverless` and one trigger) turned into typed settings: every
 //! argument's name, type and value is checked here. Nothing here walks files or renders objects.
+//!
+//! The argument lists (names, order, which are required, minimums, built-in defaults) are not
+//! written here: they are read from `runtime/python/k3sfn/decorators.json`, the file the Python
+//! decorators' signatures are checked against, so the two sides cannot drift. Required
+//! arguments (`queue_name`, `cron`) may be given by position, as Python allows; all others are
+//! keyword arguments. `@serverless` and `@http_trigger` may be written bare.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
 
 use super::parser::{PyCall, PyDecorator, PyFunction, PyLiteral, PyValue};
-use crate::config::{ConcurrencyPolicy, QueueType, Visibility};
+use crate::check::{check_label_key, check_label_value};
+use crate::config::{ConcurrencyPolicy, QueueType, RuntimeAuth, Visibility};
 use crate::cron::validate_cron;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span, did_you_mean};
+use crate::names::check_dns_label;
 use crate::yaml::Spanned;
+
+/// The decorators' argument lists, shared with the Python package (see the module docs).
+pub const DECORATORS_JSON: &str = include_str!("../../../runtime/python/k3sfn/decorators.json");
+
+/// One argument as decorators.json describes it (what discovery uses of it; the tests also
+/// read `type` and `choices`).
+#[derive(Debug, Deserialize)]
+pub struct ArgumentSpec<'a> {
+    #[serde(borrow)]
+    pub name: &'a str,
+    #[serde(default)]
+    pub required: bool,
+    /// The built-in default (`null`: none, or "the project's setting").
+    #[serde(default)]
+    pub default: serde_json::Value,
+    /// The smallest integer accepted.
+    pub min: Option<i64>,
+    /// `string`, `integer`, `boolean`, `choice`, `list` or `dict`.
+    #[cfg(test)]
+    #[serde(rename = "type", borrow)]
+    pub kind: &'a str,
+    #[cfg(test)]
+    #[serde(default)]
+    pub choices: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct DecoratorSpecs<'a> {
+    #[serde(borrow)]
+    serverless: Vec<ArgumentSpec<'a>>,
+    #[serde(borrow)]
+    http_trigger: Vec<ArgumentSpec<'a>>,
+    #[serde(borrow)]
+    queue_trigger: Vec<ArgumentSpec<'a>>,
+    #[serde(borrow)]
+    schedule_trigger: Vec<ArgumentSpec<'a>>,
+}
+
+fn specs() -> &'static DecoratorSpecs<'static> {
+    static SPECS: OnceLock<DecoratorSpecs<'static>> = OnceLock::new();
+    SPECS.get_or_init(|| {
+        serde_json::from_str(DECORATORS_JSON).expect("decorators.json is valid (a test reads it)")
+    })
+}
+
+/// The arguments of `@serverless`, `@http_trigger`, `@queue_trigger` or `@schedule_trigger`
+/// (by decorator name), in decorators.json's order.
+#[cfg(test)]
+pub fn decorator_arguments(decorator: &str) -> Option<&'static [ArgumentSpec<'static>]> {
+    [Kind::Serverless, Kind::Http, Kind::Queue, Kind::Schedule]
+        .into_iter()
+        .find(|kind| kind.name() == decorator)
+        .map(Kind::arguments)
+}
+
+/// What a function gets for `@serverless` arguments that neither the decorator nor its entry
+/// gives: decorators.json's built-in defaults.
+#[derive(Debug, Clone)]
+pub struct ServerlessDefaults {
+    pub memory: String,
+    pub cpu: String,
+    pub min_instances: u32,
+    pub max_instances: u32,
+    pub timeout: u32,
+    pub visibility: Visibility,
+}
+
+pub fn serverless_defaults() -> &'static ServerlessDefaults {
+    static DEFAULTS: OnceLock<ServerlessDefaults> = OnceLock::new();
+    DEFAULTS.get_or_init(|| {
+        let kind = Kind::Serverless;
+        ServerlessDefaults {
+            memory: kind.default_text("memory").to_string(),
+            cpu: kind.default_text("cpu").to_string(),
+            min_instances: kind.default_count("min_instances"),
+            max_instances: kind.default_count("max_instances"),
+            timeout: kind.default_count("timeout"),
+            visibility: kind.default_choice("visibility"),
+        }
+    })
+}
 
 /// What `@serverless(...)` says; every field is optional and defaults are applied later.
 #[derive(Debug, Clone, Default)]
@@ -31,6 +123,14 @@ pub struct FunctionSettings {
     pub environment: BTreeMap<Spanned<String>, Spanned<String>>,
     /// Names of Kubernetes Secrets the function reads.
     pub secrets: Vec<Spanned<String>>,
+    /// Extra labels on the function's pods (checked label keys and values).
+    pub labels: BTreeMap<Spanned<String>, Spanned<String>>,
+    /// With `visibility="restricted"`: namespaces whose pods may call the function.
+    pub allow_from_namespaces: Vec<Spanned<String>>,
+    /// With `visibility="restricted"`: labels of pods (of its namespace) that may call it.
+    pub allow_from_pods: BTreeMap<Spanned<String>, Spanned<String>>,
+    /// Where `allow_from_pods` is written.
+    pub allow_from_pods_span: Option<Span>,
     pub service_account: Option<Spanned<String>>,
     /// Overrides the Kubernetes name derived from the Python name.
     pub name: Option<Spanned<String>>,
@@ -66,10 +166,16 @@ impl Trigger {
 
 #[derive(Debug, Clone)]
 pub struct HttpTrigger {
-    /// Starts with `/`.
+    /// Starts with `/`; `/` when not given.
     pub path: Spanned<String>,
     /// Upper case, no duplicates; empty when not given (every method).
     pub methods: Vec<Spanned<HttpMethod>>,
+    /// `None`: the project's (`serverless[].auth.type`), else none.
+    pub auth: Option<Spanned<RuntimeAuth>>,
+    /// The project's CORS settings apply (true when not given).
+    pub cors: Spanned<bool>,
+    /// Requests per minute per client, enforced by the ingress route.
+    pub rate_limit: Option<Spanned<u32>>,
     pub strip_prefix: Option<Spanned<bool>>,
     pub hosts: Vec<Spanned<String>>,
     pub span: Span,
@@ -80,7 +186,8 @@ pub struct QueueTrigger {
     pub queue_name: Spanned<String>,
     /// At least 1; 1 when not given.
     pub batch_size: Spanned<u32>,
-    pub visibility_timeout: Option<Spanned<u32>>,
+    /// Seconds before a silent worker's messages are delivered again; 30 when not given.
+    pub visibility_timeout: Spanned<u32>,
     /// `list` when not given.
     pub queue_type: Spanned<QueueType>,
     /// Only with `queue_type="stream"`.
@@ -89,6 +196,8 @@ pub struct QueueTrigger {
     pub queue_length: Option<Spanned<u32>>,
     /// `worker` when not given.
     pub mode: Spanned<QueueMode>,
+    /// Deliveries of a message before it goes to `<queue_name>:dead`.
+    pub max_attempts: Spanned<u32>,
     pub span: Span,
 }
 
@@ -167,6 +276,14 @@ config_choice! {
 }
 
 config_choice! {
+    RuntimeAuth {
+        None = "none",
+        ApiKey = "api_key",
+        Jwt = "jwt",
+    }
+}
+
+config_choice! {
     ConcurrencyPolicy {
         Forbid = "Forbid",
         Allow = "Allow",
@@ -226,43 +343,73 @@ impl Kind {
         }
     }
 
-    fn arguments(self) -> &'static [&'static str] {
+    /// The decorator's arguments, from decorators.json.
+    fn arguments(self) -> &'static [ArgumentSpec<'static>] {
+        let specs = specs();
         match self {
-            Kind::Serverless => &[
-                "memory",
-                "cpu",
-                "memory_limit",
-                "cpu_limit",
-                "ephemeral_storage",
-                "min_instances",
-                "max_instances",
-                "cooldown_period",
-                "target_pending_requests",
-                "timeout",
-                "visibility",
-                "environment",
-                "secrets",
-                "service_account",
-                "name",
-            ],
-            Kind::Http => &["path", "methods", "strip_prefix", "hosts"],
-            Kind::Queue => &[
-                "queue_name",
-                "batch_size",
-                "visibility_timeout",
-                "queue_type",
-                "consumer_group",
-                "queue_length",
-                "mode",
-            ],
-            Kind::Schedule => &[
-                "cron",
-                "timezone",
-                "concurrency_policy",
-                "starting_deadline_seconds",
-                "suspend",
-            ],
+            Kind::Serverless => &specs.serverless,
+            Kind::Http => &specs.http_trigger,
+            Kind::Queue => &specs.queue_trigger,
+            Kind::Schedule => &specs.schedule_trigger,
         }
+    }
+
+    fn names(self) -> impl Iterator<Item = &'static str> {
+        self.arguments().iter().map(|a| a.name)
+    }
+
+    fn argument(self, name: &str) -> &'static ArgumentSpec<'static> {
+        self.arguments()
+            .iter()
+            .find(|a| a.name == name)
+            .unwrap_or_else(|| panic!("decorators.json has no `{name}` for @{}", self.name()))
+    }
+
+    fn default_text(self, name: &str) -> &'static str {
+        self.argument(name)
+            .default
+            .as_str()
+            .unwrap_or_else(|| panic!("decorators.json: `{name}` has no string default"))
+    }
+
+    fn default_count(self, name: &str) -> u32 {
+        self.argument(name)
+            .default
+            .as_u64()
+            .and_then(|n| u32::try_from(n).ok())
+            .unwrap_or_else(|| panic!("decorators.json: `{name}` has no integer default"))
+    }
+
+    fn default_flag(self, name: &str) -> bool {
+        self.argument(name)
+            .default
+            .as_bool()
+            .unwrap_or_else(|| panic!("decorators.json: `{name}` has no boolean default"))
+    }
+
+    fn default_choice<T: Choice>(self, name: &str) -> T {
+        let text = self.default_text(name);
+        T::ALL
+            .iter()
+            .find(|(_, candidate)| *candidate == text)
+            .map(|(choice, _)| *choice)
+            .unwrap_or_else(|| panic!("decorators.json: default `{text}` of `{name}` is no choice"))
+    }
+
+    /// The smallest integer `name` accepts (decorators.json's `min`, else 0, as in Python).
+    fn minimum(self, name: &str) -> u32 {
+        self.argument(name)
+            .min
+            .and_then(|m| u32::try_from(m).ok())
+            .unwrap_or(0)
+    }
+
+    /// The arguments that may be given by position: the leading required ones.
+    fn positional(self) -> impl Iterator<Item = &'static str> {
+        self.arguments()
+            .iter()
+            .take_while(|a| a.required)
+            .map(|a| a.name)
     }
 }
 
@@ -371,20 +518,25 @@ fn read_serverless(
     diagnostics: &mut Diagnostics,
 ) -> FunctionSettings {
     let mut args = Arguments::new(function, Kind::Serverless, decorator, diagnostics);
+    let allow_from_pods_span = args.value("allow_from_pods").map(|v| v.span);
     let settings = FunctionSettings {
         memory: args.string("memory"),
         cpu: args.string("cpu"),
         memory_limit: args.string("memory_limit"),
         cpu_limit: args.string("cpu_limit"),
         ephemeral_storage: args.string("ephemeral_storage"),
-        min_instances: args.count("min_instances", 0),
-        max_instances: args.count("max_instances", 1),
-        cooldown_period: args.count("cooldown_period", 0),
-        target_pending_requests: args.count("target_pending_requests", 1),
-        timeout: args.count("timeout", 1),
+        min_instances: args.count("min_instances"),
+        max_instances: args.count("max_instances"),
+        cooldown_period: args.count("cooldown_period"),
+        target_pending_requests: args.count("target_pending_requests"),
+        timeout: args.count("timeout"),
         visibility: args.choice("visibility", false),
         environment: args.environment("environment"),
         secrets: args.strings("secrets"),
+        labels: args.labels("labels"),
+        allow_from_namespaces: args.namespaces("allow_from_namespaces"),
+        allow_from_pods: args.labels("allow_from_pods"),
+        allow_from_pods_span,
         service_account: args.string("service_account"),
         name: args.string("name"),
     };
@@ -402,6 +554,7 @@ fn read_serverless(
         .labels
         .push((max.span, "max_instances is set here".to_string()));
     }
+    args.finish();
     settings
 }
 
@@ -410,12 +563,13 @@ fn read_http(
     decorator: &PyDecorator,
     diagnostics: &mut Diagnostics,
 ) -> Option<HttpTrigger> {
-    let mut args = Arguments::new(function, Kind::Http, decorator, diagnostics);
-    let path = args.string("path");
-    let path = args.required("path", path, "path=\"/api/hello\"");
-    if let Some(path) = &path
-        && (!path.value.starts_with('/') || path.value.contains(char::is_whitespace))
-    {
+    let kind = Kind::Http;
+    let mut args = Arguments::new(function, kind, decorator, diagnostics);
+    let path = args
+        .string("path")
+        .unwrap_or_else(|| Spanned::new(kind.default_text("path").to_string(), decorator.span));
+    let path_ok = path.value.starts_with('/') && !path.value.contains(char::is_whitespace);
+    if !path_ok {
         args.bad_value(
             "path",
             path.span,
@@ -426,11 +580,20 @@ fn read_http(
         );
     }
     let methods = args.methods("methods");
+    let auth = args.choice("auth", false);
+    let cors = args
+        .flag("cors")
+        .unwrap_or_else(|| Spanned::new(kind.default_flag("cors"), decorator.span));
+    let rate_limit = args.count("rate_limit");
     let strip_prefix = args.flag("strip_prefix");
     let hosts = args.strings("hosts");
-    Some(HttpTrigger {
-        path: path?,
+    args.finish();
+    path_ok.then_some(HttpTrigger {
+        path,
         methods,
+        auth,
+        cors,
+        rate_limit,
         strip_prefix,
         hosts,
         span: decorator.span,
@@ -442,16 +605,19 @@ fn read_queue(
     decorator: &PyDecorator,
     diagnostics: &mut Diagnostics,
 ) -> Option<QueueTrigger> {
-    let mut args = Arguments::new(function, Kind::Queue, decorator, diagnostics);
+    let kind = Kind::Queue;
+    let mut args = Arguments::new(function, kind, decorator, diagnostics);
     let queue_name = args.string("queue_name");
     let queue_name = args.required("queue_name", queue_name, "queue_name=\"tasks\"");
-    let batch_size = args.count("batch_size", 1);
-    let visibility_timeout = args.count("visibility_timeout", 1);
+    let batch_size = args.count("batch_size");
+    let visibility_timeout = args.count("visibility_timeout");
     let queue_type = args.choice("queue_type", false);
     let consumer_group = args.string("consumer_group");
-    let queue_length = args.count("queue_length", 1);
+    let queue_length = args.count("queue_length");
     let mode = args.choice("mode", false);
-    let queue_type = queue_type.unwrap_or_else(|| Spanned::builtin(QueueType::List));
+    let max_attempts = args.count("max_attempts");
+    let queue_type =
+        queue_type.unwrap_or_else(|| Spanned::builtin(kind.default_choice("queue_type")));
     if let Some(group) = &consumer_group
         && queue_type.value != QueueType::Stream
     {
@@ -461,14 +627,19 @@ fn read_queue(
             "a consumer group applies only to `queue_type=\"stream\"`; lists have none",
         );
     }
+    args.finish();
     Some(QueueTrigger {
         queue_name: queue_name?,
-        batch_size: batch_size.unwrap_or_else(|| Spanned::builtin(1)),
-        visibility_timeout,
+        batch_size: batch_size
+            .unwrap_or_else(|| Spanned::builtin(kind.default_count("batch_size"))),
+        visibility_timeout: visibility_timeout
+            .unwrap_or_else(|| Spanned::builtin(kind.default_count("visibility_timeout"))),
         queue_type,
         consumer_group,
         queue_length,
-        mode: mode.unwrap_or_else(|| Spanned::builtin(QueueMode::Worker)),
+        mode: mode.unwrap_or_else(|| Spanned::builtin(kind.default_choice("mode"))),
+        max_attempts: max_attempts
+            .unwrap_or_else(|| Spanned::builtin(kind.default_count("max_attempts"))),
         span: decorator.span,
     })
 }
@@ -478,7 +649,8 @@ fn read_schedule(
     decorator: &PyDecorator,
     diagnostics: &mut Diagnostics,
 ) -> Option<ScheduleTrigger> {
-    let mut args = Arguments::new(function, Kind::Schedule, decorator, diagnostics);
+    let kind = Kind::Schedule;
+    let mut args = Arguments::new(function, kind, decorator, diagnostics);
     let cron = args.string("cron");
     let cron = args.required("cron", cron, "cron=\"0 * * * *\"");
     if let Some(cron) = &cron
@@ -501,13 +673,15 @@ fn read_schedule(
         );
     }
     let concurrency_policy = args.choice("concurrency_policy", false);
-    let starting_deadline_seconds = args.count("starting_deadline_seconds", 0);
+    let starting_deadline_seconds = args.count("starting_deadline_seconds");
     let suspend = args.flag("suspend");
+    args.finish();
     Some(ScheduleTrigger {
         cron: cron?,
-        timezone: timezone.unwrap_or_else(|| Spanned::builtin("UTC".to_string())),
+        timezone: timezone
+            .unwrap_or_else(|| Spanned::builtin(kind.default_text("timezone").to_string())),
         concurrency_policy: concurrency_policy
-            .unwrap_or_else(|| Spanned::builtin(ConcurrencyPolicy::Forbid)),
+            .unwrap_or_else(|| Spanned::builtin(kind.default_choice("concurrency_policy"))),
         starting_deadline_seconds,
         suspend,
         span: decorator.span,
@@ -548,6 +722,8 @@ struct Arguments<'a> {
     given: BTreeMap<&'static str, &'a PyValue>,
     /// Known argument names written with a value that could not be read (already reported).
     unreadable: Vec<&'static str>,
+    /// Names a getter has looked at: every argument of decorators.json must be read.
+    read: BTreeSet<&'static str>,
     diagnostics: &'a mut Diagnostics,
 }
 
@@ -570,25 +746,36 @@ impl<'a> Arguments<'a> {
             decorator: decorator.span,
             given: BTreeMap::new(),
             unreadable: Vec::new(),
+            read: BTreeSet::new(),
             diagnostics,
         };
         let decorator_name = kind.name();
-        for span in &call.positional {
-            args.diagnostics.push(
-                Diagnostic::error(
-                    Code::PositionalArgument,
-                    format!(
+        let takes = || kind.names().collect::<Vec<_>>().join(", ");
+        let positional: Vec<&'static str> = kind.positional().collect();
+        let mut first_spans: BTreeMap<&'static str, Span> = BTreeMap::new();
+        for (index, argument) in call.positional.iter().enumerate() {
+            let Some(&name) = positional.get(index) else {
+                let message = match positional.as_slice() {
+                    [] => format!(
                         "@{decorator_name} takes keyword arguments only (`name=value`); found a \
                          positional argument"
                     ),
-                )
-                .at(*span)
-                .field(format!("{function}.@{decorator_name}"))
-                .help(format!(
-                    "@{decorator_name} takes: {}",
-                    kind.arguments().join(", ")
-                )),
-            );
+                    names => format!(
+                        "@{decorator_name} takes only `{}` by position; give the others as \
+                         `name=value`",
+                        names.join("`, `")
+                    ),
+                };
+                args.diagnostics.push(
+                    Diagnostic::error(Code::PositionalArgument, message)
+                        .at(argument.span)
+                        .field(format!("{function}.@{decorator_name}"))
+                        .help(format!("@{decorator_name} takes: {}", takes())),
+                );
+                continue;
+            };
+            first_spans.insert(name, argument.span);
+            args.record(name, &argument.value);
         }
         for span in &call.unpacked {
             args.diagnostics.push(
@@ -603,21 +790,17 @@ impl<'a> Arguments<'a> {
                 .field(format!("{function}.@{decorator_name}")),
             );
         }
-        let mut first_spans: BTreeMap<&'static str, Span> = BTreeMap::new();
         for keyword in &call.keywords {
-            let Some(&name) = kind.arguments().iter().find(|n| **n == keyword.name) else {
+            let Some(name) = kind.names().find(|n| *n == keyword.name) else {
                 let mut diagnostic = Diagnostic::error(
                     Code::UnknownArgument,
                     format!("unknown argument `{}` of @{decorator_name}", keyword.name),
                 )
                 .at(keyword.name_span)
                 .field(format!("{function}.@{decorator_name}.{}", keyword.name));
-                diagnostic = match did_you_mean(&keyword.name, kind.arguments().iter().copied()) {
+                diagnostic = match did_you_mean(&keyword.name, kind.names()) {
                     Some(close) => diagnostic.help(format!("did you mean `{close}`?")),
-                    None => diagnostic.help(format!(
-                        "@{decorator_name} takes: {}",
-                        kind.arguments().join(", ")
-                    )),
+                    None => diagnostic.help(format!("@{decorator_name} takes: {}", takes())),
                 };
                 args.diagnostics.push(diagnostic);
                 continue;
@@ -635,32 +818,57 @@ impl<'a> Arguments<'a> {
                 continue;
             }
             first_spans.insert(name, keyword.name_span);
-            match &keyword.value {
-                Ok(value) => {
-                    args.given.insert(name, value);
-                }
-                Err(not_literal) => {
-                    args.unreadable.push(name);
-                    args.diagnostics.push(
-                        Diagnostic::error(
-                            Code::NotLiteral,
-                            format!(
-                                "argument `{name}` of @{decorator_name} must be a literal \
-                                 (string, number, boolean, None, or a list/dict of them); found {}",
-                                not_literal.found
-                            ),
-                        )
-                        .at(not_literal.span)
-                        .field(args.field(name))
-                        .help(
-                            "k3s reads decorators without running your code, so values must \
-                             be written out in place",
-                        ),
-                    );
-                }
-            }
+            args.record(name, &keyword.value);
         }
         args
+    }
+
+    /// Remembers the value written for `name`, or reports it when it is not a literal.
+    fn record(
+        &mut self,
+        name: &'static str,
+        value: &'a Result<PyValue, super::parser::NotLiteral>,
+    ) {
+        match value {
+            Ok(value) => {
+                self.given.insert(name, value);
+            }
+            Err(not_literal) => {
+                self.unreadable.push(name);
+                let field = self.field(name);
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        Code::NotLiteral,
+                        format!(
+                            "argument `{name}` of @{} must be a literal (string, number, \
+                             boolean, None, or a list/dict of them); found {}",
+                            self.kind.name(),
+                            not_literal.found
+                        ),
+                    )
+                    .at(not_literal.span)
+                    .field(field)
+                    .help(
+                        "k3s reads decorators without running your code, so values must be \
+                         written out in place",
+                    ),
+                );
+            }
+        }
+    }
+
+    /// Every argument decorators.json lists has been read: none is accepted and then ignored.
+    fn finish(self) {
+        let unread: Vec<&str> = self
+            .kind
+            .names()
+            .filter(|name| !self.read.contains(name))
+            .collect();
+        debug_assert!(
+            unread.is_empty(),
+            "@{} accepts {unread:?} (decorators.json) but never reads them",
+            self.kind.name()
+        );
     }
 
     /// `hello_world.@serverless.timeout`
@@ -669,7 +877,10 @@ impl<'a> Arguments<'a> {
     }
 
     /// The literal written for `name`; `None` when absent, `None` in Python, or unreadable.
-    fn value(&self, name: &str) -> Option<&'a PyValue> {
+    fn value(&mut self, name: &str) -> Option<&'a PyValue> {
+        if let Some(known) = self.kind.names().find(|n| *n == name) {
+            self.read.insert(known);
+        }
         self.given
             .get(name)
             .copied()
@@ -744,8 +955,9 @@ impl<'a> Arguments<'a> {
         }
     }
 
-    /// A whole number of at least `min`.
-    fn count(&mut self, name: &str, min: u32) -> Option<Spanned<u32>> {
+    /// A whole number of at least the argument's minimum.
+    fn count(&mut self, name: &str) -> Option<Spanned<u32>> {
+        let min = self.kind.minimum(name);
         let value = self.value(name)?;
         let number = match &value.literal {
             PyLiteral::Int(number) => *number,
@@ -890,6 +1102,70 @@ impl<'a> Arguments<'a> {
         methods
     }
 
+    /// A dict of label key → label value (both strings), each checked as Kubernetes does.
+    fn labels(&mut self, name: &str) -> BTreeMap<Spanned<String>, Spanned<String>> {
+        let mut labels = BTreeMap::new();
+        let Some(value) = self.value(name) else {
+            return labels;
+        };
+        let PyLiteral::Dict(items) = &value.literal else {
+            self.wrong_type(name, "a dict of label names to strings", value);
+            return labels;
+        };
+        for (key, item) in items {
+            let PyLiteral::Str(label) = &key.literal else {
+                self.wrong_type(name, "a label name (a string)", key);
+                continue;
+            };
+            let PyLiteral::Str(text) = &item.literal else {
+                self.wrong_type(name, "a label value (a string)", item);
+                continue;
+            };
+            if let Err(problem) = check_label_key(label) {
+                self.bad_value(name, key.span, format!("label key {label:?}: {problem}"));
+                continue;
+            }
+            if let Err(problem) = check_label_value(text) {
+                self.bad_value(
+                    name,
+                    item.span,
+                    format!("label `{label}: {text}`: {problem}"),
+                );
+                continue;
+            }
+            let key = Spanned::new(label.clone(), key.span);
+            if let Some((first, _)) = labels.get_key_value(&key) {
+                let first: &Spanned<String> = first;
+                let first = first.span;
+                self.bad_value(name, key.span, format!("label `{label}` is set twice"))
+                    .labels
+                    .push((first, "first set here".to_string()));
+                continue;
+            }
+            labels.insert(key, Spanned::new(text.clone(), item.span));
+        }
+        labels
+    }
+
+    /// A list of namespace names (DNS labels).
+    fn namespaces(&mut self, name: &str) -> Vec<Spanned<String>> {
+        let names = self.strings(name);
+        names
+            .into_iter()
+            .filter(|namespace| match check_dns_label(&namespace.value, 63) {
+                Ok(()) => true,
+                Err(problem) => {
+                    self.bad_value(
+                        name,
+                        namespace.span,
+                        format!("namespace `{}` {problem}", namespace.value),
+                    );
+                    false
+                }
+            })
+            .collect()
+    }
+
     /// A dict of variable name → string, integer or boolean.
     fn environment(&mut self, name: &str) -> BTreeMap<Spanned<String>, Spanned<String>> {
         let mut environment = BTreeMap::new();
@@ -943,5 +1219,281 @@ impl<'a> Arguments<'a> {
             environment.insert(key, Spanned::new(text, item.span));
         }
         environment
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::diagnostic::SourceFile;
+
+    fn decorator_of(source: &str) -> PyFunction {
+        let file = SourceFile::register("t.py", source.to_string());
+        let mut module = super::super::parser::parse(file);
+        assert!(module.syntax_errors.is_empty(), "{source}");
+        module.functions.remove(0)
+    }
+
+    /// A Python literal for a JSON default: `"x"`, `3`, `True`, `None`.
+    fn python(value: &Value) -> String {
+        match value {
+            Value::Null => "None".to_string(),
+            Value::Bool(true) => "True".to_string(),
+            Value::Bool(false) => "False".to_string(),
+            Value::String(text) => format!("{text:?}"),
+            other => other.to_string(),
+        }
+    }
+
+    fn spelled<T: Choice>(value: &Spanned<T>) -> Value {
+        let (_, text) = T::ALL
+            .iter()
+            .find(|(c, _)| {
+                // Choices are compared by spelling: every Choice is Copy + PartialEq via its table.
+                std::mem::discriminant(c) == std::mem::discriminant(&value.value)
+            })
+            .expect("a choice of its own table");
+        json!(text)
+    }
+
+    fn texts(values: &[Spanned<String>]) -> Value {
+        if values.is_empty() {
+            Value::Null
+        } else {
+            json!(values.iter().map(|v| v.value.clone()).collect::<Vec<_>>())
+        }
+    }
+
+    fn map(values: &BTreeMap<Spanned<String>, Spanned<String>>) -> Value {
+        if values.is_empty() {
+            Value::Null
+        } else {
+            json!(
+                values
+                    .iter()
+                    .map(|(k, v)| (k.value.clone(), v.value.clone()))
+                    .collect::<BTreeMap<_, _>>()
+            )
+        }
+    }
+
+    fn opt<T: serde::Serialize>(value: &Option<Spanned<T>>) -> Value {
+        value.as_ref().map_or(Value::Null, |v| json!(v.value))
+    }
+
+    /// What discovery made of each argument, by decorators.json name.
+    fn read_back(kind: Kind, source: &str) -> BTreeMap<&'static str, Value> {
+        let function = decorator_of(source);
+        let mut d = Diagnostics::new();
+        let (settings, trigger) =
+            read(&function, &mut d).unwrap_or_else(|| panic!("{source}\n{}", d.render()));
+        assert!(d.items.is_empty(), "{}", d.render());
+        let s = &settings;
+        match (kind, trigger) {
+            (Kind::Serverless, _) => BTreeMap::from([
+                ("memory", opt(&s.memory)),
+                ("cpu", opt(&s.cpu)),
+                ("memory_limit", opt(&s.memory_limit)),
+                ("cpu_limit", opt(&s.cpu_limit)),
+                ("ephemeral_storage", opt(&s.ephemeral_storage)),
+                ("min_instances", opt(&s.min_instances)),
+                ("max_instances", opt(&s.max_instances)),
+                ("cooldown_period", opt(&s.cooldown_period)),
+                ("target_pending_requests", opt(&s.target_pending_requests)),
+                ("timeout", opt(&s.timeout)),
+                ("environment", map(&s.environment)),
+                ("secrets", texts(&s.secrets)),
+                ("labels", map(&s.labels)),
+                (
+                    "visibility",
+                    s.visibility.as_ref().map_or(Value::Null, spelled),
+                ),
+                ("allow_from_namespaces", texts(&s.allow_from_namespaces)),
+                ("allow_from_pods", map(&s.allow_from_pods)),
+                ("service_account", opt(&s.service_account)),
+                ("name", opt(&s.name)),
+            ]),
+            (Kind::Http, Trigger::Http(t)) => BTreeMap::from([
+                ("path", json!(t.path.value)),
+                (
+                    "methods",
+                    if t.methods.is_empty() {
+                        Value::Null
+                    } else {
+                        json!(
+                            t.methods
+                                .iter()
+                                .map(|m| m.value.as_str())
+                                .collect::<Vec<_>>()
+                        )
+                    },
+                ),
+                ("auth", t.auth.as_ref().map_or(Value::Null, spelled)),
+                ("cors", json!(t.cors.value)),
+                ("rate_limit", opt(&t.rate_limit)),
+                ("strip_prefix", opt(&t.strip_prefix)),
+                ("hosts", texts(&t.hosts)),
+            ]),
+            (Kind::Queue, Trigger::Queue(t)) => BTreeMap::from([
+                ("queue_name", json!(t.queue_name.value)),
+                ("batch_size", json!(t.batch_size.value)),
+                ("visibility_timeout", json!(t.visibility_timeout.value)),
+                ("queue_type", spelled(&t.queue_type)),
+                ("consumer_group", opt(&t.consumer_group)),
+                ("queue_length", opt(&t.queue_length)),
+                ("mode", spelled(&t.mode)),
+                ("max_attempts", json!(t.max_attempts.value)),
+            ]),
+            (Kind::Schedule, Trigger::Schedule(t)) => BTreeMap::from([
+                ("cron", json!(t.cron.value)),
+                ("timezone", json!(t.timezone.value)),
+                ("concurrency_policy", spelled(&t.concurrency_policy)),
+                (
+                    "starting_deadline_seconds",
+                    opt(&t.starting_deadline_seconds),
+                ),
+                ("suspend", opt(&t.suspend)),
+            ]),
+            (kind, trigger) => panic!("@{} read as {trigger:?}", kind.name()),
+        }
+    }
+
+    const REQUIRED_SAMPLES: &[(&str, &str)] = &[("queue_name", "\"q\""), ("cron", "\"0 * * * *\"")];
+
+    /// `@<decorator>(<arguments>)` on a function, with a trigger when the decorator is none.
+    fn source(kind: Kind, arguments: &str) -> String {
+        let other = match kind {
+            Kind::Serverless => "@http_trigger\n",
+            _ => "",
+        };
+        format!("@{}({arguments})\n{other}def f(x): pass\n", kind.name())
+    }
+
+    #[test]
+    fn decorators_json_is_the_argument_list_discovery_reads_with_its_defaults() {
+        for kind in [Kind::Serverless, Kind::Http, Kind::Queue, Kind::Schedule] {
+            let names: Vec<&str> = kind.names().collect();
+            let required: Vec<String> = kind
+                .positional()
+                .map(|name| {
+                    let sample = REQUIRED_SAMPLES.iter().find(|(n, _)| *n == name).unwrap().1;
+                    format!("{name}={sample}")
+                })
+                .collect();
+            // Nothing written but what is required: what k3s applies for each argument.
+            let omitted = read_back(kind, &source(kind, &required.join(", ")));
+            assert_eq!(
+                omitted.keys().copied().collect::<BTreeSet<_>>(),
+                names.iter().copied().collect::<BTreeSet<_>>(),
+                "@{}: the arguments discovery reads are decorators.json's",
+                kind.name()
+            );
+            // Every argument written with decorators.json's default.
+            let mut written = required.clone();
+            for spec in kind.arguments().iter().filter(|a| !a.required) {
+                written.push(format!("{}={}", spec.name, python(&spec.default)));
+            }
+            let explicit = read_back(kind, &source(kind, &written.join(", ")));
+            for spec in kind.arguments().iter().filter(|a| !a.required) {
+                assert_eq!(
+                    explicit[spec.name],
+                    spec.default,
+                    "@{}({}=…) reads back as decorators.json's default",
+                    kind.name(),
+                    spec.name
+                );
+                // Triggers apply the built-in default themselves; @serverless leaves an
+                // unwritten argument to the entry (then the default; lower/function tests).
+                if kind != Kind::Serverless {
+                    assert_eq!(
+                        omitted[spec.name],
+                        spec.default,
+                        "@{} without `{}` applies decorators.json's default",
+                        kind.name(),
+                        spec.name
+                    );
+                }
+            }
+        }
+        let defaults = serverless_defaults();
+        assert_eq!(
+            (
+                defaults.memory.as_str(),
+                defaults.cpu.as_str(),
+                defaults.timeout
+            ),
+            ("256Mi", "100m", 30)
+        );
+        assert_eq!((defaults.min_instances, defaults.max_instances), (0, 10));
+        assert_eq!(defaults.visibility, Visibility::Private);
+    }
+
+    #[test]
+    fn choices_and_minimums_are_decorators_json() {
+        fn spellings<T: Choice>() -> Vec<String> {
+            T::ALL.iter().map(|(_, text)| text.to_string()).collect()
+        }
+        let choices = |decorator: &str, name: &str| -> Vec<String> {
+            decorator_arguments(decorator)
+                .unwrap()
+                .iter()
+                .find(|a| a.name == name)
+                .unwrap()
+                .choices
+                .clone()
+        };
+        assert_eq!(
+            choices("serverless", "visibility"),
+            spellings::<Visibility>()
+        );
+        assert_eq!(
+            choices("http_trigger", "methods"),
+            spellings::<HttpMethod>()
+        );
+        assert_eq!(choices("http_trigger", "auth"), spellings::<RuntimeAuth>());
+        assert_eq!(
+            choices("queue_trigger", "queue_type"),
+            spellings::<QueueType>()
+        );
+        assert_eq!(choices("queue_trigger", "mode"), spellings::<QueueMode>());
+        assert_eq!(
+            choices("schedule_trigger", "concurrency_policy"),
+            spellings::<ConcurrencyPolicy>()
+        );
+        // Every argument of a type discovery reads with a typed getter.
+        for kind in [Kind::Serverless, Kind::Http, Kind::Queue, Kind::Schedule] {
+            for spec in kind.arguments() {
+                assert!(
+                    ["string", "integer", "boolean", "choice", "list", "dict"].contains(&spec.kind),
+                    "{}: type {}",
+                    spec.name,
+                    spec.kind
+                );
+                if spec.kind == "integer" {
+                    // One below the minimum is refused, the minimum accepted.
+                    let min = kind.minimum(spec.name);
+                    let mut required: Vec<String> = REQUIRED_SAMPLES
+                        .iter()
+                        .filter(|(n, _)| kind.positional().any(|p| p == *n))
+                        .map(|(n, v)| format!("{n}={v}"))
+                        .collect();
+                    required.push(format!("{}={min}", spec.name));
+                    read_back(kind, &source(kind, &required.join(", ")));
+                    if min > 0 {
+                        *required.last_mut().unwrap() = format!("{}={}", spec.name, min - 1);
+                        let function = decorator_of(&source(kind, &required.join(", ")));
+                        let mut d = Diagnostics::new();
+                        assert!(
+                            read(&function, &mut d).is_none(),
+                            "{} below {min}",
+                            spec.name
+                        );
+                        assert_eq!(d.items[0].code, Code::BadValue);
+                    }
+                }
+            }
+        }
     }
 }

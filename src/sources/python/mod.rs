@@ -4,7 +4,8 @@
 //! Only module-level `def`/`async def` are discovered. A decorator is recognised by the last
 //! segment of its name, so `@serverless(...)` and `@k3sfn.serverless(...)` are the same; other
 //! decorators are ignored. Argument values must be literals (strings, numbers, booleans, `None`,
-//! and lists, tuples or dicts of them); `None` means "not given".
+//! and lists, tuples or dicts of them); `None` means "not given". The argument lists come from
+//! `runtime/python/k3sfn/decorators.json`, which the Python decorators are checked against.
 
 mod decorators;
 mod depth;
@@ -12,7 +13,8 @@ mod discover;
 mod parser;
 
 pub use decorators::{
-    FunctionSettings, HttpMethod, HttpTrigger, QueueMode, QueueTrigger, ScheduleTrigger, Trigger,
+    DECORATORS_JSON, FunctionSettings, HttpMethod, HttpTrigger, QueueMode, QueueTrigger,
+    ScheduleTrigger, ServerlessDefaults, Trigger, serverless_defaults,
 };
 pub use discover::{DiscoveredFunction, Discovery, discover};
 

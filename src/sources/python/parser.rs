@@ -58,12 +58,18 @@ impl PyDecorator {
 
 #[derive(Debug, Clone, Default)]
 pub struct PyCall {
-    /// Positional arguments (including `*args`), by span.
-    pub positional: Vec<Span>,
+    /// Positional arguments (including `*args`, which is never a literal), in source order.
+    pub positional: Vec<PyPositional>,
     /// `**kwargs` unpackings, by span.
     pub unpacked: Vec<Span>,
     /// `name=value` arguments in source order.
     pub keywords: Vec<PyKeyword>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PyPositional {
+    pub span: Span,
+    pub value: Result<PyValue, NotLiteral>,
 }
 
 #[derive(Debug, Clone)]
@@ -247,7 +253,10 @@ impl Collector {
             positional: arguments
                 .args
                 .iter()
-                .map(|arg| self.span(arg.range()))
+                .map(|arg| PyPositional {
+                    span: self.span(arg.range()),
+                    value: self.literal(arg),
+                })
                 .collect(),
             ..PyCall::default()
         };
@@ -467,8 +476,16 @@ mod tests {
     fn positional_and_unpacked_arguments_are_kept_apart() {
         let module = parse_text("@serverless(\"256Mi\", *xs, **opts, cpu=\"1\")\ndef f(): pass\n");
         let call = module.functions[0].decorators[0].call.clone().unwrap();
-        let positional: Vec<_> = call.positional.iter().map(Span::text).collect();
+        let positional: Vec<_> = call.positional.iter().map(|p| p.span.text()).collect();
         assert_eq!(positional, ["\"256Mi\"", "*xs"]);
+        assert_eq!(
+            call.positional[0].value.clone().map(|v| v.literal),
+            Ok(PyLiteral::Str("256Mi".into()))
+        );
+        assert_eq!(
+            call.positional[1].value.clone().map_err(|e| e.found),
+            Err("a `*` unpacking".into())
+        );
         assert_eq!(call.unpacked[0].text(), "**opts");
         assert_eq!(call.keywords[0].name, "cpu");
     }

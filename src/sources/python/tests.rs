@@ -151,7 +151,7 @@ fn fixture_settings_and_triggers_are_typed() {
     };
     assert_eq!(queue.queue_name.value, "tasks");
     assert_eq!(*queue.batch_size, 5);
-    assert_eq!(queue.visibility_timeout.as_deref(), Some(&60));
+    assert_eq!(queue.visibility_timeout.value, 60);
     assert_eq!(*queue.queue_type, QueueType::List);
     assert_eq!(*queue.mode, QueueMode::Worker);
     assert!(by_name("process_task").settings.memory.is_none());
@@ -325,8 +325,15 @@ fn unknown_argument_suggests_a_close_name() {
     let error = single_error("@http_trigger(path=\"/a\", zzz=1)\ndef a(r): pass\n");
     assert_eq!(
         error.help,
-        ["@http_trigger takes: path, methods, strip_prefix, hosts"]
+        ["@http_trigger takes: path, methods, auth, cors, rate_limit, strip_prefix, hosts"]
     );
+    // What an existing platform's functions write (labels, allow_from_pods) is known.
+    let discovery = discover_ok(&[(
+        "functions/api.py",
+        "@serverless(visibility=\"restricted\", allow_from_pods={\"app\": \"web\"})\n\
+         @http_trigger(path=\"/a\")\ndef a(r): pass\n",
+    )]);
+    assert_eq!(discovery.functions.len(), 1);
 }
 
 #[test]
@@ -467,20 +474,160 @@ fn bad_cron_is_reported_at_the_cron_string() {
 fn required_arguments_are_reported_at_the_decorator() {
     let errors = discover_err(&[(
         "functions/api.py",
-        "@http_trigger\ndef a(r): pass\n\
+        "@queue_trigger\ndef a(t): pass\n\
          @queue_trigger(batch_size=2)\ndef b(t): pass\n\
          @schedule_trigger(cron=None)\ndef c(): pass\n",
     )]);
     assert_eq!(
         headlines(&errors),
         [
-            "proj/functions/api.py:1:2: error: a.@http_trigger.path: @http_trigger needs `path`, \
-             e.g. @http_trigger(path=\"/api/hello\")",
+            "proj/functions/api.py:1:2: error: a.@queue_trigger.queue_name: @queue_trigger needs \
+             `queue_name`, e.g. @queue_trigger(queue_name=\"tasks\")",
             "proj/functions/api.py:3:2: error: b.@queue_trigger.queue_name: @queue_trigger needs \
              `queue_name`, e.g. @queue_trigger(queue_name=\"tasks\")",
             "proj/functions/api.py:5:24: error: c.@schedule_trigger.cron: @schedule_trigger needs \
              `cron`, e.g. @schedule_trigger(cron=\"0 * * * *\")",
         ]
+    );
+}
+
+#[test]
+fn bare_decorators_and_positional_required_arguments_are_read() {
+    let discovery = discover_ok(&[(
+        "functions/api.py",
+        "@serverless\n@http_trigger\ndef root(r): pass\n\
+         @queue_trigger(\"emails\", batch_size=5)\ndef mail(t): pass\n\
+         @schedule_trigger(\"0 3 * * *\")\ndef nightly(): pass\n",
+    )]);
+    let by_name = |name: &str| discovery.functions.iter().find(|f| f.name == name).unwrap();
+    let root = http(by_name("root"));
+    assert_eq!(root.path.value, "/");
+    assert!(root.cors.value && root.auth.is_none() && root.rate_limit.is_none());
+    let Trigger::Queue(mail) = &by_name("mail").trigger else {
+        panic!("queue trigger expected")
+    };
+    assert_eq!(mail.queue_name.value, "emails");
+    assert_eq!(
+        mail.queue_name.span.location(),
+        "proj/functions/api.py:4:16"
+    );
+    assert_eq!((mail.batch_size.value, mail.max_attempts.value), (5, 3));
+    let Trigger::Schedule(nightly) = &by_name("nightly").trigger else {
+        panic!("schedule trigger expected")
+    };
+    assert_eq!(nightly.cron.value, "0 3 * * *");
+}
+
+#[test]
+fn only_required_arguments_may_be_positional() {
+    let errors = discover_err(&[(
+        "functions/api.py",
+        "@queue_trigger(\"q\", 10)\ndef a(t): pass\n\
+         @queue_trigger(\"q\", queue_name=\"r\")\ndef b(t): pass\n\
+         @schedule_trigger(*crons)\ndef c(): pass\n",
+    )]);
+    assert_eq!(
+        headlines(&errors),
+        [
+            "proj/functions/api.py:1:21: error: a.@queue_trigger: @queue_trigger takes only \
+             `queue_name` by position; give the others as `name=value`",
+            "proj/functions/api.py:3:21: error: b.@queue_trigger.queue_name: argument \
+             `queue_name` of @queue_trigger is given twice",
+            "proj/functions/api.py:5:19: error: c.@schedule_trigger.cron: argument `cron` of \
+             @schedule_trigger must be a literal (string, number, boolean, None, or a list/dict of \
+             them); found a `*` unpacking",
+        ]
+    );
+    assert_eq!(
+        errors[1].labels[0].0.location(),
+        "proj/functions/api.py:3:16"
+    );
+}
+
+#[test]
+fn labels_sources_auth_cors_rate_limit_and_attempts_are_typed() {
+    let discovery = discover_ok(&[(
+        "functions/api.py",
+        "@serverless(visibility=\"restricted\", labels={\"team\": \"mail\"}, \
+         allow_from_namespaces=[\"web\"], allow_from_pods={\"app\": \"api\"})\n\
+         @http_trigger(path=\"/a\", auth=\"api_key\", cors=False, rate_limit=120)\ndef a(r): pass\n\
+         @queue_trigger(queue_name=\"q\", max_attempts=7)\ndef b(t): pass\n",
+    )]);
+    let a = &discovery.functions[0];
+    let pairs = |map: &std::collections::BTreeMap<
+        crate::yaml::Spanned<String>,
+        crate::yaml::Spanned<String>,
+    >| {
+        map.iter()
+            .map(|(k, v)| format!("{}={}", k.value, v.value))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(pairs(&a.settings.labels), ["team=mail"]);
+    assert_eq!(pairs(&a.settings.allow_from_pods), ["app=api"]);
+    assert_eq!(a.settings.allow_from_namespaces[0].value, "web");
+    let trigger = http(a);
+    assert_eq!(
+        trigger.auth.as_ref().map(|a| a.value),
+        Some(crate::config::RuntimeAuth::ApiKey)
+    );
+    assert!(!trigger.cors.value);
+    assert_eq!(trigger.rate_limit.as_ref().map(|r| r.value), Some(120));
+    let Trigger::Queue(b) = &discovery.functions[1].trigger else {
+        panic!("queue trigger expected")
+    };
+    assert_eq!(b.max_attempts.value, 7);
+}
+
+#[test]
+fn bad_labels_sources_auth_and_rate_limits_are_located() {
+    let errors = discover_err(&[(
+        "functions/api.py",
+        "@serverless(labels={\"bad key!\": \"x\"}, allow_from_namespaces=[\"Web_NS\"], \
+         allow_from_pods={\"app\": 1})\n\
+         @http_trigger(auth=\"jwtt\", rate_limit=0, cors=\"no\")\ndef a(r): pass\n",
+    )]);
+    assert_eq!(
+        errors
+            .iter()
+            .map(|e| (
+                e.span.unwrap().location(),
+                e.field.clone().unwrap_or_default()
+            ))
+            .collect::<Vec<_>>(),
+        [
+            (
+                "proj/functions/api.py:1:21".to_string(),
+                "a.@serverless.labels".to_string()
+            ),
+            (
+                "proj/functions/api.py:1:62".to_string(),
+                "a.@serverless.allow_from_namespaces".to_string()
+            ),
+            (
+                "proj/functions/api.py:1:97".to_string(),
+                "a.@serverless.allow_from_pods".to_string()
+            ),
+            (
+                "proj/functions/api.py:2:20".to_string(),
+                "a.@http_trigger.auth".to_string()
+            ),
+            (
+                "proj/functions/api.py:2:39".to_string(),
+                "a.@http_trigger.rate_limit".to_string()
+            ),
+            (
+                "proj/functions/api.py:2:47".to_string(),
+                "a.@http_trigger.cors".to_string()
+            ),
+        ],
+        "{}",
+        render(&errors)
+    );
+    assert_eq!(errors[3].help, ["did you mean \"jwt\"?"]);
+    assert!(
+        errors[4].message.contains("must be at least 1"),
+        "{}",
+        errors[4].message
     );
 }
 
