@@ -183,6 +183,7 @@ codes! {
     NotLiteral = "not-literal", Input, "A decorator argument that cannot be read without running the code.";
     UnusedSetting = "unused-setting", Input, "A setting that has no effect where it is given.";
     MissingAuthSecret = "missing-auth-secret", Input, "A function authenticates (`auth` api_key or jwt) but no Secret with its keys is named.";
+    UnknownFunction = "unknown-function", Input, "A command names a function that the serverless entry's project does not have.";
     // k3s itself.
     Internal = "internal", Internal, "A bug in k3s; please report it with the input that caused it.";
 }

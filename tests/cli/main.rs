@@ -7,6 +7,7 @@ mod support;
 mod bad_input;
 mod compose;
 mod fields;
+mod fn_run;
 mod generate;
 mod golden;
 mod images;
