@@ -1,5 +1,6 @@
 //! `k3s fn list NAME|PATH` and `k3s fn generate NAME`: a function project's functions (what
-//! each becomes, as JSON a Tiltfile can read) and its manifests with the generated Dockerfile.
+//! each becomes, as JSON a Tiltfile can read) and its manifests with the generated Dockerfile;
+//! `k3s fn run` is in `function_run.rs`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -34,6 +35,10 @@ pub enum FnCommand {
         #[arg(short, long, value_name = "DIR")]
         output: Option<PathBuf>,
     },
+    /// Run a project's functions locally with the k3sfn runtime: HTTP ones on port_base,
+    /// port_base+1, …, queue workers against --redis, scheduled ones with --once; Ctrl-C stops
+    /// them all
+    Run(super::function_run::RunArgs),
 }
 
 #[derive(Debug, Serialize)]
@@ -67,6 +72,7 @@ struct ScalingRow {
 
 pub fn run(context: &Context, command: &FnCommand) -> CommandResult {
     match command {
+        FnCommand::Run(args) => return super::function_run::run(context, args),
         FnCommand::Generate { name, env, output } => {
             section::generate_entry(
                 context,

@@ -16,6 +16,7 @@ mod build_plan;
 mod completions;
 mod compose;
 mod function;
+mod function_run;
 mod generate;
 mod list;
 mod schema;
@@ -71,7 +72,8 @@ pub enum Command {
     /// Traditional apps: one app's manifests, or the apps of an environment
     #[command(subcommand)]
     App(app::AppCommand),
-    /// Serverless functions: a project's functions, or its manifests and Dockerfile
+    /// Serverless functions: a project's functions, its manifests and Dockerfile, or running them
+    /// locally
     #[command(subcommand, name = "fn")]
     Fn(function::FnCommand),
     /// Compose projects: one entry's manifests, conversion without apps.yaml, a starting entry,

@@ -192,6 +192,7 @@ codes! {
     NotGenerated = "not-generated", Io, "A file k3s would replace that does not start with the header k3s writes.";
     ForeignStaging = "foreign-staging", Io, "A directory with k3s's staging name in the output tree that k3s did not make.";
     MissingAuthSecret = "missing-auth-secret", Input, "A function authenticates (`auth` api_key or jwt) but no Secret with its keys is named.";
+    UnknownFunction = "unknown-function", Input, "A command names a function that the serverless entry's project does not have.";
     // k3s itself.
     Internal = "internal", Internal, "A bug in k3s; please report it with the input that caused it.";
 }

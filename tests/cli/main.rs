@@ -9,6 +9,7 @@ mod compose;
 mod containment;
 mod field_walk;
 mod fields;
+mod fn_run;
 mod generate;
 mod golden;
 mod hostile;
