@@ -5,6 +5,8 @@
 mod labels;
 mod pods;
 
+use k8s_openapi::api::batch::v1::CronJob;
+
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
 use crate::render::Manifest;
 
@@ -30,7 +32,7 @@ pub fn check_manifests(manifests: &[Manifest], origin: &Origin<'_>, d: &mut Diag
         let kind = manifest.kind();
         let meta = manifest.metadata();
         let name = manifest.name();
-        let max = if kind == "CronJob" {
+        let max = if manifest.get::<CronJob>().is_some() {
             crate::names::CRONJOB_NAME_MAX
         } else {
             crate::names::NAME_MAX

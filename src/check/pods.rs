@@ -4,7 +4,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use k8s_openapi::api::core::v1::{PodTemplateSpec, Probe};
+use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
+use k8s_openapi::api::batch::v1::{CronJob, Job};
+use k8s_openapi::api::core::v1::{PodTemplateSpec, Probe, Service};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
@@ -18,57 +21,49 @@ pub fn check_pods(manifests: &[Manifest], origin: &Origin<'_>, d: &mut Diagnosti
     let mut pods: Vec<(&str, &PodTemplateSpec, Vec<String>)> = Vec::new();
     for manifest in manifests {
         let name = manifest.name();
-        match manifest {
-            Manifest::Deployment(o) => {
-                if let Some(spec) = &o.spec {
-                    check_selector(name, &spec.selector, &spec.template, origin, d);
-                    pods.push((name, &spec.template, Vec::new()));
-                }
+        if let Some(o) = manifest.get::<Deployment>() {
+            if let Some(spec) = &o.spec {
+                check_selector(name, &spec.selector, &spec.template, origin, d);
+                pods.push((name, &spec.template, Vec::new()));
             }
-            Manifest::StatefulSet(o) => {
-                if let Some(spec) = &o.spec {
-                    check_selector(name, &spec.selector, &spec.template, origin, d);
-                    let claims = spec
-                        .volume_claim_templates
-                        .iter()
-                        .flatten()
-                        .filter_map(|c| c.metadata.name.clone())
-                        .collect();
-                    pods.push((name, &spec.template, claims));
-                }
+        } else if let Some(o) = manifest.get::<StatefulSet>() {
+            if let Some(spec) = &o.spec {
+                check_selector(name, &spec.selector, &spec.template, origin, d);
+                let claims = spec
+                    .volume_claim_templates
+                    .iter()
+                    .flatten()
+                    .filter_map(|c| c.metadata.name.clone())
+                    .collect();
+                pods.push((name, &spec.template, claims));
             }
-            Manifest::CronJob(o) => {
-                if let Some(job) = o.spec.as_ref().and_then(|s| s.job_template.spec.as_ref()) {
-                    pods.push((name, &job.template, Vec::new()));
-                }
+        } else if let Some(o) = manifest.get::<CronJob>() {
+            if let Some(job) = o.spec.as_ref().and_then(|s| s.job_template.spec.as_ref()) {
+                pods.push((name, &job.template, Vec::new()));
             }
-            Manifest::Job(o) => {
-                if let Some(spec) = &o.spec {
-                    pods.push((name, &spec.template, Vec::new()));
-                }
+        } else if let Some(o) = manifest.get::<Job>() {
+            if let Some(spec) = &o.spec {
+                pods.push((name, &spec.template, Vec::new()));
             }
-            Manifest::HorizontalPodAutoscaler(o) => {
-                if let Some(spec) = &o.spec
-                    && spec.min_replicas.unwrap_or(1) > spec.max_replicas
-                {
-                    d.push(origin.error(
-                        Code::BadScaling,
-                        format!(
-                            "HorizontalPodAutoscaler `{name}`: minReplicas {} is above maxReplicas {}",
-                            spec.min_replicas.unwrap_or(1),
-                            spec.max_replicas
-                        ),
-                    ));
-                }
-            }
-            _ => {}
+        } else if let Some(o) = manifest.get::<HorizontalPodAutoscaler>()
+            && let Some(spec) = &o.spec
+            && spec.min_replicas.unwrap_or(1) > spec.max_replicas
+        {
+            d.push(origin.error(
+                Code::BadScaling,
+                format!(
+                    "HorizontalPodAutoscaler `{name}`: minReplicas {} is above maxReplicas {}",
+                    spec.min_replicas.unwrap_or(1),
+                    spec.max_replicas
+                ),
+            ));
         }
     }
     for (name, template, claims) in &pods {
         check_template(name, template, claims, origin, d);
     }
     for manifest in manifests {
-        if let Manifest::Service(service) = manifest {
+        if let Some(service) = manifest.get::<Service>() {
             check_service_ports(service, &pods, origin, d);
         }
     }
@@ -213,7 +208,7 @@ fn check_probe_port(
 
 /// A Service's named target ports must be declared by the pods it selects.
 fn check_service_ports(
-    service: &k8s_openapi::api::core::v1::Service,
+    service: &Service,
     pods: &[(&str, &PodTemplateSpec, Vec<String>)],
     origin: &Origin<'_>,
     d: &mut Diagnostics,

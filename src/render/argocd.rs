@@ -11,7 +11,11 @@ use super::crd::argocd::{
     ApplicationSourceHelm, ApplicationSpec, Backoff, ClusterResourceRestriction,
     ResourceIgnoreDifferences, RetryStrategy, SyncPolicy, SyncPolicyAutomated,
 };
+use super::object::object;
 use crate::lower::{ApplicationPlan, Destination, ProjectPlan, Source};
+
+object!(AppProject, "AppProject", APP_PROJECT);
+object!(Application, "Application", APPLICATION);
 
 /// The Argo CD annotation that orders Applications in an app-of-apps sync.
 const SYNC_WAVE: &str = "argocd.argoproj.io/sync-wave";

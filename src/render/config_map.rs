@@ -3,8 +3,11 @@
 
 use k8s_openapi::api::core::v1::ConfigMap;
 
+use super::object::object;
 use super::{non_empty_map, object_meta};
 use crate::workload::{self, Workload};
+
+object!(ConfigMap, CONFIGURATION);
 
 pub(super) fn render(w: &Workload, config_map: &workload::ConfigMap) -> ConfigMap {
     ConfigMap {

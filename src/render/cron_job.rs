@@ -4,9 +4,12 @@
 use k8s_openapi::api::batch::v1::{CronJob, CronJobSpec, JobTemplateSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
+use super::object::object;
 use super::{job_spec, object_meta, only_true};
 use crate::config::ConcurrencyPolicy;
 use crate::workload::{Controller, Workload};
+
+object!(CronJob, WORKLOAD);
 
 pub(super) fn render(w: &Workload) -> Option<CronJob> {
     let Controller::CronJob {

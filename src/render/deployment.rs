@@ -5,8 +5,11 @@ use k8s_openapi::api::apps::v1::{
     Deployment, DeploymentSpec, DeploymentStrategy, RollingUpdateDeployment,
 };
 
+use super::object::object;
 use super::{object_meta, pod_template, selector};
 use crate::workload::{Controller, RolloutStrategy, Workload};
+
+object!(Deployment, WORKLOAD);
 
 pub(super) fn render(w: &Workload) -> Option<Deployment> {
     let Controller::Deployment {

@@ -5,9 +5,12 @@ use super::crd::external_secrets::{
     CreationPolicy, ExternalSecret, ExternalSecretData, ExternalSecretDataFrom, ExternalSecretSpec,
     ExternalSecretTarget, RemoteRef, SecretStoreKind, SecretStoreRef,
 };
+use super::object::object;
 use super::object_meta;
 use crate::config::StoreKind;
 use crate::workload::{self, Workload};
+
+object!(ExternalSecret, "ExternalSecret", CONFIGURATION);
 
 pub(super) fn render(w: &Workload, secret: &workload::ExternalSecret) -> ExternalSecret {
     ExternalSecret {

@@ -897,3 +897,46 @@ pub fn nightly() -> Workload {
     };
     w
 }
+
+/// The Argo CD Application of `web` in `dev`, as gitops plans it.
+pub fn web_application() -> crate::lower::ApplicationPlan {
+    crate::lower::ApplicationPlan {
+        name: "dev-web".to_string(),
+        namespace: "argocd".to_string(),
+        project: "k3s-dev".to_string(),
+        entry: "web".to_string(),
+        sync_wave: 1,
+        destination: shop_destination(),
+        source: crate::lower::Source::Directory {
+            repo_url: "https://git.example.com/platform.git".to_string(),
+            revision: "main".to_string(),
+            path: "argocd-state/dev/apps/web".to_string(),
+        },
+        ignore_replicas: Vec::new(),
+        sync: crate::lower::SyncSettings {
+            automated: Some((true, false, false)),
+            options: strings(&["CreateNamespace=true", "ServerSideApply=true"]),
+            retry_limit: 5,
+        },
+    }
+}
+
+/// The AppProject of `dev`.
+pub fn dev_project() -> crate::lower::ProjectPlan {
+    crate::lower::ProjectPlan {
+        name: "k3s-dev".to_string(),
+        namespace: "argocd".to_string(),
+        environment: "dev".to_string(),
+        source_repos: strings(&["https://git.example.com/platform.git"]),
+        destinations: vec![shop_destination()],
+        any_cluster_resource: false,
+    }
+}
+
+fn shop_destination() -> crate::lower::Destination {
+    crate::lower::Destination {
+        server: Some("https://kubernetes.default.svc".to_string()),
+        name: None,
+        namespace: "shop".to_string(),
+    }
+}

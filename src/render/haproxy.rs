@@ -9,10 +9,13 @@ use k8s_openapi::api::networking::v1::{
     IngressServiceBackend, IngressSpec, IngressTLS, ServiceBackendPort,
 };
 
+use super::object::object;
 use super::routes::route_meta;
 use super::{non_empty, non_empty_map};
 use crate::config::PathType;
 use crate::workload::{Auth, PortTarget, Rewrite, Route};
+
+object!(Ingress, INGRESS);
 
 /// The IngressClass when the route names none: the name HAProxy Ingress's chart installs.
 const DEFAULT_CLASS: &str = "haproxy";

@@ -9,8 +9,11 @@ use k8s_openapi::api::autoscaling::v2::{
     ResourceMetricSource,
 };
 
+use super::object::object;
 use super::{count, object_meta};
 use crate::workload::{Controller, Scaling, Workload};
+
+object!(HorizontalPodAutoscaler, SCALER);
 
 /// The CPU utilization target when the IR names no metric, as `kubectl autoscale` picks.
 const DEFAULT_CPU_PERCENT: u32 = 80;

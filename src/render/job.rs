@@ -3,8 +3,11 @@
 
 use k8s_openapi::api::batch::v1::{Job, JobSpec};
 
+use super::object::object;
 use super::{object_meta, pod_template};
 use crate::workload::{Controller, JobOptions, Workload};
+
+object!(Job, WORKLOAD);
 
 pub(super) fn render(w: &Workload) -> Option<Job> {
     let Controller::Job { job } = &w.controller else {

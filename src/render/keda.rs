@@ -10,8 +10,17 @@ use super::crd::keda::{
     AuthKeyRef, AuthenticationRef, ScaleTargetRef, ScaleTrigger, ScaledJob, ScaledJobSpec,
     ScaledObject, ScaledObjectSpec, TriggerAuthentication, TriggerAuthenticationSpec,
 };
+use super::object::object;
 use super::{Manifest, count, job_spec, object_meta};
 use crate::workload::{Controller, CronWindow, QueueTrigger, Scaling, Workload};
+
+object!(ScaledJob, "ScaledJob", WORKLOAD);
+object!(
+    TriggerAuthentication,
+    "TriggerAuthentication",
+    TRIGGER_AUTHENTICATION
+);
+object!(ScaledObject, "ScaledObject", SCALER);
 
 pub(super) fn render(w: &Workload) -> Vec<Manifest> {
     match &w.scaling {
@@ -28,7 +37,7 @@ pub(super) fn render(w: &Workload) -> Vec<Manifest> {
                 .map(|(secret, key)| trigger_authentication(w, secret, key));
             let trigger = queue_trigger(queue, auth.as_ref());
             let scaler = if let Controller::ScaledJob { job } = &w.controller {
-                Some(Manifest::ScaledJob(Box::new(ScaledJob {
+                Some(Manifest::new(ScaledJob {
                     metadata: object_meta(w, &w.name),
                     spec: ScaledJobSpec {
                         job_target_ref: job_spec(w, job),
@@ -38,7 +47,7 @@ pub(super) fn render(w: &Workload) -> Vec<Manifest> {
                         triggers: vec![trigger],
                         ..ScaledJobSpec::default()
                     },
-                })))
+                }))
             } else {
                 scaled_object(
                     w,
@@ -49,14 +58,12 @@ pub(super) fn render(w: &Workload) -> Vec<Manifest> {
                         ..replica_bounds(*min, *max)
                     },
                 )
-                .map(Box::new)
-                .map(Manifest::ScaledObject)
+                .map(Manifest::new)
             };
             // A TriggerAuthentication only goes with the object whose trigger references it.
             match scaler {
                 Some(scaler) => auth
-                    .map(Box::new)
-                    .map(Manifest::TriggerAuthentication)
+                    .map(Manifest::new)
                     .into_iter()
                     .chain([scaler])
                     .collect(),
@@ -70,8 +77,7 @@ pub(super) fn render(w: &Workload) -> Vec<Manifest> {
                 ..replica_bounds(*min, *max)
             },
         )
-        .map(Box::new)
-        .map(Manifest::ScaledObject)
+        .map(Manifest::new)
         .into_iter()
         .collect(),
         Scaling::None | Scaling::Hpa { .. } | Scaling::Http { .. } => Vec::new(),
@@ -198,10 +204,7 @@ mod tests {
     fn scaled_object_of(manifests: &[Manifest]) -> &ScaledObject {
         manifests
             .iter()
-            .find_map(|m| match m {
-                Manifest::ScaledObject(o) => Some(o.as_ref()),
-                _ => None,
-            })
+            .find_map(Manifest::get)
             .expect("a ScaledObject")
     }
 
@@ -258,9 +261,7 @@ mod tests {
         let w = ingest();
         let manifests = render(&w);
         assert_eq!(kinds(&manifests), ["TriggerAuthentication", "ScaledObject"]);
-        let Manifest::TriggerAuthentication(auth) = &manifests[0] else {
-            unreachable!()
-        };
+        let auth: &TriggerAuthentication = manifests[0].get().expect("a TriggerAuthentication");
         assert_eq!(auth.metadata.name.as_deref(), Some("ingest-queue"));
         assert_eq!(
             auth.spec.secret_target_ref,
@@ -301,10 +302,10 @@ mod tests {
                 .filter(|m| m.kind() == "TriggerAuthentication")
                 .map(Manifest::name)
                 .collect();
-            let triggers = manifests.iter().flat_map(|m| match m {
-                Manifest::ScaledObject(o) => o.spec.triggers.clone(),
-                Manifest::ScaledJob(j) => j.spec.triggers.clone(),
-                _ => Vec::new(),
+            let triggers = manifests.iter().flat_map(|m| {
+                let scaled_object = m.get::<ScaledObject>().map(|o| &o.spec.triggers);
+                let scaled_job = m.get::<ScaledJob>().map(|j| &j.spec.triggers);
+                scaled_object.or(scaled_job).cloned().unwrap_or_default()
             });
             let referenced: Vec<String> = triggers
                 .filter_map(|t| t.authentication_ref.map(|r| r.name))
@@ -318,9 +319,7 @@ mod tests {
         let w = runner();
         let manifests = render(&w);
         assert_eq!(kinds(&manifests), ["TriggerAuthentication", "ScaledJob"]);
-        let Manifest::ScaledJob(job) = &manifests[1] else {
-            unreachable!()
-        };
+        let job: &ScaledJob = manifests[1].get().expect("a ScaledJob");
         let Controller::ScaledJob { job: options } = &w.controller else {
             unreachable!()
         };

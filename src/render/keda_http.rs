@@ -11,8 +11,12 @@ use super::crd::keda_http::{
     RouteScalingMetric, RouteTarget, RoutingRule,
 };
 use super::keda::{replica_bounds, scale_target, scaled_object};
+use super::object::object;
 use super::{Manifest, count, object_meta};
 use crate::workload::{HttpScalerApi, Scaling, Workload};
+
+object!(HTTPScaledObject, "HTTPScaledObject", SCALER);
+object!(InterceptorRoute, "InterceptorRoute", SCALER);
 
 /// Where the add-on's external scaler listens, in the namespace the add-on is installed in.
 const SCALER_SERVICE: &str = "keda-add-ons-http-external-scaler";
@@ -40,7 +44,7 @@ pub(super) fn render(w: &Workload) -> Vec<Manifest> {
     // Requests in flight per replica: what the add-on calls concurrency.
     let concurrency = count(*target_pending_requests);
     match api {
-        HttpScalerApi::V1alpha1 => vec![Manifest::HTTPScaledObject(Box::new(HTTPScaledObject {
+        HttpScalerApi::V1alpha1 => vec![Manifest::new(HTTPScaledObject {
             metadata: object_meta(w, &w.name),
             spec: HTTPScaledObjectSpec {
                 hosts: hosts.clone(),
@@ -67,7 +71,7 @@ pub(super) fn render(w: &Workload) -> Vec<Manifest> {
                 scaledown_period: scaledown_period.map(count),
                 ..HTTPScaledObjectSpec::default()
             },
-        }))],
+        })],
         HttpScalerApi::V1beta1 => {
             // No `coldStart`: the interceptor then holds requests until a replica is ready,
             // as it does for an HTTPScaledObject. A placeholder would answer them at once
@@ -116,9 +120,9 @@ pub(super) fn render(w: &Workload) -> Vec<Manifest> {
                     ..replica_bounds(*min, *max)
                 },
             );
-            [Manifest::InterceptorRoute(Box::new(route))]
+            [Manifest::new(route)]
                 .into_iter()
-                .chain(scaler.map(Box::new).map(Manifest::ScaledObject))
+                .chain(scaler.map(Manifest::new))
                 .collect()
         }
     }
@@ -151,16 +155,22 @@ mod tests {
 
     fn http_scaled_object(w: &Workload) -> HTTPScaledObject {
         match render(w).as_slice() {
-            [Manifest::HTTPScaledObject(o)] => o.as_ref().clone(),
+            [m] => m
+                .get::<HTTPScaledObject>()
+                .expect("an HTTPScaledObject")
+                .clone(),
             other => panic!("expected one HTTPScaledObject, got {}", other.len()),
         }
     }
 
     fn beta(w: &Workload) -> (InterceptorRoute, ScaledObject) {
         match render(w).as_slice() {
-            [Manifest::InterceptorRoute(r), Manifest::ScaledObject(o)] => {
-                (r.as_ref().clone(), o.as_ref().clone())
-            }
+            [r, o] => (
+                r.get::<InterceptorRoute>()
+                    .expect("an InterceptorRoute")
+                    .clone(),
+                o.get::<ScaledObject>().expect("a ScaledObject").clone(),
+            ),
             other => panic!(
                 "expected InterceptorRoute + ScaledObject, got {}",
                 other.len()

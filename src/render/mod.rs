@@ -1,4 +1,5 @@
-//! Typed Kubernetes objects from a `Workload`: one file per kind, each reading only the IR.
+//! Typed Kubernetes objects from a `Workload`: one file per kind, each reading only the IR and
+//! registering its kind with `object!` (see `object.rs`), collected here as [`Manifest`]s.
 //! Nothing here looks at apps.yaml, environments or which front-end produced the workload.
 
 pub mod argocd;
@@ -14,6 +15,7 @@ mod job;
 mod keda;
 mod keda_http;
 mod network_policy;
+mod object;
 mod pdb;
 mod pod_template;
 mod pvc;
@@ -29,24 +31,13 @@ mod fixtures;
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::Resource as _;
-use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
-use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
-use k8s_openapi::api::batch::v1::{CronJob, Job};
-use k8s_openapi::api::core::v1::{
-    ConfigMap, PersistentVolumeClaim, Secret, Service, ServiceAccount,
-};
-use k8s_openapi::api::networking::v1::{Ingress, NetworkPolicy};
-use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use self::crd::external_secrets::ExternalSecret;
-use self::crd::keda::{ScaledJob, ScaledObject, TriggerAuthentication};
-use self::crd::keda_http::{HTTPScaledObject, InterceptorRoute};
-use self::crd::traefik::{IngressRoute, Middleware};
 use crate::config::{IngressController, Protocol};
 use crate::workload::{PortTarget, Replicas, Workload};
+
+pub use object::{Manifest, Object, order};
 
 // For the CRD renderers beside these (a KEDA ScaledJob embeds a JobSpec).
 pub(crate) use job::job_spec;
@@ -61,176 +52,6 @@ pub struct RenderContext {
     pub env: String,
     /// Which objects carry the environment's routes (Traefik CRDs, `Ingress`, or none).
     pub ingress: IngressController,
-}
-
-/// One rendered object. Boxed so that a `Vec<Manifest>` stays small whatever the kind.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Manifest {
-    ServiceAccount(Box<ServiceAccount>),
-    ConfigMap(Box<ConfigMap>),
-    Secret(Box<Secret>),
-    ExternalSecret(Box<ExternalSecret>),
-    PersistentVolumeClaim(Box<PersistentVolumeClaim>),
-    Deployment(Box<Deployment>),
-    StatefulSet(Box<StatefulSet>),
-    CronJob(Box<CronJob>),
-    Job(Box<Job>),
-    ScaledJob(Box<ScaledJob>),
-    Service(Box<Service>),
-    Middleware(Box<Middleware>),
-    IngressRoute(Box<IngressRoute>),
-    Ingress(Box<Ingress>),
-    TriggerAuthentication(Box<TriggerAuthentication>),
-    HorizontalPodAutoscaler(Box<HorizontalPodAutoscaler>),
-    ScaledObject(Box<ScaledObject>),
-    HTTPScaledObject(Box<HTTPScaledObject>),
-    InterceptorRoute(Box<InterceptorRoute>),
-    NetworkPolicy(Box<NetworkPolicy>),
-    PodDisruptionBudget(Box<PodDisruptionBudget>),
-}
-
-impl Manifest {
-    /// The `kind` the object serializes with. kube's `CustomResource` only offers it as a
-    /// `Cow`, so the CRD kinds are spelled here; a test checks them against the YAML.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Manifest::ServiceAccount(_) => ServiceAccount::KIND,
-            Manifest::ConfigMap(_) => ConfigMap::KIND,
-            Manifest::Secret(_) => Secret::KIND,
-            Manifest::ExternalSecret(_) => "ExternalSecret",
-            Manifest::PersistentVolumeClaim(_) => PersistentVolumeClaim::KIND,
-            Manifest::Deployment(_) => Deployment::KIND,
-            Manifest::StatefulSet(_) => StatefulSet::KIND,
-            Manifest::CronJob(_) => CronJob::KIND,
-            Manifest::Job(_) => Job::KIND,
-            Manifest::ScaledJob(_) => "ScaledJob",
-            Manifest::Service(_) => Service::KIND,
-            Manifest::Middleware(_) => "Middleware",
-            Manifest::IngressRoute(_) => "IngressRoute",
-            Manifest::Ingress(_) => Ingress::KIND,
-            Manifest::TriggerAuthentication(_) => "TriggerAuthentication",
-            Manifest::HorizontalPodAutoscaler(_) => HorizontalPodAutoscaler::KIND,
-            Manifest::ScaledObject(_) => "ScaledObject",
-            Manifest::HTTPScaledObject(_) => "HTTPScaledObject",
-            Manifest::InterceptorRoute(_) => "InterceptorRoute",
-            Manifest::NetworkPolicy(_) => NetworkPolicy::KIND,
-            Manifest::PodDisruptionBudget(_) => PodDisruptionBudget::KIND,
-        }
-    }
-
-    pub fn metadata(&self) -> &ObjectMeta {
-        match self {
-            Manifest::ServiceAccount(o) => &o.metadata,
-            Manifest::ConfigMap(o) => &o.metadata,
-            Manifest::Secret(o) => &o.metadata,
-            Manifest::ExternalSecret(o) => &o.metadata,
-            Manifest::PersistentVolumeClaim(o) => &o.metadata,
-            Manifest::Deployment(o) => &o.metadata,
-            Manifest::StatefulSet(o) => &o.metadata,
-            Manifest::CronJob(o) => &o.metadata,
-            Manifest::Job(o) => &o.metadata,
-            Manifest::ScaledJob(o) => &o.metadata,
-            Manifest::Service(o) => &o.metadata,
-            Manifest::Middleware(o) => &o.metadata,
-            Manifest::IngressRoute(o) => &o.metadata,
-            Manifest::Ingress(o) => &o.metadata,
-            Manifest::TriggerAuthentication(o) => &o.metadata,
-            Manifest::HorizontalPodAutoscaler(o) => &o.metadata,
-            Manifest::ScaledObject(o) => &o.metadata,
-            Manifest::HTTPScaledObject(o) => &o.metadata,
-            Manifest::InterceptorRoute(o) => &o.metadata,
-            Manifest::NetworkPolicy(o) => &o.metadata,
-            Manifest::PodDisruptionBudget(o) => &o.metadata,
-        }
-    }
-
-    /// Every renderer sets a name; the empty string would only show a renderer bug.
-    pub fn name(&self) -> &str {
-        self.metadata().name.as_deref().unwrap_or_default()
-    }
-
-    pub fn namespace(&self) -> Option<&str> {
-        self.metadata().namespace.as_deref()
-    }
-
-    /// Position in an apply (DESIGN rule 5): what others reference comes first. Gaps are
-    /// left for the kinds rendered elsewhere:
-    ///
-    /// | order | kinds |
-    /// |------:|-------|
-    /// | 0  | Namespace |
-    /// | 10 | ServiceAccount |
-    /// | 20 | ConfigMap, Secret, ExternalSecret |
-    /// | 30 | PersistentVolumeClaim |
-    /// | 40 | Deployment, StatefulSet, CronJob, Job, ScaledJob |
-    /// | 50 | Service |
-    /// | 60 | Middleware |
-    /// | 65 | IngressRoute, Ingress |
-    /// | 70 | TriggerAuthentication |
-    /// | 75 | HorizontalPodAutoscaler, ScaledObject, HTTPScaledObject, InterceptorRoute |
-    /// | 80 | NetworkPolicy |
-    /// | 90 | PodDisruptionBudget |
-    /// | 100 | AppProject |
-    /// | 105 | Application |
-    pub fn apply_order(&self) -> u8 {
-        match self {
-            Manifest::ServiceAccount(_) => 10,
-            Manifest::ConfigMap(_) | Manifest::Secret(_) | Manifest::ExternalSecret(_) => 20,
-            Manifest::PersistentVolumeClaim(_) => 30,
-            Manifest::Deployment(_)
-            | Manifest::StatefulSet(_)
-            | Manifest::CronJob(_)
-            | Manifest::Job(_)
-            | Manifest::ScaledJob(_) => 40,
-            Manifest::Service(_) => 50,
-            Manifest::Middleware(_) => 60,
-            Manifest::IngressRoute(_) | Manifest::Ingress(_) => 65,
-            Manifest::TriggerAuthentication(_) => 70,
-            // Within 75, kinds sort by name: an InterceptorRoute comes before the ScaledObject
-            // whose external-push trigger asks the HTTP add-on's scaler about it.
-            Manifest::HorizontalPodAutoscaler(_)
-            | Manifest::ScaledObject(_)
-            | Manifest::HTTPScaledObject(_)
-            | Manifest::InterceptorRoute(_) => 75,
-            Manifest::NetworkPolicy(_) => 80,
-            Manifest::PodDisruptionBudget(_) => 90,
-        }
-    }
-
-    /// The object as one YAML document (no `---`), keys in the order the types serialize them
-    /// (`apiVersion`, `kind`, then alphabetical for k8s-openapi, declaration order for the CRD
-    /// types; maps are `BTreeMap`s), so the bytes depend only on the object.
-    pub fn to_yaml(&self) -> String {
-        let options = yaml_options();
-        let yaml = match self {
-            Manifest::ServiceAccount(o) => serde_saphyr::to_string_with_options(o, options),
-            Manifest::ConfigMap(o) => serde_saphyr::to_string_with_options(o, options),
-            Manifest::Secret(o) => serde_saphyr::to_string_with_options(o, options),
-            Manifest::ExternalSecret(o) => serde_saphyr::to_string_with_options(o, options),
-            Manifest::PersistentVolumeClaim(o) => serde_saphyr::to_string_with_options(o, options),
-            Manifest::Deployment(o) => serde_saphyr::to_string_with_options(o, options),
-            Manifest::StatefulSet(o) => serde_saphyr::to_string_with_options(o, options),
-            Manifest::CronJob(o) => serde_saphyr::to_string_with_options(o, options),
-            Manifest::Job(o) => serde_saphyr::to_string_with_options(o, options),
-            Manifest::ScaledJob(o) => serde_saphyr::to_string_with_options(o, options),
-            Manifest::Service(o) => serde_saphyr::to_string_with_options(o, options),
-            Manifest::Middleware(o) => serde_saphyr::to_string_with_options(o, options),
-            Manifest::IngressRoute(o) => serde_saphyr::to_string_with_options(o, options),
-            Manifest::Ingress(o) => serde_saphyr::to_string_with_options(o, options),
-            Manifest::TriggerAuthentication(o) => serde_saphyr::to_string_with_options(o, options),
-            Manifest::HorizontalPodAutoscaler(o) => {
-                serde_saphyr::to_string_with_options(o, options)
-            }
-            Manifest::ScaledObject(o) => serde_saphyr::to_string_with_options(o, options),
-            Manifest::HTTPScaledObject(o) => serde_saphyr::to_string_with_options(o, options),
-            Manifest::InterceptorRoute(o) => serde_saphyr::to_string_with_options(o, options),
-            Manifest::NetworkPolicy(o) => serde_saphyr::to_string_with_options(o, options),
-            Manifest::PodDisruptionBudget(o) => serde_saphyr::to_string_with_options(o, options),
-        };
-        // These types hold only strings, numbers, booleans, lists and string-keyed maps,
-        // which YAML can always represent.
-        yaml.expect("a Kubernetes object serializes to YAML")
-    }
 }
 
 /// serde-saphyr's defaults, except that a long single-line string stays on one line instead
@@ -252,57 +73,31 @@ pub fn yaml_document<T: serde::Serialize>(value: &T) -> String {
 /// Every object of one workload, in apply order (see [`sort_manifests`]).
 pub fn render_workload(w: &Workload, ctx: &RenderContext) -> Vec<Manifest> {
     let mut manifests = Vec::new();
-    manifests.extend(
-        service_account::render(w)
-            .map(Box::new)
-            .map(Manifest::ServiceAccount),
-    );
+    manifests.extend(service_account::render(w).map(Manifest::new));
     manifests.extend(
         w.config_maps
             .iter()
-            .map(|c| config_map::render(w, c))
-            .map(Box::new)
-            .map(Manifest::ConfigMap),
+            .map(|c| Manifest::new(config_map::render(w, c))),
     );
     manifests.extend(
         w.secrets
             .iter()
-            .map(|s| secret::render(w, s))
-            .map(Box::new)
-            .map(Manifest::Secret),
+            .map(|s| Manifest::new(secret::render(w, s))),
     );
     manifests.extend(
         w.external_secrets
             .iter()
-            .map(|e| external_secret::render(w, e))
-            .map(Box::new)
-            .map(Manifest::ExternalSecret),
+            .map(|e| Manifest::new(external_secret::render(w, e))),
     );
-    manifests.extend(
-        w.claims
-            .iter()
-            .map(|c| pvc::render(w, c))
-            .map(Box::new)
-            .map(Manifest::PersistentVolumeClaim),
-    );
-    manifests.extend(
-        deployment::render(w)
-            .map(Box::new)
-            .map(Manifest::Deployment),
-    );
-    manifests.extend(
-        stateful_set::render(w)
-            .map(Box::new)
-            .map(Manifest::StatefulSet),
-    );
-    manifests.extend(cron_job::render(w).map(Box::new).map(Manifest::CronJob));
-    manifests.extend(job::render(w).map(Box::new).map(Manifest::Job));
+    manifests.extend(w.claims.iter().map(|c| Manifest::new(pvc::render(w, c))));
+    manifests.extend(deployment::render(w).map(Manifest::new));
+    manifests.extend(stateful_set::render(w).map(Manifest::new));
+    manifests.extend(cron_job::render(w).map(Manifest::new));
+    manifests.extend(job::render(w).map(Manifest::new));
     manifests.extend(
         w.services
             .iter()
-            .map(|s| service::render(w, s))
-            .map(Box::new)
-            .map(Manifest::Service),
+            .map(|s| Manifest::new(service::render(w, s))),
     );
     manifests.extend(render_routes(
         &w.routes,
@@ -310,23 +105,11 @@ pub fn render_workload(w: &Workload, ctx: &RenderContext) -> Vec<Manifest> {
         &w.object_labels(),
         ctx,
     ));
-    manifests.extend(
-        hpa::render(w)
-            .map(Box::new)
-            .map(Manifest::HorizontalPodAutoscaler),
-    );
+    manifests.extend(hpa::render(w).map(Manifest::new));
     manifests.extend(keda::render(w));
     manifests.extend(keda_http::render(w));
-    manifests.extend(
-        network_policy::render(w)
-            .map(Box::new)
-            .map(Manifest::NetworkPolicy),
-    );
-    manifests.extend(
-        pdb::render(w)
-            .map(Box::new)
-            .map(Manifest::PodDisruptionBudget),
-    );
+    manifests.extend(network_policy::render(w).map(Manifest::new));
+    manifests.extend(pdb::render(w).map(Manifest::new));
 
     sort_manifests(&mut manifests);
     manifests
@@ -417,6 +200,12 @@ mod tests {
         runner, traefik_route, web, worker,
     };
     use super::*;
+    use crate::render::crd::keda_http::HTTPScaledObject;
+    use crate::render::crd::traefik::{IngressRoute, Middleware};
+    use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
+    use k8s_openapi::api::batch::v1::CronJob;
+    use k8s_openapi::api::core::v1::{ConfigMap, Service};
+    use std::collections::BTreeSet;
 
     fn ctx() -> RenderContext {
         context(IngressController::Traefik)
@@ -459,6 +248,15 @@ mod tests {
             .iter()
             .find(|m| m.kind() == kind && m.name() == name)
             .unwrap_or_else(|| panic!("no {kind} {name}"))
+    }
+
+    /// The `T` named `name`.
+    fn get<'a, T: Object>(manifests: &'a [Manifest], name: &str) -> &'a T {
+        manifests
+            .iter()
+            .filter(|m| m.name() == name)
+            .find_map(Manifest::get)
+            .unwrap_or_else(|| panic!("no {} {name}", T::KIND))
     }
 
     #[test]
@@ -561,16 +359,25 @@ mod tests {
                 w.name
             );
             for manifest in render_workload(&w, &ctx()) {
-                let template = match &manifest {
-                    Manifest::Deployment(d) => d.spec.as_ref().map(|s| &s.template),
-                    Manifest::StatefulSet(s) => s.spec.as_ref().map(|s| &s.template),
-                    Manifest::CronJob(c) => c
-                        .spec
-                        .as_ref()
-                        .and_then(|s| s.job_template.spec.as_ref())
-                        .map(|s| &s.template),
-                    _ => None,
-                };
+                let template = None
+                    .or_else(|| {
+                        manifest
+                            .get::<Deployment>()?
+                            .spec
+                            .as_ref()
+                            .map(|s| &s.template)
+                    })
+                    .or_else(|| {
+                        manifest
+                            .get::<StatefulSet>()?
+                            .spec
+                            .as_ref()
+                            .map(|s| &s.template)
+                    })
+                    .or_else(|| {
+                        let spec = manifest.get::<CronJob>()?.spec.as_ref()?;
+                        spec.job_template.spec.as_ref().map(|s| &s.template)
+                    });
                 if let Some(template) = template {
                     let labels = template.metadata.as_ref().and_then(|m| m.labels.as_ref());
                     assert_eq!(labels, Some(&template_labels), "{}", w.name);
@@ -611,8 +418,9 @@ mod tests {
         assert!(yaml.contains(&format!("- {command}\n")), "{yaml}");
     }
 
-    #[test]
-    fn kind_and_api_version_match_the_serialized_object() {
+    /// Every typed object the renderers make: each fixture workload, routes for both
+    /// controllers, the Argo CD objects, a Namespace.
+    fn every_kind_rendered() -> Vec<Manifest> {
         let mut manifests: Vec<Manifest> = workloads()
             .iter()
             .flat_map(|w| render_workload(w, &ctx()))
@@ -630,40 +438,100 @@ mod tests {
             &BTreeMap::new(),
             &ctx(),
         ));
-        let mut kinds: Vec<&str> = manifests.iter().map(Manifest::kind).collect();
-        kinds.sort_unstable();
-        kinds.dedup();
-        assert_eq!(
-            kinds,
-            [
-                "ConfigMap",
-                "CronJob",
-                "Deployment",
-                "ExternalSecret",
-                "HTTPScaledObject",
-                "HorizontalPodAutoscaler",
-                "Ingress",
-                "IngressRoute",
-                "InterceptorRoute",
-                "Job",
-                "Middleware",
-                "NetworkPolicy",
-                "PersistentVolumeClaim",
-                "PodDisruptionBudget",
-                "ScaledJob",
-                "ScaledObject",
-                "Secret",
-                "Service",
-                "ServiceAccount",
-                "StatefulSet",
-                "TriggerAuthentication",
-            ]
-        );
-        for m in &manifests {
+        manifests.push(Manifest::new(argocd::render_application(
+            &super::fixtures::web_application(),
+        )));
+        manifests.push(Manifest::new(argocd::render_project(
+            &super::fixtures::dev_project(),
+        )));
+        manifests.push(Manifest::new(k8s_openapi::api::core::v1::Namespace {
+            metadata: ObjectMeta {
+                name: Some("shop".to_string()),
+                ..ObjectMeta::default()
+            },
+            ..Default::default()
+        }));
+        manifests
+    }
+
+    /// The order table of `object.rs`'s documentation, kind by kind.
+    fn documented_orders() -> BTreeMap<String, u8> {
+        let mut table = BTreeMap::new();
+        for line in include_str!("object.rs").lines() {
+            let Some(row) = line.trim().strip_prefix("/// |") else {
+                continue;
+            };
+            let mut cells = row.split('|').map(str::trim);
+            let Some(Ok(order)) = cells.next().map(str::parse::<u8>) else {
+                continue;
+            };
+            for kind in cells.next().unwrap_or_default().split(',') {
+                let previous = table.insert(kind.trim().to_string(), order);
+                assert_eq!(previous, None, "{kind} is twice in the order table");
+            }
+        }
+        table
+    }
+
+    /// The kind of every top-level document in the reviewed golden trees of the CLI tests, that
+    /// is, of every object `k3s generate` writes for the examples and the top-level apps.yaml.
+    fn golden_kinds() -> BTreeSet<String> {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/cli/snapshots");
+        let mut kinds = BTreeSet::new();
+        let mut snapshots = 0;
+        for entry in std::fs::read_dir(dir).expect("the golden snapshots") {
+            let path = entry.expect("a directory entry").path();
+            let is_golden = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("cli__golden__") && n.ends_with(".snap"));
+            if !is_golden {
+                continue;
+            }
+            snapshots += 1;
+            let text = std::fs::read_to_string(&path).expect("a readable snapshot");
+            // kustomization.yaml is read by kustomize, never applied as an object.
+            let mut kustomization = false;
+            for line in text.lines() {
+                if let Some(file) = line.strip_prefix("===== ") {
+                    kustomization = file.ends_with("kustomization.yaml");
+                } else if let Some(kind) = line.strip_prefix("kind: ")
+                    && !kustomization
+                {
+                    kinds.insert(kind.to_string());
+                }
+            }
+        }
+        assert!(snapshots > 0, "no golden snapshots in {dir}");
+        kinds
+    }
+
+    #[test]
+    fn every_rendered_kind_has_its_documented_order_and_serialized_kind() {
+        let table = documented_orders();
+        let mut checked = BTreeSet::new();
+        for m in &every_kind_rendered() {
             let yaml = m.to_yaml();
             assert!(yaml.contains(&format!("\nkind: {}\n", m.kind())), "{yaml}");
             assert!(yaml.starts_with("apiVersion: "), "{yaml}");
+            assert_eq!(
+                table.get(m.kind()),
+                Some(&m.apply_order()),
+                "{}: APPLY_ORDER and the table in object.rs disagree",
+                m.kind()
+            );
+            checked.insert(m.kind().to_string());
         }
+        let documented: BTreeSet<String> = table.into_keys().collect();
+        assert_eq!(
+            checked, documented,
+            "the order table lists exactly the kinds that are rendered"
+        );
+        let unchecked: Vec<String> = golden_kinds().difference(&checked).cloned().collect();
+        assert!(
+            unchecked.is_empty(),
+            "kinds in the golden trees that no typed object here renders: {unchecked:?}"
+        );
     }
 
     #[test]
@@ -690,14 +558,10 @@ mod tests {
     fn keda_http_routes_go_through_the_interceptor_alias() {
         let w = hello();
         let manifests = render_workload(&w, &ctx());
-        let Manifest::IngressRoute(route) = find(&manifests, "IngressRoute", "hello") else {
-            unreachable!()
-        };
+        let route = get::<IngressRoute>(&manifests, "hello");
         let backend = &route.spec.routes[0].services[0];
         assert_eq!(backend.name, "hello-interceptor");
-        let Manifest::Service(alias) = find(&manifests, "Service", "hello-interceptor") else {
-            unreachable!()
-        };
+        let alias = get::<Service>(&manifests, "hello-interceptor");
         let spec = alias.spec.as_ref().expect("spec");
         assert_eq!(spec.type_.as_deref(), Some("ExternalName"));
         assert_eq!(
@@ -716,9 +580,7 @@ mod tests {
     fn other_routes_go_straight_to_the_service() {
         for w in [web(), frontend(), nightly()] {
             let manifests = render_workload(&w, &ctx());
-            let Manifest::IngressRoute(route) = find(&manifests, "IngressRoute", &w.name) else {
-                unreachable!()
-            };
+            let route = get::<IngressRoute>(&manifests, &w.name);
             assert_eq!(route.spec.routes[0].services[0].name, w.services[0].name);
             assert!(
                 !manifests.iter().any(|m| m.name().ends_with("-interceptor")),
@@ -776,9 +638,7 @@ mod tests {
             *path_prefixes = vec!["/".to_string()];
         }
         let manifests = render_workload(&w, &ctx());
-        let Manifest::Middleware(strip) = find(&manifests, "Middleware", "hello-strip") else {
-            unreachable!()
-        };
+        let strip = get::<Middleware>(&manifests, "hello-strip");
         let prefixes = &strip
             .spec
             .strip_prefix
@@ -791,10 +651,7 @@ mod tests {
             .find_map(|p| request.strip_prefix(p.as_str()))
             .expect("the route's prefix is stripped");
         assert_eq!(forwarded, "/world");
-        let Manifest::HTTPScaledObject(scaler) = find(&manifests, "HTTPScaledObject", "hello")
-        else {
-            unreachable!()
-        };
+        let scaler = get::<HTTPScaledObject>(&manifests, "hello");
         assert!(
             scaler
                 .spec

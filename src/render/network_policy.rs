@@ -11,9 +11,12 @@ use k8s_openapi::api::networking::v1::{
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
+use super::object::object;
 use super::{match_labels, non_empty, object_meta, protocol_name, selector};
 use crate::config::Protocol;
 use crate::workload::{Peer, PolicyPort, PolicyRule, Workload};
+
+object!(NetworkPolicy, NETWORK_POLICY);
 
 /// The label the API server puts on every namespace, holding its name.
 const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";

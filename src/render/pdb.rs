@@ -3,8 +3,11 @@
 
 use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
 
+use super::object::object;
 use super::{object_meta, selector};
 use crate::workload::{DisruptionBudget, Workload};
+
+object!(PodDisruptionBudget, DISRUPTION_BUDGET);
 
 pub(super) fn render(w: &Workload) -> Option<PodDisruptionBudget> {
     let budget = w.disruption_budget.as_ref()?;

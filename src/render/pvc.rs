@@ -7,9 +7,12 @@ use k8s_openapi::api::core::v1::{
     PersistentVolumeClaim, PersistentVolumeClaimSpec, VolumeResourceRequirements,
 };
 
+use super::object::object;
 use super::object_meta;
 use super::pod_template::quantities;
 use crate::workload::{Claim, Workload};
+
+object!(PersistentVolumeClaim, VOLUME_CLAIM);
 
 /// What a claim gets when the IR names no access mode: one node reads and writes.
 const DEFAULT_ACCESS_MODE: &str = "ReadWriteOnce";

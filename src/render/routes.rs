@@ -25,17 +25,14 @@ pub fn render_routes(
             .collect(),
         IngressController::Haproxy => routes
             .iter()
-            .map(|route| haproxy::render(route, namespace, labels))
-            .map(Box::new)
-            .map(Manifest::Ingress)
+            .map(|route| Manifest::new(haproxy::render(route, namespace, labels)))
             .collect(),
         IngressController::None => return Vec::new(),
     };
     manifests.extend(
         service::render_interceptor_aliases(routes, namespace, labels)
             .into_iter()
-            .map(Box::new)
-            .map(Manifest::Service),
+            .map(Manifest::new),
     );
     sort_manifests(&mut manifests);
     manifests

@@ -3,8 +3,11 @@
 
 use k8s_openapi::api::core::v1::Secret;
 
+use super::object::object;
 use super::{non_empty_map, object_meta};
 use crate::workload::{self, Workload};
+
+object!(Secret, CONFIGURATION);
 
 pub(super) fn render(w: &Workload, secret: &workload::Secret) -> Secret {
     Secret {

@@ -6,9 +6,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use k8s_openapi::api::core::v1::{Service, ServicePort, ServiceSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
+use super::object::object;
 use super::{non_empty, non_empty_map, object_meta, port_target, protocol_name};
 use crate::config::{Protocol, ServiceType};
 use crate::workload::{self, PortTarget, Route, Workload};
+
+object!(Service, SERVICE);
 
 /// The `clusterIP` of a headless Service: no virtual IP, DNS returns the pods.
 const HEADLESS: &str = "None";

@@ -3,8 +3,11 @@
 
 use k8s_openapi::api::core::v1::ServiceAccount;
 
+use super::object::object;
 use super::{non_empty_map, object_meta};
 use crate::workload::Workload;
+
+object!(ServiceAccount, SERVICE_ACCOUNT);
 
 pub(super) fn render(w: &Workload) -> Option<ServiceAccount> {
     let account = w.service_account.as_ref()?;

@@ -5,8 +5,11 @@ use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
 use k8s_openapi::api::core::v1::PersistentVolumeClaim;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
+use super::object::object;
 use super::{non_empty, object_meta, pod_template, pvc, selector};
 use crate::workload::{Controller, Workload};
+
+object!(StatefulSet, WORKLOAD);
 
 pub(super) fn render(w: &Workload) -> Option<StatefulSet> {
     let Controller::StatefulSet {

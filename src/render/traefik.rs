@@ -10,10 +10,14 @@ use super::crd::traefik::{
     MiddlewareRef, MiddlewareSpec, RateLimit, ReplacePathRegex, Route as TraefikRoute, RouteKind,
     RouteService, StripPrefix, TlsDomain,
 };
+use super::object::object;
 use super::routes::route_meta;
 use super::{Manifest, non_empty_map, only_true, port_target};
 use crate::config::PathType;
 use crate::workload::{Auth, Cors, Rewrite, Route, Tls};
+
+object!(Middleware, "Middleware", MIDDLEWARE);
+object!(IngressRoute, "IngressRoute", INGRESS);
 
 /// The annotation Traefik's CRD provider filters IngressRoutes on when it is given an
 /// `ingressClass`.
@@ -66,9 +70,8 @@ pub(super) fn render(
     };
     middlewares
         .into_iter()
-        .map(Box::new)
-        .map(Manifest::Middleware)
-        .chain([Manifest::IngressRoute(Box::new(ingress_route))])
+        .map(Manifest::new)
+        .chain([Manifest::new(ingress_route)])
         .collect()
 }
 
@@ -251,10 +254,12 @@ mod tests {
         let mut middlewares = Vec::new();
         let mut routes = Vec::new();
         for m in manifests {
-            match m {
-                Manifest::Middleware(m) => middlewares.push(*m),
-                Manifest::IngressRoute(r) => routes.push(*r),
-                other => panic!("unexpected {}", other.kind()),
+            if let Some(middleware) = m.get::<Middleware>() {
+                middlewares.push(middleware.clone());
+            } else if let Some(route) = m.get::<IngressRoute>() {
+                routes.push(route.clone());
+            } else {
+                panic!("unexpected {}", m.kind());
             }
         }
         assert_eq!(routes.len(), 1);

@@ -259,8 +259,8 @@ fn secret_looking_keys_never_reach_a_config_map() {
         assert!(secret.contains_key(key), "{key} is in the Secret");
     }
     for manifest in rendered(&workloads) {
-        if let Manifest::ConfigMap(config_map) = manifest {
-            for (key, value) in config_map.data.unwrap_or_default() {
+        if let Some(config_map) = manifest.get::<k8s_openapi::api::core::v1::ConfigMap>() {
+            for (key, value) in config_map.data.clone().unwrap_or_default() {
                 assert!(
                     !crate::lower::env_objects::is_secret(&key, &value, &value),
                     "{key} in ConfigMap {:?}",
