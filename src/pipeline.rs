@@ -9,6 +9,7 @@ use crate::lower::{
     ApplicationPlan, GatewayRoute, LowerContext, Lowered, LoweredEnvironment, ProjectPlan,
     TreeLocation, lower_environment,
 };
+use crate::render::argocd::{render_application, render_project};
 use crate::render::{Manifest, RenderContext, render_routes, render_workload, sort_manifests};
 use crate::resolve::{Inputs, Resolved, resolve_all};
 use crate::workload::LoweredEntry;
@@ -21,8 +22,8 @@ pub struct EnvironmentPlan {
     /// The gateway's objects (YAML documents), when it has routes.
     pub gateway: Vec<String>,
     /// The Argo CD Applications and project (none when the repository URL is unknown).
-    pub applications: Vec<ApplicationPlan>,
-    pub project: Option<ProjectPlan>,
+    pub applications: Vec<Checked<ApplicationPlan>>,
+    pub project: Option<Checked<ProjectPlan>>,
     pub warnings: Diagnostics,
 }
 
@@ -36,6 +37,14 @@ pub struct EntryOutput {
     /// and dropped as soon as they are written out, which keeps memory low for large files.
     pub documents: Vec<String>,
     pub lowered: LoweredEntry,
+}
+
+/// An Argo CD object's plan and the object, checked like every other, as a YAML document
+/// (empty when documents are not asked for).
+#[derive(Debug)]
+pub struct Checked<P> {
+    pub plan: P,
+    pub document: String,
 }
 
 impl EnvironmentPlan {
@@ -111,10 +120,31 @@ pub fn plan_resolved(
         .into_iter()
         .map(|entry| render_entry(entry, &ctx, documents, &mut problems))
         .collect();
+    let gateway = render_gateway(&gateway_routes, &ctx, &mut problems);
+    let applications = applications
+        .into_iter()
+        .map(|plan| {
+            let application = Manifest::new(render_application(&plan));
+            let origin = Origin {
+                span: plan.span,
+                field: &plan.field,
+            };
+            let document = checked(application, &origin, documents, &mut problems);
+            Checked { plan, document }
+        })
+        .collect();
+    let project = project.map(|plan| {
+        let object = Manifest::new(render_project(&plan));
+        let origin = Origin {
+            span: plan.span,
+            field: "argocd.project",
+        };
+        let document = checked(object, &origin, documents, &mut problems);
+        Checked { plan, document }
+    });
     if problems.has_errors() {
         return Err(problems);
     }
-    let gateway = render_gateway(&gateway_routes, &ctx);
     Ok(EnvironmentPlan {
         resolved,
         entries,
@@ -137,7 +167,7 @@ fn render_entry(
     for workload in &entry.entry.workloads {
         let rendered = render_workload(workload, ctx);
         let origin = Origin {
-            span: workload.name_span,
+            span: Some(workload.name_span),
             field: &workload.field,
         };
         check_manifests(&rendered, &origin, problems);
@@ -157,8 +187,29 @@ fn render_entry(
     }
 }
 
-/// The gateway's routes, each in its target's namespace, labelled as the gateway's.
-fn render_gateway(routes: &[GatewayRoute], ctx: &RenderContext) -> Vec<String> {
+/// Checks one object; its YAML document when `documents` is set, else empty.
+fn checked(
+    manifest: Manifest,
+    origin: &Origin<'_>,
+    documents: bool,
+    problems: &mut Diagnostics,
+) -> String {
+    let manifests = [manifest];
+    check_manifests(&manifests, origin, problems);
+    if documents {
+        manifests[0].to_yaml()
+    } else {
+        String::new()
+    }
+}
+
+/// The gateway's routes, each in its target's namespace, labelled as the gateway's, and
+/// checked at the route that made them.
+fn render_gateway(
+    routes: &[GatewayRoute],
+    ctx: &RenderContext,
+    problems: &mut Diagnostics,
+) -> Vec<String> {
     let labels = std::collections::BTreeMap::from([
         (
             "app.kubernetes.io/managed-by".to_string(),
@@ -169,10 +220,16 @@ fn render_gateway(routes: &[GatewayRoute], ctx: &RenderContext) -> Vec<String> {
             "gateway".to_string(),
         ),
     ]);
-    let mut manifests: Vec<Manifest> = routes
-        .iter()
-        .flat_map(|g| render_routes(std::slice::from_ref(&g.route), &g.namespace, &labels, ctx))
-        .collect();
+    let mut manifests = Vec::new();
+    for g in routes {
+        let rendered = render_routes(std::slice::from_ref(&g.route), &g.namespace, &labels, ctx);
+        let origin = Origin {
+            span: Some(g.span),
+            field: &g.field,
+        };
+        check_manifests(&rendered, &origin, problems);
+        manifests.extend(rendered);
+    }
     sort_manifests(&mut manifests);
     manifests.iter().map(Manifest::to_yaml).collect()
 }

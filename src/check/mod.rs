@@ -12,21 +12,23 @@ use crate::render::Manifest;
 
 pub use labels::{check_label_key, check_label_value};
 
-/// Where problems found in a workload's objects are reported.
+/// Where problems found in an object are reported: the apps.yaml entry, gateway route or
+/// `argocd` setting it comes from (`span` is `None` when nothing in the file names it, e.g. a
+/// default).
 pub struct Origin<'a> {
-    pub span: Span,
+    pub span: Option<Span>,
     pub field: &'a str,
 }
 
 impl Origin<'_> {
     fn error(&self, code: Code, message: String) -> Diagnostic {
         Diagnostic::error(code, message)
-            .at(self.span)
+            .at_opt(self.span)
             .field(self.field.to_string())
     }
 }
 
-/// Checks the objects of one workload (or of the gateway).
+/// Checks the objects of one workload, one gateway route, or the Argo CD objects.
 pub fn check_manifests(manifests: &[Manifest], origin: &Origin<'_>, d: &mut Diagnostics) {
     for manifest in manifests {
         let kind = manifest.kind();

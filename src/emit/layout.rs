@@ -14,7 +14,6 @@ use serde::Serialize;
 
 use super::tree::{Owner, Tree, header, with_header};
 use crate::pipeline::EnvironmentPlan;
-use crate::render::argocd::{render_application, render_project};
 use crate::render::yaml_document;
 
 /// The whole tree of one environment. Takes the plan so each entry's documents are freed as
@@ -43,16 +42,13 @@ pub fn environment_tree(plan: EnvironmentPlan) -> Tree {
     };
     // The project first: Applications that name it are invalid until it exists.
     let mut resources = vec!["project.yaml".to_string()];
-    tree.insert(
-        "project.yaml",
-        document_file(env, &yaml_document(&render_project(project))),
-    );
+    tree.insert("project.yaml", document_file(env, &project.document));
     for application in &plan.applications {
-        let file = application_file_name(application);
+        let file = application_file_name(&application.plan);
         resources.push(format!("applications/{file}"));
         tree.insert(
             format!("applications/{file}"),
-            document_file(env, &yaml_document(&render_application(application))),
+            document_file(env, &application.document),
         );
     }
     resources[1..].sort();

@@ -7,15 +7,20 @@ use super::Lowered;
 use super::context::LowerContext;
 use super::route::{RouteSpec, lower_route};
 use crate::config::Gateway;
-use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
 use crate::names::to_dns_label;
 use crate::workload::{Rewrite, Route, Scaling};
 
-/// A gateway route and the namespace its objects go to.
+/// A gateway route, the namespace its objects go to, and where apps.yaml names it (for the
+/// checks on its rendered objects).
 #[derive(Debug, Clone)]
 pub struct GatewayRoute {
     pub namespace: String,
     pub route: Route,
+    /// The route's `name:`, else its `path:` (object names derive from it).
+    pub span: Span,
+    /// `gateway.routes[i]`.
+    pub field: String,
 }
 
 pub fn lower_gateway(
@@ -133,7 +138,13 @@ pub fn lower_gateway(
                 }
             }
         }
-        out.push(GatewayRoute { namespace, route });
+        let span = r.name.as_ref().map_or(r.path.span, |n| n.span);
+        out.push(GatewayRoute {
+            namespace,
+            route,
+            span,
+            field,
+        });
     }
     out
 }
@@ -146,7 +157,7 @@ fn find_http_target(
     namespace: &str,
     port: u16,
     field: &str,
-    span: crate::diagnostic::Span,
+    span: Span,
     d: &mut Diagnostics,
 ) -> Option<(usize, usize)> {
     for (entry_index, entry) in entries.iter().enumerate() {

@@ -29,6 +29,10 @@ pub struct ApplicationPlan {
     pub source: Source,
     pub ignore_replicas: Vec<IgnoredReplicas>,
     pub sync: SyncSettings,
+    /// Where apps.yaml names what the Application deploys (its entry's name; none for the
+    /// gateway), and that field: problems in the rendered object are reported there.
+    pub span: Option<Span>,
+    pub field: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -82,6 +86,8 @@ pub struct ProjectPlan {
     pub destinations: Vec<Destination>,
     /// Cluster-scoped kinds allowed: Namespace always; everything when charts are deployed.
     pub any_cluster_resource: bool,
+    /// `argocd.project` when it is set: problems in the rendered object are reported there.
+    pub span: Option<Span>,
 }
 
 /// Where the generated tree sits in git.
@@ -209,6 +215,7 @@ pub fn plan_argocd(
             sync.options
                 .push("RespectIgnoreDifferences=true".to_string());
         }
+        let (span, field) = origin_of(resolved, &lowered.name);
         applications.push(ApplicationPlan {
             name,
             namespace: namespace.clone(),
@@ -227,6 +234,8 @@ pub fn plan_argocd(
             },
             ignore_replicas,
             sync,
+            span,
+            field,
         });
     }
     for release in helm {
@@ -234,6 +243,7 @@ pub fn plan_argocd(
         if !release.create_namespace {
             sync.options.retain(|o| o != "CreateNamespace=true");
         }
+        let (span, field) = origin_of(resolved, &release.name);
         applications.push(ApplicationPlan {
             name: app_name(&release.name),
             namespace: namespace.clone(),
@@ -249,6 +259,8 @@ pub fn plan_argocd(
             },
             ignore_replicas: Vec::new(),
             sync,
+            span,
+            field,
         });
     }
     if has_gateway {
@@ -273,6 +285,8 @@ pub fn plan_argocd(
             },
             ignore_replicas: Vec::new(),
             sync: sync.clone(),
+            span: None,
+            field: "gateway".to_string(),
         });
     }
     applications.sort_by(|a, b| a.name.cmp(&b.name));
@@ -290,20 +304,21 @@ pub fn plan_argocd(
         source_repos: repos.into_iter().filter(|r| !r.is_empty()).collect(),
         destinations: destinations.into_iter().collect(),
         any_cluster_resource: !helm.is_empty(),
+        span: argocd.project.as_ref().map(|p| p.span),
     };
     Some((applications, project_plan))
 }
 
 fn check_application_name(name: &str, resolved: &Resolved, entry: &str, d: &mut Diagnostics) {
     if let Err(problem) = check_dns_label(name, 63) {
-        let location = entry_name_location(resolved, entry);
+        let (span, field) = origin_of(resolved, entry);
         d.push(
             Diagnostic::error(
                 problem.code(),
                 format!("Argo CD Application name `{name}` {problem}"),
             )
-            .at_opt(location.as_ref().map(|(span, _)| *span))
-            .field(location.map_or_else(|| entry.to_string(), |(_, field)| field))
+            .at_opt(span)
+            .field(field)
             .help("Applications are named `<environment>-<entry>`; shorten one of them"),
         );
     }
@@ -324,6 +339,14 @@ fn check_gateway_application_name(name: &str, resolved: &Resolved, d: &mut Diagn
         .field(field)
         .help("`gateway` is the gateway's Application; rename this entry"),
     );
+}
+
+/// The span and field of an entry's name, for its Application.
+fn origin_of(resolved: &Resolved, entry: &str) -> (Option<Span>, String) {
+    match entry_name_location(resolved, entry) {
+        Some((span, field)) => (Some(span), field),
+        None => (None, entry.to_string()),
+    }
 }
 
 /// Where the entry called `entry` is named in apps.yaml, and its field path there.

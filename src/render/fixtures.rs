@@ -918,6 +918,8 @@ pub fn web_application() -> crate::lower::ApplicationPlan {
             options: strings(&["CreateNamespace=true", "ServerSideApply=true"]),
             retry_limit: 5,
         },
+        span: None,
+        field: "apps.web.name".to_string(),
     }
 }
 
@@ -930,6 +932,7 @@ pub fn dev_project() -> crate::lower::ProjectPlan {
         source_repos: strings(&["https://git.example.com/platform.git"]),
         destinations: vec![shop_destination()],
         any_cluster_resource: false,
+        span: None,
     }
 }
 

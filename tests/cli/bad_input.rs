@@ -410,3 +410,47 @@ serverless:
         );
     assert!(run.stderr.contains("7 errors"), "{}", run.stderr);
 }
+
+#[test]
+fn the_gateway_objects_are_checked_like_every_other() {
+    let name = "r".repeat(60);
+    let run = Project::with_apps_yaml(&format!(
+        "{ENVS}apps:\n  - name: api\n    image: nginx:1.27\n    container:\n      ports: [{{container_port: 8080, service_port: 80}}]\n\
+         gateway:\n  annotations:\n    \"bad key!\": x\n  routes:\n    - name: {name}\n      path: /api\n      service: api\n      port: 80\n      strip_prefix: true\n"
+    ))
+    .run(&["validate"]);
+    // Every problem is reported at the route that makes the object.
+    run.code(1)
+        .error_at(
+            "apps.yaml:14:13",
+            "gateway.routes[0]",
+            &format!("Middleware name `gateway-{name}-strip` is 74 characters long; at most 63"),
+        )
+        .stderr_contains(&format!(
+            "apps.yaml:14:13: error: gateway.routes[0]: IngressRoute name `gateway-{name}` is 68 characters long"
+        ))
+        .stderr_contains(&format!(
+            "apps.yaml:14:13: error: gateway.routes[0]: annotation key `bad key!` on IngressRoute `gateway-{name}`"
+        ));
+}
+
+#[test]
+fn the_argocd_objects_are_checked_like_every_other() {
+    let project = "p".repeat(64);
+    let run = Project::with_apps_yaml(&format!(
+        "{ENVS}argocd:\n  repo_url: https://git.example.com/platform.git\n  project: {project}\n\
+         apps:\n  - name: api\n    image: nginx:1.27\n"
+    ))
+    .run(&["generate", "--env", "local"]);
+    run.code(1)
+        .error_at(
+            "apps.yaml:7:12",
+            "argocd.project",
+            &format!("AppProject name `{project}` is 64 characters long; at most 63"),
+        )
+        .error_at(
+            "apps.yaml:9:11",
+            "apps.api.name",
+            &format!("label `app.kubernetes.io/part-of: {project}` on Application `local-api`"),
+        );
+}
