@@ -1,8 +1,10 @@
 //! The whole run for one environment — resolve, lower, render — shared by `validate`,
 //! `generate`, `list` and the per-section commands, so they can never disagree.
 
-use crate::check::{Origin, check_manifests};
-use crate::config::{Project, Section};
+use std::collections::BTreeMap;
+
+use crate::check::{Origin, check_manifests, looser, pod_template, standard_met};
+use crate::config::{PodSecurityProfile, Project, Section};
 use crate::diagnostic::Diagnostics;
 use crate::images::ImageTags;
 use crate::lower::{
@@ -10,7 +12,10 @@ use crate::lower::{
     TreeLocation, lower_environment,
 };
 use crate::render::argocd::{render_application, render_project};
-use crate::render::{Manifest, RenderContext, render_routes, render_workload, sort_manifests};
+use crate::render::{
+    Manifest, PodSecurityLevels, RenderContext, render_namespace, render_routes, render_workload,
+    sort_manifests,
+};
 use crate::resolve::{Inputs, Resolved, resolve_all};
 use crate::workload::LoweredEntry;
 
@@ -19,6 +24,8 @@ use crate::workload::LoweredEntry;
 pub struct EnvironmentPlan {
     pub resolved: Resolved,
     pub entries: Vec<EntryOutput>,
+    /// The Namespaces the workloads run in (YAML documents), by name.
+    pub namespaces: Vec<String>,
     /// The gateway's objects (YAML documents), when it has routes.
     pub gateway: Vec<String>,
     /// The Argo CD Applications and project (none when the repository URL is unknown).
@@ -111,14 +118,40 @@ pub fn plan_resolved(
     let LoweredEnvironment {
         entries: lowered_entries,
         gateway: gateway_routes,
+        namespaces: namespace_plans,
         applications,
         project,
         warnings,
     } = lowered;
     let mut problems = Diagnostics::new();
+    let mut standards = BTreeMap::new();
     let entries = lowered_entries
         .into_iter()
-        .map(|entry| render_entry(entry, &ctx, documents, &mut problems))
+        .map(|entry| render_entry(entry, &ctx, documents, &mut standards, &mut problems))
+        .collect();
+    let namespaces = namespace_plans
+        .iter()
+        .map(|plan| {
+            let met = standards
+                .get(&plan.name)
+                .copied()
+                .unwrap_or(PodSecurityProfile::Restricted);
+            let levels = PodSecurityLevels {
+                // A chart's pods are not known here: enforcing what ours meet could refuse them.
+                enforce: if plan.helm {
+                    PodSecurityProfile::Privileged
+                } else {
+                    met
+                },
+                audit_and_warn: met,
+            };
+            let origin = Origin {
+                span: Some(plan.span),
+                field: &plan.field,
+            };
+            let namespace = Manifest::new(render_namespace(&plan.name, levels));
+            checked(namespace, &origin, documents, &mut problems)
+        })
         .collect();
     let gateway = render_gateway(&gateway_routes, &ctx, &mut problems);
     let applications = applications
@@ -148,6 +181,7 @@ pub fn plan_resolved(
     Ok(EnvironmentPlan {
         resolved,
         entries,
+        namespaces,
         gateway,
         applications,
         project,
@@ -156,11 +190,13 @@ pub fn plan_resolved(
 }
 
 /// Renders one entry's workloads, checks the objects (problems go to `problems`), and keeps
-/// them as YAML documents in apply order when `documents` is set.
+/// them as YAML documents in apply order when `documents` is set. `standards` gets, for each
+/// namespace, the strictest Pod Security Standard that all its pods so far meet.
 fn render_entry(
     entry: Lowered,
     ctx: &RenderContext,
     documents: bool,
+    standards: &mut BTreeMap<String, PodSecurityProfile>,
     problems: &mut Diagnostics,
 ) -> EntryOutput {
     let mut manifests = Vec::new();
@@ -171,6 +207,16 @@ fn render_entry(
             field: &workload.field,
         };
         check_manifests(&rendered, &origin, problems);
+        for manifest in &rendered {
+            if let Some(template) = pod_template(manifest) {
+                let namespace = manifest.namespace().unwrap_or(&workload.namespace);
+                let met = standard_met(template);
+                standards
+                    .entry(namespace.to_string())
+                    .and_modify(|s| *s = looser(*s, met))
+                    .or_insert(met);
+            }
+        }
         manifests.extend(rendered);
     }
     sort_manifests(&mut manifests);
@@ -210,7 +256,7 @@ fn render_gateway(
     ctx: &RenderContext,
     problems: &mut Diagnostics,
 ) -> Vec<String> {
-    let labels = std::collections::BTreeMap::from([
+    let labels = BTreeMap::from([
         (
             "app.kubernetes.io/managed-by".to_string(),
             "k3s".to_string(),

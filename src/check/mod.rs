@@ -3,6 +3,7 @@
 //! that exist, HPA bounds, quantities. Reports at the apps.yaml entry that produced the object.
 
 mod labels;
+mod pod_security;
 mod pods;
 
 use k8s_openapi::api::batch::v1::CronJob;
@@ -11,6 +12,7 @@ use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
 use crate::render::Manifest;
 
 pub use labels::{check_label_key, check_label_value};
+pub use pod_security::{looser, pod_template, standard_met};
 
 /// Where problems found in an object are reported: the apps.yaml entry, gateway route or
 /// `argocd` setting it comes from (`span` is `None` when nothing in the file names it, e.g. a

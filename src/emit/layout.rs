@@ -3,7 +3,8 @@
 //! ```text
 //! kustomization.yaml              lists project.yaml and applications/ (kubectl apply -k)
 //! project.yaml                    the AppProject
-//! applications/<section>-<name>.yaml, applications/gateway.yaml
+//! applications/<section>-<name>.yaml, applications/gateway.yaml, applications/namespaces.yaml
+//! namespaces/manifests.yaml       the Namespaces the workloads run in
 //! apps/<name>/manifests.yaml      serverless/<name>/{manifests.yaml,Dockerfile}
 //! compose/<name>/manifests.yaml   gateway/manifests.yaml
 //! ```
@@ -21,6 +22,12 @@ use crate::render::yaml_document;
 pub fn environment_tree(plan: EnvironmentPlan) -> Tree {
     let env = &plan.resolved.env;
     let mut tree = Tree::new(Owner::environment(env));
+    if !plan.namespaces.is_empty() {
+        tree.insert(
+            "namespaces/manifests.yaml",
+            manifests_file(env, &plan.namespaces),
+        );
+    }
     for entry in plan.entries {
         let dir = PathBuf::from(entry.section.key()).join(&entry.name);
         let manifests = manifests_file(env, &entry.documents);
@@ -44,7 +51,7 @@ pub fn environment_tree(plan: EnvironmentPlan) -> Tree {
     let mut resources = vec!["project.yaml".to_string()];
     tree.insert("project.yaml", document_file(env, &project.document));
     for application in &plan.applications {
-        let file = application_file_name(&application.plan);
+        let file = &application.plan.file;
         resources.push(format!("applications/{file}"));
         tree.insert(
             format!("applications/{file}"),
@@ -67,11 +74,12 @@ pub fn holds_secret(entry: &crate::pipeline::EntryOutput) -> bool {
 
 /// Every workload object of the environment as one multi-document stream (no Argo CD
 /// objects, no Dockerfiles): what `generate --stdout` prints for Tilt or `kubectl apply -f -`.
+/// The Namespaces come first, so that a fresh cluster takes the rest in one apply.
 pub fn manifest_stream(plan: &EnvironmentPlan) -> String {
     let documents = plan
-        .entries
+        .namespaces
         .iter()
-        .flat_map(|e| e.documents.iter())
+        .chain(plan.entries.iter().flat_map(|e| e.documents.iter()))
         .chain(plan.gateway.iter());
     let mut out = header(&plan.resolved.env);
     for document in documents {
@@ -79,21 +87,6 @@ pub fn manifest_stream(plan: &EnvironmentPlan) -> String {
         out.push_str(document);
     }
     out
-}
-
-fn application_file_name(application: &crate::lower::ApplicationPlan) -> String {
-    match &application.source {
-        crate::lower::Source::Helm { .. } => format!("helm-{}.yaml", application.entry),
-        crate::lower::Source::Directory { path, .. } => {
-            // The directory's section (apps, serverless, compose) or `gateway`.
-            let section = path.rsplit('/').nth(1).unwrap_or("entry");
-            if path.ends_with("/gateway") {
-                "gateway.yaml".to_string()
-            } else {
-                format!("{section}-{}.yaml", application.entry)
-            }
-        }
-    }
 }
 
 fn manifests_file(env: &str, documents: &[String]) -> String {

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::Lowered;
 use super::helm::HelmRelease;
+use super::namespaces::NamespacePlan;
 use crate::config::{BoolOr, Dependency, DependencyType, Section};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
 use crate::names::check_dns_label;
@@ -19,6 +20,9 @@ pub const DEFAULT_SERVER: &str = "https://kubernetes.default.svc";
 #[derive(Debug, Clone)]
 pub struct ApplicationPlan {
     pub name: String,
+    /// Its file under `applications/`: `<section>-<entry>.yaml`, `gateway.yaml`,
+    /// `namespaces.yaml`.
+    pub file: String,
     /// Argo CD's namespace.
     pub namespace: String,
     pub project: String,
@@ -131,7 +135,7 @@ pub fn plan_argocd(
     resolved: &Resolved,
     entries: &[Lowered],
     helm: &[HelmRelease],
-    has_gateway: bool,
+    namespaces: &[NamespacePlan],
     gateway_namespaces: &[String],
     location: &TreeLocation,
     d: &mut Diagnostics,
@@ -218,6 +222,7 @@ pub fn plan_argocd(
         let (span, field) = origin_of(resolved, &lowered.name);
         applications.push(ApplicationPlan {
             name,
+            file: format!("{}-{}.yaml", lowered.section.key(), lowered.name),
             namespace: namespace.clone(),
             project: project.clone(),
             entry: lowered.name.clone(),
@@ -246,6 +251,7 @@ pub fn plan_argocd(
         let (span, field) = origin_of(resolved, &release.name);
         applications.push(ApplicationPlan {
             name: app_name(&release.name),
+            file: format!("helm-{}.yaml", release.name),
             namespace: namespace.clone(),
             project: project.clone(),
             entry: release.name.clone(),
@@ -263,8 +269,49 @@ pub fn plan_argocd(
             field,
         });
     }
-    if has_gateway {
-        check_gateway_application_name(&app_name("gateway"), resolved, d);
+    if let Some(first) = namespaces.first() {
+        check_reserved_application_name(
+            "namespaces",
+            "Namespaces",
+            &app_name("namespaces"),
+            resolved,
+            d,
+        );
+        // Before every other Application: their objects go into these namespaces.
+        let wave = waves.values().copied().min().unwrap_or(0).min(0) - 1;
+        let mut sync = sync.clone();
+        // It writes the Namespaces itself.
+        sync.options.retain(|o| o != "CreateNamespace=true");
+        applications.push(ApplicationPlan {
+            name: app_name("namespaces"),
+            file: "namespaces.yaml".to_string(),
+            namespace: namespace.clone(),
+            project: project.clone(),
+            entry: "namespaces".to_string(),
+            sync_wave: wave,
+            // Namespaces are cluster-scoped; the destination only has to be one the project
+            // allows.
+            destination: destination(&first.name),
+            source: Source::Directory {
+                repo_url: repo_url.clone(),
+                revision: revision.clone(),
+                path: format!("{tree_path}/{env}/namespaces"),
+            },
+            ignore_replicas: Vec::new(),
+            sync,
+            span: None,
+            field: "namespaces".to_string(),
+        });
+    }
+    // The namespaces of the gateway's routes: none when it has no routes.
+    if !gateway_namespaces.is_empty() {
+        check_reserved_application_name(
+            "gateway",
+            "gateway's routes",
+            &app_name("gateway"),
+            resolved,
+            d,
+        );
         let gateway_namespace = gateway_namespaces
             .first()
             .cloned()
@@ -273,6 +320,7 @@ pub fn plan_argocd(
         let wave = waves.values().copied().max().unwrap_or(0) + 1;
         applications.push(ApplicationPlan {
             name: app_name("gateway"),
+            file: "gateway.yaml".to_string(),
             namespace: namespace.clone(),
             project: project.clone(),
             entry: "gateway".to_string(),
@@ -324,20 +372,27 @@ fn check_application_name(name: &str, resolved: &Resolved, entry: &str, d: &mut 
     }
 }
 
-/// The gateway's Application is `<env>-gateway`; an entry called `gateway` would get the same
-/// name, and Argo CD would keep only one of the two.
-fn check_gateway_application_name(name: &str, resolved: &Resolved, d: &mut Diagnostics) {
-    let Some((span, field)) = entry_name_location(resolved, "gateway") else {
+/// The gateway's Application is `<env>-gateway`, the Namespaces' `<env>-namespaces`; an entry
+/// called `gateway` or `namespaces` would get the same name, and Argo CD would keep only one of
+/// the two.
+fn check_reserved_application_name(
+    entry: &str,
+    what: &str,
+    name: &str,
+    resolved: &Resolved,
+    d: &mut Diagnostics,
+) {
+    let Some((span, field)) = entry_name_location(resolved, entry) else {
         return;
     };
     d.push(
         Diagnostic::error(
             Code::DuplicateName,
-            format!("Argo CD Application `{name}` would be written twice: once for this entry and once for the gateway's routes"),
+            format!("Argo CD Application `{name}` would be written twice: once for this entry and once for the {what}"),
         )
         .at(span)
         .field(field)
-        .help("`gateway` is the gateway's Application; rename this entry"),
+        .help(format!("`{name}` is the Application of the {what}; rename this entry")),
     );
 }
 

@@ -15,6 +15,7 @@ mod function;
 mod gateway;
 mod gitops;
 mod helm;
+mod namespaces;
 mod network;
 mod ports;
 mod probes;
@@ -40,6 +41,7 @@ pub use gitops::{
     ApplicationPlan, Destination, IgnoredReplicas, ProjectPlan, Source, SyncSettings, TreeLocation,
 };
 pub use helm::HelmRelease;
+pub use namespaces::{NamespacePlan, SYSTEM_NAMESPACES};
 
 use self::entries::{Entries, check_interceptor_routing};
 use crate::config::Section;
@@ -71,6 +73,8 @@ impl Lowered {
 pub struct LoweredEnvironment {
     pub entries: Vec<Lowered>,
     pub gateway: Vec<GatewayRoute>,
+    /// The namespaces the workloads run in, each to get a Namespace object.
+    pub namespaces: Vec<NamespacePlan>,
     /// Empty, with no project, when the repository URL is unknown.
     pub applications: Vec<ApplicationPlan>,
     pub project: Option<ProjectPlan>,
@@ -114,6 +118,7 @@ pub fn lower_environment(
     let mut gateway_namespaces: Vec<String> = gateway.iter().map(|g| g.namespace.clone()).collect();
     gateway_namespaces.sort();
     gateway_namespaces.dedup();
+    let namespaces = namespaces::plan_namespaces(&entries, &helm);
     let argocd = if location.manifests_only {
         None
     } else {
@@ -121,7 +126,7 @@ pub fn lower_environment(
             cx.resolved,
             &entries,
             &helm,
-            !gateway.is_empty(),
+            &namespaces,
             &gateway_namespaces,
             location,
             &mut d,
@@ -137,6 +142,7 @@ pub fn lower_environment(
     Ok(LoweredEnvironment {
         entries,
         gateway,
+        namespaces,
         applications,
         project,
         warnings: d,

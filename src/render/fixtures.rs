@@ -902,6 +902,7 @@ pub fn nightly() -> Workload {
 pub fn web_application() -> crate::lower::ApplicationPlan {
     crate::lower::ApplicationPlan {
         name: "dev-web".to_string(),
+        file: "apps-web.yaml".to_string(),
         namespace: "argocd".to_string(),
         project: "k3s-dev".to_string(),
         entry: "web".to_string(),

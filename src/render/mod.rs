@@ -14,6 +14,7 @@ mod hpa;
 mod job;
 mod keda;
 mod keda_http;
+mod namespace;
 mod network_policy;
 mod object;
 mod pdb;
@@ -37,6 +38,7 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use crate::config::{IngressController, Protocol};
 use crate::workload::{PortTarget, Replicas, Workload};
 
+pub use namespace::{PodSecurityLevels, render_namespace};
 pub use object::{Manifest, Object, order};
 
 // For the CRD renderers beside these (a KEDA ScaledJob embeds a JobSpec).
@@ -444,13 +446,13 @@ mod tests {
         manifests.push(Manifest::new(argocd::render_project(
             &super::fixtures::dev_project(),
         )));
-        manifests.push(Manifest::new(k8s_openapi::api::core::v1::Namespace {
-            metadata: ObjectMeta {
-                name: Some("shop".to_string()),
-                ..ObjectMeta::default()
+        manifests.push(Manifest::new(render_namespace(
+            "shop",
+            PodSecurityLevels {
+                enforce: crate::config::PodSecurityProfile::Restricted,
+                audit_and_warn: crate::config::PodSecurityProfile::Restricted,
             },
-            ..Default::default()
-        }));
+        )));
         manifests
     }
 

@@ -5,7 +5,6 @@
 use std::any::Any;
 use std::fmt;
 
-use k8s_openapi::api::core::v1::Namespace;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::yaml_options;
@@ -87,9 +86,6 @@ macro_rules! object {
     };
 }
 pub(crate) use object;
-
-// Registered so the order table is complete; it moves to the Namespace renderer's file.
-object!(Namespace, NAMESPACE);
 
 /// One rendered object of any [`Object`] type, boxed once so that a `Vec<Manifest>` stays
 /// small whatever the kind. [`Manifest::get`] gives back the typed object.

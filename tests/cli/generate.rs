@@ -275,3 +275,33 @@ fn an_io_failure_in_one_environment_leaves_every_environment_as_it_was() {
         .collect();
     assert!(names.iter().all(|n| !n.starts_with('.')), "{names:?}");
 }
+
+#[test]
+fn namespaces_come_first_labelled_with_what_their_pods_meet() {
+    let project = Project::with_apps_yaml(&format!(
+        "{ENVS}argocd:\n  repo_url: https://git.example.com/platform.git\napps:\n  - name: web\n    image: nginx\n    namespace: shop\n    security: {{profile: baseline}}\n    container:\n      ports: [{{container_port: 80}}]\n  - name: api\n    image: nginx\n    namespace: core\n  - name: tool\n    image: nginx\n    namespace: default\n"
+    ));
+    let run = project.run(&["generate", "--env", "gcp", "--stdout"]);
+    run.code(0);
+    let documents: Vec<&str> = run.stdout.split("\n---\n").skip(1).collect();
+    assert!(documents[0].contains("kind: Namespace") && documents[0].contains("name: core"));
+    assert!(documents[1].contains("kind: Namespace") && documents[1].contains("name: shop"));
+    assert!(!documents[2].contains("kind: Namespace"));
+    assert!(
+        !run.stdout.contains("name: default\n  labels"),
+        "the cluster's own namespaces are never written"
+    );
+    assert_eq!(run.stdout.matches("kind: Namespace").count(), 2);
+    // `core` runs only a hardened pod, `shop` one that needs baseline.
+    assert!(documents[0].contains("pod-security.kubernetes.io/enforce: restricted"));
+    assert!(documents[1].contains("pod-security.kubernetes.io/enforce: baseline"));
+
+    project.run(&["generate", "--env", "gcp"]).code(0);
+    let read = |p: &str| std::fs::read_to_string(project.path().join(p)).unwrap();
+    let namespaces = read("argocd-state/gcp/namespaces/manifests.yaml");
+    assert!(namespaces.contains("argocd.argoproj.io/sync-options: Prune=false,Delete=false"));
+    let application = read("argocd-state/gcp/applications/namespaces.yaml");
+    assert!(application.contains("argocd.argoproj.io/sync-wave: \"-1\""));
+    assert!(application.contains("path: argocd-state/gcp/namespaces"));
+    assert!(!application.contains("CreateNamespace"));
+}
