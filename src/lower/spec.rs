@@ -237,6 +237,9 @@ pub struct Placement {
 #[derive(Debug, Clone, Default)]
 pub struct OwnParts {
     pub init_containers: Vec<Container>,
+    /// Other names the workload is reached by (compose `container_name`, `hostname`, network
+    /// aliases): each another Service onto the same pods, with the main Service's ports.
+    pub service_aliases: Vec<String>,
     /// `/etc/hosts` entries: IP → host names.
     pub host_aliases: BTreeMap<String, Vec<String>>,
     pub hostname: Option<String>,

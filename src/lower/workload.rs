@@ -161,6 +161,7 @@ pub fn lower_workload(
     let mut controller = controller(&spec, &volumes, d);
     let mut services: Vec<Service> = service.into_iter().collect();
     governing_service(&spec, &mut controller, &mut services, &ports);
+    services.extend(alias_services(&spec, &services));
 
     let replicas = if kind == ControllerKind::ScaledJob {
         Replicas::NotApplicable
@@ -378,4 +379,34 @@ fn governing_service(
         }
         _ => services.push(headless_service(governing, ports)),
     }
+}
+
+/// A Service for each other name of the workload, onto the same pods with the main Service's
+/// ports: headless when the main one is, else ClusterIP (node ports stay on the main one).
+fn alias_services(spec: &WorkloadSpec, services: &[Service]) -> Vec<Service> {
+    let Some(main) = services.first() else {
+        return Vec::new();
+    };
+    spec.own
+        .service_aliases
+        .iter()
+        .filter(|alias| !services.iter().any(|s| &s.name == *alias))
+        .map(|alias| Service {
+            name: alias.clone(),
+            kind: if main.kind == ServiceType::Headless {
+                ServiceType::Headless
+            } else {
+                ServiceType::ClusterIP
+            },
+            ports: main
+                .ports
+                .iter()
+                .map(|p| crate::workload::ServicePort {
+                    node_port: None,
+                    ..p.clone()
+                })
+                .collect(),
+            annotations: std::collections::BTreeMap::new(),
+        })
+        .collect()
 }

@@ -21,10 +21,12 @@ pub fn no_probes() -> LoweredProbes {
     }
 }
 
+/// `at` says where the service's settings are written ("under `services.web` in …").
 pub fn healthcheck_probes(
     healthcheck: &Healthcheck,
     span: Span,
     field: &str,
+    at: &str,
     d: &mut Diagnostics,
 ) -> LoweredProbes {
     if healthcheck.disable == Some(true) {
@@ -44,7 +46,7 @@ pub fn healthcheck_probes(
                 )
                 .at(span)
                 .field(format!("{field}.healthcheck"))
-                .help("give `test:`, or `probes:` under the service in apps.yaml"),
+                .help(format!("give `test:`, or set `probes:` {at}")),
             );
             return no_probes();
         }

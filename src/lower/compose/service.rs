@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::dependencies::wait_containers;
+use super::dependencies::{image_copy_container, wait_containers};
 use super::files::{FileKind, FilesInput, lower_files};
 use super::healthcheck::{healthcheck_probes, seconds};
 use super::pod::{annotations, host_aliases, hostname, node_selector};
@@ -59,8 +59,11 @@ fn service_spec(
         mut names,
         ports,
         service_name,
+        aliases,
+        kept_running,
         ..
     } = prepared;
+    let at = plan.at(name);
     let workload_name = plan.workload_name(name);
     let image = image(plan, name, svc, &settings, &workload_name, span, &field, d);
 
@@ -89,14 +92,14 @@ fn service_spec(
     let probes = match &settings.probes {
         Some(probes) => ProbeSpec::Settings(Some(probes.clone())),
         None => ProbeSpec::Given(match &svc.healthcheck {
-            Some(healthcheck) => healthcheck_probes(healthcheck, span, &field, d),
+            Some(healthcheck) => healthcheck_probes(healthcheck, span, &field, &at, d),
             None => LoweredProbes::default(),
         }),
     };
     let stateful = kind == WorkloadKind::Statefulset;
     let requested_type = settings.service.as_ref().and_then(|s| s.kind);
     let service_type = service_type(&ports, requested_type, stateful);
-    let port_settings = pin_node_ports(&ports, service_type, &field, d);
+    let port_settings = pin_node_ports(&ports, service_type, &field, &at, d);
     let route = settings
         .ingress
         .as_ref()
@@ -106,16 +109,37 @@ fn service_spec(
             methods: Vec::new(),
             field: format!("{field}.ingress"),
             span,
-            no_port_help: Some(
-                "add `expose:` to the service, or `expose: [PORT]` under it in apps.yaml"
-                    .to_string(),
-            ),
+            no_port_help: Some(format!(
+                "add `expose:` to `{name}` in the compose file, or set `expose: [PORT]` {at}"
+            )),
         });
     let (security, network) = network(plan, name, &settings, &ports, service_type, span, d);
-    let job = job_settings(svc, kind, settings.job.as_ref(), span, &field, d);
+    let job = job_settings(
+        svc,
+        kind,
+        &JobInput {
+            settings: settings.job.as_ref(),
+            kept_running: kept_running.as_deref(),
+            span,
+            field: &field,
+            at: &at,
+        },
+        d,
+    );
     let enabled = |other: &str| plan.prepared_names.contains(other);
-    let init_containers =
-        wait_containers(name, &svc.depends_on, &plan.endpoints, &enabled, &field, d);
+    let mut init_containers: Vec<_> = planned
+        .image_copies
+        .iter()
+        .map(|copy| image_copy_container(&image.reference, copy, &settings))
+        .collect();
+    init_containers.extend(wait_containers(
+        name,
+        &svc.depends_on,
+        &plan.endpoints,
+        &enabled,
+        &field,
+        d,
+    ));
     let mut config_maps = planned.config_maps;
     config_maps.extend(files.config_maps);
 
@@ -197,6 +221,7 @@ fn service_spec(
         image_pull_secrets: Vec::new(),
         own: OwnParts {
             init_containers,
+            service_aliases: aliases,
             host_aliases: host_aliases(svc, span, &field, d),
             hostname: hostname(svc, span, &field, d),
             config_maps,
@@ -406,17 +431,28 @@ fn image(
     }
 }
 
+/// What deciding a service's Job settings needs beyond the service.
+struct JobInput<'a> {
+    /// apps.yaml's `job:` settings, which win.
+    settings: Option<&'a JobSettings>,
+    /// Why a service whose `restart` says it runs once is kept running.
+    kept_running: Option<&'a str>,
+    span: Span,
+    field: &'a str,
+    at: &'a str,
+}
+
 /// `restart` and `deploy.restart_policy`: a Job's restart policy and retries (apps.yaml's
-/// `job:` settings win); a long-running controller always restarts its pods, which is said
-/// when the compose file asks otherwise.
+/// `job:` settings win): `no` → `Never` and no retry, `on-failure:N` → N retries. A
+/// long-running controller always restarts its pods, which is said when the compose file asks
+/// otherwise, with why the service is long-running.
 fn job_settings(
     svc: &ComposeService,
     kind: WorkloadKind,
-    settings: Option<&JobSettings>,
-    span: Span,
-    field: &str,
+    input: &JobInput<'_>,
     d: &mut Diagnostics,
 ) -> Option<JobSettings> {
+    let settings = input.settings;
     let is_job = matches!(kind, WorkloadKind::Job | WorkloadKind::Cronjob);
     let swarm = svc.deploy.as_ref().and_then(|d| d.restart_policy.as_ref());
     let (policy, retries, where_span) = match (&svc.restart, swarm) {
@@ -438,20 +474,24 @@ fn job_settings(
                 _ => "always".to_string(),
             },
             swarm.max_attempts.and_then(|n| i32::try_from(n).ok()),
-            span,
+            input.span,
         ),
         (None, None) => return settings.cloned(),
     };
     if !is_job {
         if policy == "no" || policy == "on-failure" {
+            let why = match input.kept_running {
+                Some(why) => format!("it runs as a {} because {why}", kind_name(kind)),
+                None => format!("it runs as a {}", kind_name(kind)),
+            };
             d.push(
                 Diagnostic::warning(
                     Code::RestartPolicy,
-                    format!("restart `{policy}` is not kept: Kubernetes restarts the pods of a long-running service whenever they stop"),
+                    format!("restart `{policy}` is not kept: {why}, whose pods Kubernetes restarts whenever they stop"),
                 )
                 .at(where_span)
-                .field(format!("{field}.restart"))
-                .help("for a one-shot task, set `kind: job` for the service in apps.yaml"),
+                .field(format!("{}.restart", input.field))
+                .help(format!("for a one-shot task, set `kind: job` {}", input.at)),
             );
         }
         return settings.cloned();
@@ -468,6 +508,15 @@ fn job_settings(
         }
     }
     Some(job)
+}
+
+fn kind_name(kind: WorkloadKind) -> &'static str {
+    match kind {
+        WorkloadKind::Deployment => "Deployment",
+        WorkloadKind::Statefulset => "StatefulSet",
+        WorkloadKind::Job => "Job",
+        WorkloadKind::Cronjob => "CronJob",
+    }
 }
 
 /// `pull_policy` as the container's; `None` (and `build`) leaves the environment's policy for

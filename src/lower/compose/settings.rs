@@ -169,6 +169,7 @@ pub fn compose_settings(
     service: &Spanned<Service>,
     profile: PodSecurityProfile,
     field: &str,
+    at: &str,
     d: &mut Diagnostics,
 ) -> ComposeService {
     let svc = &service.value;
@@ -183,8 +184,8 @@ pub fn compose_settings(
     ComposeService {
         image: svc.image.clone(),
         replicas,
-        resources: compose_resources(service, field, d),
-        security: compose_security(service, profile, field, d),
+        resources: compose_resources(service, field, at, d),
+        security: compose_security(service, profile, field, at, d),
         anti_affinity,
         ..ComposeService::default()
     }
@@ -195,6 +196,7 @@ pub fn compose_settings(
 fn compose_resources(
     service: &Spanned<Service>,
     field: &str,
+    at: &str,
     d: &mut Diagnostics,
 ) -> Option<Resources> {
     let svc = &service.value;
@@ -241,7 +243,7 @@ fn compose_resources(
                 )
                 .at(span)
                 .field(format!("{field}.deploy.resources.reservations.devices"))
-                .help("give `count: N`, or `resources.gpu.count` under the service in apps.yaml"),
+                .help(format!("give `count: N`, or set `resources.gpu.count` {at}")),
             ),
         }
     }
@@ -292,6 +294,7 @@ fn compose_security(
     service: &Spanned<Service>,
     profile: PodSecurityProfile,
     field: &str,
+    at: &str,
     d: &mut Diagnostics,
 ) -> Option<Security> {
     let svc = &service.value;
@@ -314,7 +317,7 @@ fn compose_security(
                 )
                 .at(user.span)
                 .field(format!("{field}.user"))
-                .help("write the numeric id (`user: \"999:999\"`), or set `security.container_security_context.run_as_user` in apps.yaml"),
+                .help(format!("write the numeric id (`user: \"999:999\"`), or set `security.container_security_context.run_as_user` {at}")),
             );
         }
     }

@@ -305,47 +305,69 @@ fn apps_yaml_references_become_env_entries() {
 }
 
 #[test]
-fn anonymous_volumes_and_tmpfs_are_empty_dirs() {
+fn anonymous_volumes_never_hide_the_image_and_tmpfs_is_memory() {
     let f = project(
-        "services:\n  web:\n    image: nginx\n    volumes:\n      - /var/cache/nginx\n      - type: tmpfs\n        target: /run\n        tmpfs: {size: 64m}\n    tmpfs: /tmp\n",
+        "services:\n  web:\n    image: nginx\n    volumes:\n      - /var/cache/nginx\n      - type: tmpfs\n        target: /run\n        tmpfs: {size: 64m}\n    tmpfs: /tmp\n  ro:\n    image: node:22\n    user: \"1000\"\n    read_only: true\n    volumes: [/app/node_modules]\n",
     );
-    let (workloads, _) = lower_ok(&f);
+    let (workloads, d) = lower_ok(&f);
     let web = workload(&workloads, "web");
     assert!(
         matches!(web.controller, Controller::Deployment { .. }),
         "no claim, no StatefulSet"
     );
-    let source = |path: &str| {
-        let mount = web
+    let source = |w: &Workload, path: &str| {
+        let mount = w
             .main_container()
             .volume_mounts
             .iter()
-            .find(|m| m.mount_path == path)
-            .unwrap();
-        web.pod
+            .find(|m| m.mount_path == path)?;
+        w.pod
             .volumes
             .iter()
             .find(|v| v.name == mount.name)
-            .unwrap()
-            .source
-            .clone()
+            .map(|v| v.source.clone())
     };
-    assert!(matches!(
-        source("/var/cache/nginx"),
-        VolumeSource::EmptyDir { medium: None, .. }
-    ));
-    let VolumeSource::EmptyDir { medium, size_limit } = source("/run") else {
+    // Writable root: not mounted, the image's content stays; said at the compose line.
+    assert!(source(web, "/var/cache/nginx").is_none());
+    let warning = d
+        .items
+        .iter()
+        .find(|i| i.code == Code::AnonymousVolume)
+        .expect("a warning");
+    assert_eq!(
+        warning.field.as_deref(),
+        Some("compose.stack.services.web.volumes[0]")
+    );
+    let Some(VolumeSource::EmptyDir { medium, size_limit }) = source(web, "/run") else {
         panic!("emptyDir")
     };
     assert_eq!(medium.as_deref(), Some("Memory"));
     assert_eq!(size_limit.unwrap().as_str(), "64Mi");
     assert!(matches!(
-        source("/tmp"),
-        VolumeSource::EmptyDir {
+        source(web, "/tmp"),
+        Some(VolumeSource::EmptyDir {
             medium: Some(_),
             ..
-        }
+        })
     ));
+    // Read-only root: an emptyDir the image's content is copied into first, by its own user.
+    let ro = workload(&workloads, "ro");
+    assert!(matches!(
+        source(ro, "/app/node_modules"),
+        Some(VolumeSource::EmptyDir { medium: None, .. })
+    ));
+    let copy = &ro.pod.init_containers[0];
+    assert_eq!(copy.image, "node:22");
+    assert!(copy.command[2].contains("cp -R '/app/node_modules'/. /k3s-image-copy/"));
+    assert_eq!(copy.security.run_as_user, Some(1000));
+    let mounted = &copy.volume_mounts[0];
+    assert_eq!(mounted.mount_path, "/k3s-image-copy");
+    assert!(
+        ro.main_container()
+            .volume_mounts
+            .iter()
+            .any(|m| m.name == mounted.name && m.mount_path == "/app/node_modules")
+    );
 }
 
 #[test]
@@ -696,7 +718,7 @@ fn a_named_volume_shared_by_services_needs_read_write_many() {
 #[test]
 fn docker_only_keys_are_warned_about() {
     let (_, d) = lower_ok(&project(
-        "services:\n  web:\n    image: nginx\n    network_mode: host\n    privileged: true\n    container_name: my-web\n",
+        "services:\n  web:\n    image: nginx\n    network_mode: host\n    privileged: true\n    init: true\n",
     ));
     let warnings: Vec<String> = d
         .items
@@ -704,7 +726,7 @@ fn docker_only_keys_are_warned_about() {
         .filter(|i| i.code == Code::DockerOnly)
         .map(|i| i.field.clone().unwrap_or_default())
         .collect();
-    for key in ["network_mode", "privileged", "container_name"] {
+    for key in ["network_mode", "privileged", "init"] {
         assert!(
             warnings.iter().any(|w| w.ends_with(key)),
             "{key}: {warnings:?}"
