@@ -350,11 +350,70 @@ fn read_settings(path: &Path) -> Result<ComposeSettings, Failure> {
     if node.is_null() {
         return Ok(ComposeSettings::default());
     }
-    crate::yaml::from_node::<ComposeSettings>(&node, "").map_err(|errors| {
+    let settings = crate::yaml::from_node::<ComposeSettings>(&node, "").map_err(|errors| {
         let mut d = Diagnostics::new();
         d.extend(errors);
         Failure::Invalid(d)
-    })
+    })?;
+    // `visibility:` is shorthand for `security.visibility` (likewise `network_policy`): not both.
+    let mut d = Diagnostics::new();
+    let blocks = std::iter::once((
+        String::new(),
+        settings.security.as_ref(),
+        settings.visibility.as_ref().map(|v| v.span),
+        settings.network_policy.as_ref().map(|v| v.span),
+    ))
+    .chain(
+        settings
+            .defaults
+            .iter()
+            .map(|s| ("defaults.".to_string(), s))
+            .chain(
+                settings
+                    .services
+                    .iter()
+                    .map(|(name, s)| (format!("services.{name}."), s)),
+            )
+            .map(|(at, s)| {
+                (
+                    at,
+                    s.security.as_ref(),
+                    s.visibility.as_ref().map(|v| v.span),
+                    s.network_policy.as_ref().map(|v| v.span),
+                )
+            }),
+    );
+    for (at, security, visibility, policy) in blocks {
+        let long = (
+            security.and_then(|s| s.visibility.as_ref()).map(|v| v.span),
+            security
+                .and_then(|s| s.network_policy.as_ref())
+                .map(|v| v.span),
+        );
+        for (key, short, long) in [
+            ("visibility", visibility, long.0),
+            ("network_policy", policy, long.1),
+        ] {
+            if let (Some(short), Some(long)) = (short, long) {
+                d.push(
+                    Diagnostic::error(
+                        Code::ConflictingKeys,
+                        format!("`{key}` is given both as `{at}{key}` and under `{at}security`"),
+                    )
+                    .at(short)
+                    .field(format!("{at}{key}"))
+                    .label(long, "also given here")
+                    .help(format!(
+                        "keep one: `{key}:` is shorthand for `security.{key}:`"
+                    )),
+                );
+            }
+        }
+    }
+    if d.has_errors() {
+        return Err(Failure::Invalid(d));
+    }
+    Ok(settings)
 }
 
 /// The entry `k3s compose convert` lowers: named `name`, with nothing but the compose files.

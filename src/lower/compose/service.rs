@@ -335,8 +335,9 @@ fn network(
     )
 }
 
-/// The image: apps.yaml's, else the compose file's, else (build-only services) the rule of
-/// `images.rs` for `<entry>-<service>`, with the build it needs.
+/// The image: apps.yaml's (a prebuilt image), else the compose file's `build:` — tagged with
+/// the compose `image` name (and tag) when it gives one, else with the rule of `images.rs` for
+/// `<entry>-<service>` — under the environment's registry, else the compose `image` as is.
 #[allow(clippy::too_many_arguments)]
 fn image(
     plan: &Plan<'_>,
@@ -349,7 +350,10 @@ fn image(
     d: &mut Diagnostics,
 ) -> ImageSpec {
     let pull_policy = pull_policy(svc, field, d);
-    if let Some(image) = &settings.image {
+    let apps_yaml_image = super::settings::apps_yaml_settings(&plan.entry.spec, name).image;
+    if let Some(image) =
+        apps_yaml_image.or_else(|| settings.image.clone().filter(|_| svc.build.is_none()))
+    {
         return ImageSpec {
             reference: image.value.clone(),
             build: None,
@@ -371,6 +375,11 @@ fn image(
             pull_policy,
         };
     };
+    // `build:` with `image:` names what the build is tagged as (compose pushes it there).
+    let named = settings
+        .image
+        .as_ref()
+        .map(|image| image_name(&image.value, plan.cx.resolved.registry.is_some()));
     let settings = Build {
         context: Some(
             build
@@ -384,6 +393,13 @@ fn image(
             .map(|f| Spanned::new(f.clone(), span)),
         target: build.target.clone(),
         args: build.args.clone(),
+        image: named
+            .as_ref()
+            .map(|(name, _)| Spanned::new(name.clone(), span)),
+        tag: named
+            .as_ref()
+            .and_then(|(_, tag)| tag.clone())
+            .map(|tag| Spanned::new(tag, span)),
         ..Build::default()
     };
     let image_build = lower_image_build(
@@ -429,6 +445,28 @@ fn image(
         build: Some(image_build),
         pull_policy,
     }
+}
+
+/// The name and tag a compose `image:` gives a build: `ghcr.io/acme/api:1.2` is `acme/api`
+/// and `1.2` under an environment registry (which replaces the registry host), else
+/// `ghcr.io/acme/api`; a digest cannot be built, so it gives no tag.
+fn image_name(image: &str, has_registry: bool) -> (String, Option<String>) {
+    let without_digest = image.split('@').next().unwrap_or(image);
+    let digest = without_digest.len() != image.len();
+    let (repository, tag) = match without_digest.rsplit_once(':') {
+        Some((repository, tag)) if !tag.contains('/') => (repository, Some(tag.to_string())),
+        _ => (without_digest, None),
+    };
+    let repository = match repository.split_once('/') {
+        Some((host, rest))
+            if has_registry
+                && (host.contains('.') || host.contains(':') || host == "localhost") =>
+        {
+            rest
+        }
+        _ => repository,
+    };
+    (repository.to_string(), tag.filter(|_| !digest))
 }
 
 /// What deciding a service's Job settings needs beyond the service.
@@ -538,5 +576,29 @@ fn pull_policy(svc: &ComposeService, field: &str, d: &mut Diagnostics) -> Option
             );
             Some(None)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::image_name;
+
+    #[test]
+    fn a_compose_image_names_its_build_under_the_registry() {
+        let name = |i: &str, r: bool| image_name(i, r);
+        assert_eq!(
+            name("names-backend:latest", true),
+            ("names-backend".to_string(), Some("latest".to_string()))
+        );
+        assert_eq!(
+            name("ghcr.io/acme/api:1.2", true),
+            ("acme/api".to_string(), Some("1.2".to_string()))
+        );
+        assert_eq!(
+            name("ghcr.io/acme/api:1.2", false),
+            ("ghcr.io/acme/api".to_string(), Some("1.2".to_string()))
+        );
+        assert_eq!(name("localhost:5000/api", true), ("api".to_string(), None));
+        assert_eq!(name("acme/api@sha256:abc", true).1, None);
     }
 }
