@@ -188,7 +188,8 @@ fn a_cmd_shell_healthcheck_runs_under_sh_with_exact_seconds() {
     assert!(c.liveness_probe.is_some());
     let startup = c.startup_probe.as_ref().unwrap();
     assert_eq!(startup.period_seconds, Some(10));
-    assert_eq!(startup.failure_threshold, Some(18));
+    // 3m of start period, then 4 retries 1m30s apart, polled every 10s.
+    assert_eq!(startup.failure_threshold, Some(54));
 }
 
 #[test]
