@@ -12,8 +12,7 @@ use super::ports::{ServicePorts, pin_node_ports, service_type};
 use super::{Plan, Prepared};
 use crate::config::{
     BoolOr, Build, ComposeNetworkPolicy, EnvValue, Environment, JobRestartPolicy, JobSettings,
-    Peer as PeerSettings, PodSecurityProfile, ScalingType, Security, ServiceType, Visibility,
-    WorkloadKind,
+    PodSecurityProfile, ScalingType, Security, ServiceType, Visibility, WorkloadKind,
 };
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
 use crate::lower::build::{BuildInput, lower_image_build};
@@ -26,7 +25,7 @@ use crate::lower::spec::{
 use crate::lower::workload::{LoweredWorkload, lower_workload};
 use crate::names::to_dns_label;
 use crate::sources::compose::Service as ComposeService;
-use crate::workload::{PolicyPort, PolicyRule};
+use crate::workload::{Peer, PolicyPort, PolicyRule};
 use crate::yaml::Spanned;
 
 pub fn lower_service(
@@ -247,10 +246,15 @@ fn environment(svc: &ComposeService, apps_yaml: &Environment) -> Environment {
     merged
 }
 
-/// The entry's `network.policy` as the service's security settings (visibility, sources) and
-/// the rules beyond them: permissive → the own namespace, strict → the services sharing a
-/// compose network plus `allow_external`, none → no policy; published ports are open to any
-/// source. apps.yaml `visibility` or `network_policy` for the service replaces all of this.
+/// The one rule for the entry's `network.policy` with a service's `visibility` (module docs):
+/// the policy admits the service's project peers — `permissive`: every pod of its namespace;
+/// `strict`: the services sharing a compose network with it, plus `allow_external` — and, on
+/// top, what its `visibility` admits: `internal`/`public` every namespace (and the ingress
+/// controller when routed), `private` nothing more, `restricted` its `allowed_sources`.
+/// `network_policy` settings add their rules; `network_policy: false` removes the policy.
+/// `none` renders none, unless the service sets `network_policy` itself (then its project
+/// peers are its namespace); a `visibility` it would ignore is warned about, never dropped.
+/// Published ports are open to any source.
 fn network(
     plan: &Plan<'_>,
     name: &str,
@@ -261,8 +265,8 @@ fn network(
     d: &mut Diagnostics,
 ) -> (Option<Security>, NetworkSpec) {
     let mut security = settings.security.clone().unwrap_or_default();
-    let explicit = security.visibility.is_some() || security.network_policy.is_some();
     let network = plan.entry.spec.network.clone().unwrap_or_default();
+    let entry_field = plan.entry.field();
     let all_ports: Vec<PolicyPort> = ports
         .container
         .iter()
@@ -272,38 +276,98 @@ fn network(
             end_port: None,
         })
         .collect();
+    let own_policy = security.network_policy.as_ref().map(|p| match &p.value {
+        BoolOr::Bool(enabled) => *enabled,
+        BoolOr::Settings(np) => np.enabled.unwrap_or(true),
+    });
+    let visibility = security.visibility.clone();
+    let policy = match network.policy.unwrap_or(ComposeNetworkPolicy::Permissive) {
+        ComposeNetworkPolicy::None if own_policy == Some(true) => ComposeNetworkPolicy::Permissive,
+        policy => policy,
+    };
     let mut extra_ingress = Vec::new();
-    if !explicit {
-        let visibility = match network.policy.unwrap_or(ComposeNetworkPolicy::Permissive) {
-            ComposeNetworkPolicy::None => {
+    // A rule without ports admits every port: a service that listens on none gets no rule.
+    let listens = !all_ports.is_empty();
+    match policy {
+        ComposeNetworkPolicy::None => {
+            if own_policy.is_none() {
                 security.network_policy = Some(Spanned::new(BoolOr::Bool(false), span));
-                Visibility::Private
+                if let Some(visibility) = &visibility {
+                    d.push(
+                        Diagnostic::warning(
+                            Code::NetworkRule,
+                            format!(
+                                "visibility `{}` has no effect: `network.policy: none` renders no NetworkPolicy",
+                                visibility_name(visibility.value)
+                            ),
+                        )
+                        .at(visibility.span)
+                        .field(format!("{}.security.visibility", plan.field(name)))
+                        .help(format!(
+                            "set `network.policy: permissive` or `strict` {}, or `network_policy: true` {}",
+                            plan.place(),
+                            plan.at(name)
+                        )),
+                    );
+                }
             }
-            ComposeNetworkPolicy::Permissive => Visibility::Private,
-            ComposeNetworkPolicy::Strict => {
-                security.allowed_sources = plan
-                    .neighbours(name)
-                    .into_iter()
-                    .map(|labels| PeerSettings {
-                        pod_labels: labels,
-                        ..PeerSettings::default()
-                    })
-                    .collect();
-                Visibility::Restricted
-            }
-        };
-        security.visibility = Some(Spanned::new(visibility, span));
-        if !network.allow_external.is_empty() {
-            extra_ingress.push(PolicyRule {
-                peers: lower_peers(
-                    &network.allow_external,
-                    &format!("{}.network.allow_external", plan.entry.field()),
-                    span,
-                    d,
-                ),
-                ports: all_ports,
-            });
         }
+        ComposeNetworkPolicy::Permissive => {
+            if listens {
+                extra_ingress.push(PolicyRule {
+                    peers: vec![Peer::Pods(BTreeMap::new())],
+                    ports: all_ports.clone(),
+                });
+            }
+            if let Some(v) = visibility
+                .as_ref()
+                .filter(|v| v.value == Visibility::Restricted)
+            {
+                d.push(
+                    Diagnostic::warning(
+                        Code::NetworkRule,
+                        "visibility `restricted` cannot narrow `network.policy: permissive`, which admits every pod of the namespace",
+                    )
+                    .at(v.span)
+                    .field(format!("{}.security.visibility", plan.field(name)))
+                    .help(format!(
+                        "set `network.policy: strict` {} to admit only the services sharing a compose network (and `allowed_sources`)",
+                        plan.place()
+                    )),
+                );
+            }
+        }
+        ComposeNetworkPolicy::Strict => {
+            let neighbours: Vec<Peer> = plan.neighbours(name).into_iter().map(Peer::Pods).collect();
+            if listens && !neighbours.is_empty() {
+                extra_ingress.push(PolicyRule {
+                    peers: neighbours,
+                    ports: all_ports.clone(),
+                });
+            }
+            if listens && !network.allow_external.is_empty() {
+                extra_ingress.push(PolicyRule {
+                    peers: lower_peers(
+                        &network.allow_external,
+                        &format!("{entry_field}.network.allow_external"),
+                        span,
+                        d,
+                    ),
+                    ports: all_ports.clone(),
+                });
+            }
+        }
+    }
+    // What the visibility admits beyond the project's peers: `private` adds nothing.
+    match visibility.as_ref().map(|v| v.value) {
+        None | Some(Visibility::Private) => {
+            security.visibility = Some(Spanned::new(
+                Visibility::Restricted,
+                visibility.as_ref().map_or(span, |v| v.span),
+            ));
+            security.allowed_sources = Vec::new();
+        }
+        Some(Visibility::Restricted | Visibility::Internal | Visibility::Public) => {}
     }
     if matches!(
         service_type,
@@ -333,6 +397,15 @@ fn network(
             extra_ingress,
         },
     )
+}
+
+fn visibility_name(visibility: Visibility) -> &'static str {
+    match visibility {
+        Visibility::Public => "public",
+        Visibility::Internal => "internal",
+        Visibility::Private => "private",
+        Visibility::Restricted => "restricted",
+    }
 }
 
 /// The image: apps.yaml's (a prebuilt image), else the compose file's `build:` — tagged with
