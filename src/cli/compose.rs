@@ -228,6 +228,7 @@ fn convert(context: &Context, args: &ConvertArgs) -> CommandResult {
                 entry.spec.security = settings.security;
                 entry.spec.visibility = settings.visibility;
                 entry.spec.network_policy = settings.network_policy;
+                resolved.defaults.secret_store = settings.secret_store;
                 entry.spec.settings_source = SettingsSource::File(path.display().to_string());
             }
             resolved

@@ -7,6 +7,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::availability::{AntiAffinity, DisruptionBudget, Strategy};
+use super::defaults::SecretStore;
 use super::dependency::Dependency;
 use super::environment::Environment;
 use super::ingress::Ingress;
@@ -100,6 +101,9 @@ pub struct ComposeSettings {
     pub security: Option<Security>,
     pub visibility: Option<Spanned<Visibility>>,
     pub network_policy: Option<Spanned<BoolOr<NetworkPolicy>>>,
+    /// As apps.yaml's `defaults.secret_store`: compose secrets and secret-looking values are
+    /// filled by ExternalSecrets from it instead of being written into the manifests.
+    pub secret_store: Option<SecretStore>,
 }
 
 /// apps.yaml settings for one compose service; each replaces what conversion would decide.

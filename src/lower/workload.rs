@@ -17,7 +17,9 @@ use super::route::{RouteSpec, attach_http_scaling, lower_route};
 use super::scaling::{LoweredScaling, ScalingInput, lower_scaling};
 use super::security::lower_security;
 use super::service::{headless_service, main_service, route_port};
-use super::spec::{ControllerKind, DefaultVisibility, ProbeSpec, RouteSettings, WorkloadSpec};
+use super::spec::{
+    ControllerKind, DefaultVisibility, ProbeSpec, RouteSettings, SecretValues, WorkloadSpec,
+};
 use super::volumes::{LoweredVolumes, VolumeOptions, lower_volumes};
 use super::workload_kind::{JobInput, lower_controller};
 use crate::config::{ServiceType, Visibility};
@@ -32,6 +34,8 @@ use crate::workload::{
 pub struct LoweredWorkload {
     pub workload: Workload,
     pub build: Option<ImageBuild>,
+    /// Where values kept out of git are to be stored, for the person converting.
+    pub notes: Vec<String>,
 }
 
 /// Lowers one spec; every problem goes to `d`.
@@ -234,6 +238,8 @@ pub fn lower_workload(
     config_maps.extend(spec.own.config_maps.iter().cloned());
     let mut secrets: Vec<_> = secret.into_iter().collect();
     secrets.extend(spec.own.secrets.iter().cloned());
+    let mut external_secrets = external_secrets;
+    let notes = keep_out_of_git(&spec, &mut secrets, &mut external_secrets, cx, d);
     let mut claims = if stateful { Vec::new() } else { volumes.claims };
     claims.extend(spec.own.claims.iter().cloned());
     let workload = Workload {
@@ -260,6 +266,7 @@ pub fn lower_workload(
     LoweredWorkload {
         workload,
         build: spec.image.build,
+        notes,
     }
 }
 
@@ -409,4 +416,88 @@ fn alias_services(spec: &WorkloadSpec, services: &[Service]) -> Vec<Service> {
             annotations: std::collections::BTreeMap::new(),
         })
         .collect()
+}
+
+/// `SecretValues::OutOfGit`: with a secret store, each Secret carrying input values becomes an
+/// ExternalSecret of the same name (remote key: that name; property: each key), and the notes
+/// say what to store where; without one, each non-empty value is warned about, at the variable
+/// when it is one (else at the workload).
+fn keep_out_of_git(
+    spec: &WorkloadSpec,
+    secrets: &mut Vec<crate::workload::Secret>,
+    external: &mut Vec<crate::workload::ExternalSecret>,
+    cx: &LowerContext<'_>,
+    d: &mut Diagnostics,
+) -> Vec<String> {
+    let SecretValues::OutOfGit {
+        variable_help,
+        file_help,
+    } = &spec.env.secret_values
+    else {
+        return Vec::new();
+    };
+    let Some(store) = &cx.resolved.defaults.secret_store else {
+        for secret in secrets.iter() {
+            for (key, value) in &secret.string_data {
+                if value.is_empty() {
+                    continue;
+                }
+                let (what, span, field, help) = match spec.env.environment.get(key) {
+                    Some(variable) => (
+                        format!("variable `{key}`"),
+                        variable.span,
+                        format!("{}.environment.{key}", spec.settings_field),
+                        variable_help,
+                    ),
+                    None => (
+                        format!("the value of `{key}`"),
+                        spec.settings_span,
+                        format!("{}.secrets.{key}", spec.settings_field),
+                        file_help,
+                    ),
+                };
+                d.push(
+                    Diagnostic::warning(
+                        Code::SecretInPlainText,
+                        format!(
+                            "{what} of `{}` is written in plain text into Secret `{}` of the generated tree",
+                            spec.field, secret.name
+                        ),
+                    )
+                    .at(span)
+                    .field(field)
+                    .help(help.clone()),
+                );
+            }
+        }
+        return Vec::new();
+    };
+    let mut notes = Vec::new();
+    for secret in secrets.drain(..) {
+        let keys: Vec<String> = secret.string_data.keys().cloned().collect();
+        notes.push(format!(
+            "Secret `{}` is filled from store `{}`: put {} as properties of its remote key `{}`",
+            secret.name,
+            store.name.value,
+            keys.iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            secret.name
+        ));
+        external.push(crate::workload::ExternalSecret {
+            name: secret.name.clone(),
+            store: store.name.value.clone(),
+            store_kind: store
+                .kind
+                .unwrap_or(crate::config::StoreKind::ClusterSecretStore),
+            refresh_interval: "1h".to_string(),
+            data: keys
+                .into_iter()
+                .map(|key| (key.clone(), (secret.name.clone(), Some(key))))
+                .collect(),
+            extract: None,
+        });
+    }
+    notes
 }

@@ -437,6 +437,7 @@ pub fn lower_compose_project(
         docker_only::warn_docker_only(service, profile, &plan.field(&name), &plan.at(&name), d);
         out.notes.extend(prepared.notes.iter().cloned());
         let lowered = service::lower_service(&plan, &name, service, prepared, d);
+        out.notes.extend(lowered.notes);
         out.workloads.push(lowered.workload);
         out.builds.extend(lowered.build);
     }

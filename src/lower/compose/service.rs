@@ -12,7 +12,8 @@ use super::ports::{ServicePorts, pin_node_ports, service_type};
 use super::{Plan, Prepared};
 use crate::config::{
     BoolOr, Build, ComposeNetworkPolicy, EnvValue, Environment, JobRestartPolicy, JobSettings,
-    PodSecurityProfile, ScalingType, Security, ServiceType, Visibility, WorkloadKind,
+    PodSecurityProfile, ScalingType, Security, ServiceType, SettingsSource, Visibility,
+    WorkloadKind,
 };
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
 use crate::lower::build::{BuildInput, lower_image_build};
@@ -20,7 +21,8 @@ use crate::lower::network::lower_peers;
 use crate::lower::probes::LoweredProbes;
 use crate::lower::spec::{
     ContainerSpec, ControllerSpec, DefaultVisibility, EnvLayout, EnvSpec, ImageSpec, NetworkSpec,
-    OwnParts, Placement, ProbeSpec, RouteSettings, ScalingSpec, ServiceSpec, WorkloadSpec,
+    OwnParts, Placement, ProbeSpec, RouteSettings, ScalingSpec, SecretValues, ServiceSpec,
+    WorkloadSpec,
 };
 use crate::lower::workload::{LoweredWorkload, lower_workload};
 use crate::names::to_dns_label;
@@ -186,6 +188,7 @@ fn service_spec(
             layout: EnvLayout::Objects {
                 name: format!("{workload_name}-env"),
             },
+            secret_values: out_of_git(plan, name),
             ..EnvSpec::default()
         },
         probes,
@@ -227,6 +230,23 @@ fn service_spec(
             secrets: files.secrets,
             claims: planned.claims,
         },
+    }
+}
+
+/// Compose secret values stay out of git, with help on how in the mode the user is in.
+fn out_of_git(plan: &Plan<'_>, name: &str) -> SecretValues {
+    let store = match plan.entry.spec.settings_source {
+        SettingsSource::AppsYaml => "set `defaults.secret_store` in apps.yaml".to_string(),
+        _ => format!("set `secret_store: {{name: STORE}}` {}", plan.place()),
+    };
+    SecretValues::OutOfGit {
+        variable_help: format!(
+            "{store} to have it filled from your secret store by an ExternalSecret, or point the variable at an existing Secret with `environment: {{NAME: {{secret: SECRET, key: KEY}}}}` {}",
+            plan.at(name)
+        ),
+        file_help: format!(
+            "{store} to have it filled from your secret store by an ExternalSecret, or mark the compose secret `external: true` to use an existing Secret"
+        ),
     }
 }
 
