@@ -584,7 +584,7 @@ fn prepare_service(
                     Diagnostic::error(
                         Code::MissingPort,
                         format!(
-                            "`{name}` is reached by {} but no port is known for it: it declares none, {}no other service names one, and {} has no well-known one",
+                            "`{name}` is reached by {} but declares no port, and none is found: {}no other service names one, and {} has no well-known one",
                             who.join(", "),
                             if built { "its Dockerfile exposes none, " } else { "" },
                             image.filter(|_| !built).map_or_else(|| "its image".to_string(), |i| format!("image `{i}`"))

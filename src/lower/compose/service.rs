@@ -307,7 +307,11 @@ fn network(
     };
     let mut extra_ingress = Vec::new();
     // A rule without ports admits every port: a service that listens on none gets no rule.
-    let listens = !all_ports.is_empty();
+    // Every namespace (internal, public) already holds the project's peers.
+    let open_to_all = visibility
+        .as_ref()
+        .is_some_and(|v| matches!(v.value, Visibility::Internal | Visibility::Public));
+    let listens = !all_ports.is_empty() && !open_to_all;
     match policy {
         ComposeNetworkPolicy::None => {
             if own_policy.is_none() {
@@ -365,7 +369,7 @@ fn network(
                     ports: all_ports.clone(),
                 });
             }
-            if listens && !network.allow_external.is_empty() {
+            if !all_ports.is_empty() && !network.allow_external.is_empty() {
                 extra_ingress.push(PolicyRule {
                     peers: lower_peers(
                         &network.allow_external,
