@@ -685,4 +685,7 @@ pub struct LoweredEntry {
     pub builds: Vec<ImageBuild>,
     /// Extra files written next to the manifests (e.g. a function project's Dockerfile).
     pub files: Vec<(String, String)>,
+    /// What the front-end decided that a person converting should hear about (where a compose
+    /// service's port was found, where a secret is to be stored), printed by `compose convert`.
+    pub notes: Vec<String>,
 }

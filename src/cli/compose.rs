@@ -8,7 +8,8 @@ use clap::{Subcommand, ValueEnum};
 
 use super::generate::ImageArgs;
 use super::{CommandResult, Context, EXIT_OK, Failure, print_diagnostics, section};
-use crate::config::{ComposeEntry, OneOrMany, Section};
+use crate::config::{ComposeEntry, ComposeSettings, OneOrMany, Section, SettingsSource};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, did_you_mean};
 use crate::emit::{Owner, Tree, convert_header, holds_secret, write_files};
 use crate::lower::{ServiceHints, TreeLocation, init_hints};
 use crate::names::to_dns_label;
@@ -28,7 +29,7 @@ pub enum ComposeCommand {
     /// Print one compose entry's manifests for one environment (or write them under --output)
     Generate(GenerateArgs),
     /// Convert compose files to Kubernetes manifests, without apps.yaml
-    Convert(ConvertArgs),
+    Convert(Box<ConvertArgs>),
     /// Print an apps.yaml `compose:` entry, pre-filled where conversion needs a decision
     Init(InitArgs),
     /// Print a compose project as k3s reads it: merged, interpolated, in long form
@@ -49,13 +50,14 @@ pub struct GenerateArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct ConvertArgs {
-    /// Compose files, merged in order (like `docker compose -f`)
-    #[arg(required = true, value_name = "COMPOSE_FILE")]
+    /// Compose files, merged in order (like `docker compose -f`) [default with --entry: the
+    /// entry's]
+    #[arg(required_unless_present = "entry", value_name = "COMPOSE_FILE")]
     pub files: Vec<PathBuf>,
-    /// Namespace of every object
-    #[arg(short, long, default_value = "default", value_name = "NAMESPACE")]
-    pub namespace: String,
-    /// Name prefix of the objects [default: the compose project's name]
+    /// Namespace of every object [default: the entry's with --entry, else `default`]
+    #[arg(short, long, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+    /// Name prefix of the objects [default: the entry's, else the compose project's name]
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
     /// Write DIR/compose/NAME/manifests.yaml instead of printing
@@ -67,9 +69,20 @@ pub struct ConvertArgs {
     /// Activate a compose profile; repeatable
     #[arg(long = "profile", value_name = "PROFILE")]
     pub profiles: Vec<String>,
-    /// Registry of the images of build-only services
+    /// Registry of the images the project builds [default: the environment's with --entry]
     #[arg(long, value_name = "REGISTRY")]
     pub registry: Option<String>,
+    /// Per-service settings, as under a `compose:` entry of apps.yaml (`services.<name>`,
+    /// `defaults`, `network`, `security`)
+    #[arg(long, value_name = "FILE", conflicts_with = "entry")]
+    pub settings: Option<PathBuf>,
+    /// Take the settings (and the environment's registry, secret store and namespace) from this
+    /// `compose:` entry of apps.yaml (`-f` names apps.yaml)
+    #[arg(long, value_name = "NAME")]
+    pub entry: Option<String>,
+    /// The environment of --entry [default: the first declared]
+    #[arg(short, long = "env", value_name = "ENV", requires = "entry")]
+    pub env: Option<String>,
     #[command(flatten)]
     pub images: ImageArgs,
 }
@@ -126,43 +139,105 @@ fn generate(context: &Context, args: &GenerateArgs) -> CommandResult {
 }
 
 fn convert(context: &Context, args: &ConvertArgs) -> CommandResult {
-    for file in &args.files {
+    let cwd = std::env::current_dir()?;
+    let base = match &args.entry {
+        Some(name) => Some(apps_yaml_entry(context, name, args.env.as_deref())?),
+        None => None,
+    };
+    let files: Vec<PathBuf> = match &base {
+        Some((resolved, entry)) if args.files.is_empty() => entry_files(resolved, entry)?,
+        _ => args.files.iter().map(|f| cwd.join(f)).collect(),
+    };
+    for file in &files {
         if !file.is_file() {
             return Err(Failure::Usage(format!("{} does not exist", file.display())));
         }
     }
-    let cwd = std::env::current_dir()?;
-    let files: Vec<PathBuf> = args.files.iter().map(|f| cwd.join(f)).collect();
-    let variables = Variables::from_inputs(&context.inputs);
+    let variables = match &base {
+        Some((resolved, _)) => resolved.variables.clone(),
+        None => Variables::from_inputs(&context.inputs),
+    };
+    let entry_spec = base.as_ref().map(|(_, entry)| &entry.spec);
+    let entry_variables = entry_spec.map(|s| s.variables.clone()).unwrap_or_default();
+    let env_file = match (&args.env_file, &base) {
+        (Some(file), _) => Some(cwd.join(file)),
+        (None, Some((resolved, entry))) => entry
+            .spec
+            .env_file
+            .as_ref()
+            .map(|f| resolved.dir.join(&f.value)),
+        (None, None) => None,
+    };
     // Loaded once here for the project's name; the plan below loads it again and reports.
     let options = LoadOptions {
-        project_name: args.name.clone(),
-        profiles: args.profiles.clone(),
-        env_file: args.env_file.as_ref().map(|f| cwd.join(f)),
-        variables: variables.for_compose(&BTreeMap::new()),
+        project_name: args
+            .name
+            .clone()
+            .or_else(|| base.as_ref().map(|(_, e)| e.name.value.clone())),
+        profiles: if args.profiles.is_empty() {
+            entry_spec.map(|s| s.profiles.clone()).unwrap_or_default()
+        } else {
+            args.profiles.clone()
+        },
+        env_file,
+        variables: variables.for_compose(&entry_variables),
     };
     let project = load_project(&files, &options).map_err(Failure::Invalid)?;
-    let name = to_dns_label(args.name.as_deref().unwrap_or(&project.name));
+    let name = to_dns_label(options.project_name.as_deref().unwrap_or(&project.name));
     if name.is_empty() {
         return Err(Failure::Usage(
             "the project has no usable name: give one with --name".to_string(),
         ));
     }
-    if let Err(problem) = crate::names::check_dns_label(&args.namespace, 63) {
-        return Err(Failure::Usage(format!(
-            "namespace `{}` {problem}",
-            args.namespace
-        )));
+    let namespace = args
+        .namespace
+        .clone()
+        .or_else(|| base.as_ref().map(|(_, e)| e.namespace.clone()))
+        .unwrap_or_else(|| "default".to_string());
+    if let Err(problem) = crate::names::check_dns_label(&namespace, 63) {
+        return Err(Failure::Usage(format!("namespace `{namespace}` {problem}")));
     }
-    // The compose project's directory is the project: what it reads must lie below it.
-    let project_dir = files[0].parent().unwrap_or(&cwd).to_path_buf();
-    let mut resolved = Resolved::standalone("default", project_dir);
-    resolved.registry = args.registry.clone();
-    resolved.namespace = args.namespace.clone();
-    resolved.variables = variables;
-    resolved
-        .compose
-        .push(standalone_entry(&name, &args.namespace, &files, &options));
+    let mut entry = standalone_entry(&name, &namespace, &files, &options);
+    entry.spec.variables = entry_variables;
+    let mut resolved = match base {
+        Some((mut resolved, apps_yaml)) => {
+            // Only this entry: nothing else of apps.yaml is converted.
+            resolved.apps.clear();
+            resolved.serverless.clear();
+            resolved.helm.clear();
+            resolved.gateway = None;
+            let spec = apps_yaml.spec;
+            entry.spec.defaults = spec.defaults;
+            entry.spec.services = spec.services;
+            entry.spec.network = spec.network;
+            entry.spec.security = spec.security;
+            resolved
+        }
+        None => {
+            // The compose project's directory is the project: what it reads must lie below it.
+            let project_dir = files[0].parent().unwrap_or(&cwd).to_path_buf();
+            let mut resolved = Resolved::standalone("default", project_dir);
+            resolved.variables = variables;
+            entry.spec.settings_source = SettingsSource::Convert;
+            if let Some(path) = &args.settings {
+                let settings = read_settings(&cwd.join(path))?;
+                entry.spec.defaults = settings.defaults;
+                entry.spec.services = settings.services;
+                entry.spec.network = settings.network;
+                entry.spec.security = settings.security;
+                entry.spec.visibility = settings.visibility;
+                entry.spec.network_policy = settings.network_policy;
+                resolved.defaults.secret_store = settings.secret_store;
+                entry.spec.settings_source = SettingsSource::File(path.display().to_string());
+            }
+            resolved
+        }
+    };
+    if let Some(registry) = &args.registry {
+        resolved.registry = Some(registry.clone());
+    }
+    resolved.namespace = namespace;
+    resolved.compose = vec![entry];
     let images = args.images.tags()?;
     let location = TreeLocation {
         manifests_only: true,
@@ -185,6 +260,9 @@ fn convert(context: &Context, args: &ConvertArgs) -> CommandResult {
     }
     print_diagnostics(&diagnostics);
     let output = &plan.entries[0];
+    for note in &output.lowered.notes {
+        eprintln!("note: {note}");
+    }
     for build in &output.lowered.builds {
         eprintln!(
             "note: `{}` is built from {}; the manifests use `{}`",
@@ -193,9 +271,142 @@ fn convert(context: &Context, args: &ConvertArgs) -> CommandResult {
             build.reference
         );
     }
-    let files: Vec<String> = args.files.iter().map(|f| f.display().to_string()).collect();
-    let text = document(&convert_header(&files.join(", ")), &output.documents);
+    let given: Vec<String> = files
+        .iter()
+        .map(|f| crate::diagnostic::display_path(f).display().to_string())
+        .collect();
+    let text = document(&convert_header(&given.join(", ")), &output.documents);
     emit(output, text, args.output.as_deref())
+}
+
+/// The environment `env` (or the first) of apps.yaml and its compose entry `name`, for
+/// `convert --entry`.
+fn apps_yaml_entry(
+    context: &Context,
+    name: &str,
+    env: Option<&str>,
+) -> Result<(Resolved, Entry<ComposeEntry>), Failure> {
+    let (project, loaded) = context.load()?;
+    if loaded.has_errors() {
+        return Err(Failure::Invalid(loaded));
+    }
+    let env = section::environment(context, env)?;
+    let resolved =
+        crate::resolve::resolve(&project, &env, &context.inputs).map_err(Failure::Invalid)?;
+    if let Some(entry) = resolved.compose.iter().find(|e| e.name.value == name) {
+        return Ok((resolved.clone(), entry.clone()));
+    }
+    let disabled = resolved
+        .disabled
+        .iter()
+        .any(|(s, n)| *s == Section::Compose && n.value == name);
+    let names: Vec<&str> = resolved
+        .compose
+        .iter()
+        .map(|e| e.name.value.as_str())
+        .collect();
+    let mut d = Diagnostic::error(
+        Code::UnknownEntry,
+        if disabled {
+            format!("`{name}` is disabled in environment `{env}`")
+        } else {
+            format!("no `compose` entry is named `{name}`")
+        },
+    );
+    if let Some(similar) = did_you_mean(name, names.iter().copied()) {
+        d = d.help(format!("did you mean `{similar}`?"));
+    }
+    let mut diagnostics = Diagnostics::new();
+    diagnostics.push(d);
+    Err(Failure::Invalid(diagnostics))
+}
+
+/// The compose files of an apps.yaml entry: `compose_file` under its `path`, or the defaults.
+fn entry_files(resolved: &Resolved, entry: &Entry<ComposeEntry>) -> Result<Vec<PathBuf>, Failure> {
+    let dir = resolved.dir.join(&entry.spec.path.value);
+    match &entry.spec.compose_file {
+        Some(files) => Ok(files.value.iter().map(|f| dir.join(f)).collect()),
+        None => project_files(&dir),
+    }
+}
+
+/// A `--settings` file: the keys of a compose entry's settings, every problem located.
+fn read_settings(path: &Path) -> Result<ComposeSettings, Failure> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))?;
+    let mut d = Diagnostics::new();
+    let node =
+        crate::yaml::parse_file(&crate::diagnostic::display_path(path), text).map_err(|e| {
+            d.push(e);
+            Failure::Invalid(d.clone())
+        })?;
+    if node.is_null() {
+        return Ok(ComposeSettings::default());
+    }
+    let settings = crate::yaml::from_node::<ComposeSettings>(&node, "").map_err(|errors| {
+        let mut d = Diagnostics::new();
+        d.extend(errors);
+        Failure::Invalid(d)
+    })?;
+    // `visibility:` is shorthand for `security.visibility` (likewise `network_policy`): not both.
+    let mut d = Diagnostics::new();
+    let blocks = std::iter::once((
+        String::new(),
+        settings.security.as_ref(),
+        settings.visibility.as_ref().map(|v| v.span),
+        settings.network_policy.as_ref().map(|v| v.span),
+    ))
+    .chain(
+        settings
+            .defaults
+            .iter()
+            .map(|s| ("defaults.".to_string(), s))
+            .chain(
+                settings
+                    .services
+                    .iter()
+                    .map(|(name, s)| (format!("services.{name}."), s)),
+            )
+            .map(|(at, s)| {
+                (
+                    at,
+                    s.security.as_ref(),
+                    s.visibility.as_ref().map(|v| v.span),
+                    s.network_policy.as_ref().map(|v| v.span),
+                )
+            }),
+    );
+    for (at, security, visibility, policy) in blocks {
+        let long = (
+            security.and_then(|s| s.visibility.as_ref()).map(|v| v.span),
+            security
+                .and_then(|s| s.network_policy.as_ref())
+                .map(|v| v.span),
+        );
+        for (key, short, long) in [
+            ("visibility", visibility, long.0),
+            ("network_policy", policy, long.1),
+        ] {
+            if let (Some(short), Some(long)) = (short, long) {
+                d.push(
+                    Diagnostic::error(
+                        Code::ConflictingKeys,
+                        format!("`{key}` is given both as `{at}{key}` and under `{at}security`"),
+                    )
+                    .at(short)
+                    .field(format!("{at}{key}"))
+                    .label(long, "also given here")
+                    .help(format!(
+                        "keep one: `{key}:` is shorthand for `security.{key}:`"
+                    )),
+                );
+            }
+        }
+    }
+    if d.has_errors() {
+        return Err(Failure::Invalid(d));
+    }
+    Ok(settings)
 }
 
 /// The entry `k3s compose convert` lowers: named `name`, with nothing but the compose files.
@@ -231,6 +442,7 @@ fn standalone_entry(
         network_policy: None,
         depends_on: Vec::new(),
         allow_outside_project: None,
+        settings_source: SettingsSource::default(),
     };
     Entry {
         section: Section::Compose,

@@ -7,6 +7,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::availability::{AntiAffinity, DisruptionBudget, Strategy};
+use super::defaults::SecretStore;
 use super::dependency::Dependency;
 use super::environment::Environment;
 use super::ingress::Ingress;
@@ -54,6 +55,58 @@ pub struct ComposeEntry {
     pub network_policy: Option<Spanned<BoolOr<NetworkPolicy>>>,
     #[serde(default)]
     pub depends_on: Vec<Dependency>,
+    /// Where these settings are written (not a key: set by whoever builds the entry), so that
+    /// help lines say where to change them.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub settings_source: SettingsSource,
+}
+
+/// Where a compose entry's settings live, for help lines that must be followable in the mode
+/// the user is in.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum SettingsSource {
+    /// A `compose:` entry of apps.yaml (`k3s generate`, `k3s compose generate`, or
+    /// `k3s compose convert --entry NAME`).
+    #[default]
+    AppsYaml,
+    /// The file given to `k3s compose convert --settings FILE`, as the user wrote its path.
+    File(String),
+    /// `k3s compose convert` without settings: they would go in a `--settings` file.
+    Convert,
+}
+
+impl SettingsSource {
+    /// Where a setting of `entry` is written: "in compose entry `shop` of apps.yaml", "in
+    /// `overrides.yaml` (`--settings`)", "in a settings file given to `k3s compose convert
+    /// --settings FILE`".
+    pub fn place(&self, entry: &str) -> String {
+        match self {
+            SettingsSource::AppsYaml => format!("in compose entry `{entry}` of apps.yaml"),
+            SettingsSource::File(path) => format!("in `{path}` (`--settings`)"),
+            SettingsSource::Convert => {
+                "in a settings file given to `k3s compose convert --settings FILE`".to_string()
+            }
+        }
+    }
+}
+
+/// The settings `k3s compose convert --settings FILE` reads: the keys of a `compose:` entry that
+/// say how its services land on Kubernetes (`services.<name>`, `defaults`, `network`,
+/// `security` and its shorthands), without apps.yaml.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ComposeSettings {
+    pub defaults: Option<ComposeService>,
+    #[serde(default)]
+    pub services: BTreeMap<String, ComposeService>,
+    pub network: Option<ComposeNetwork>,
+    pub security: Option<Security>,
+    pub visibility: Option<Spanned<Visibility>>,
+    pub network_policy: Option<Spanned<BoolOr<NetworkPolicy>>>,
+    /// As apps.yaml's `defaults.secret_store`: compose secrets and secret-looking values are
+    /// filled by ExternalSecrets from it instead of being written into the manifests.
+    pub secret_store: Option<SecretStore>,
 }
 
 /// apps.yaml settings for one compose service; each replaces what conversion would decide.

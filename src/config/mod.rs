@@ -34,7 +34,10 @@ pub use availability::{
     SimpleAntiAffinity, Strategy, StrategyType, Toleration, TopologySpread,
 };
 pub use build::{Build, Runtime};
-pub use compose::{ComposeEntry, ComposeNetwork, ComposeNetworkPolicy, ComposeService};
+pub use compose::{
+    ComposeEntry, ComposeNetwork, ComposeNetworkPolicy, ComposeService, ComposeSettings,
+    SettingsSource,
+};
 pub use container::{Container, Port, Protocol};
 pub use defaults::{Defaults, HttpScalerApi, IngressController, Keda, PerEnv, SecretStore};
 pub use dependency::{Dependency, DependencyType, Section, SyncRule};

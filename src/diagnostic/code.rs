@@ -164,9 +164,14 @@ codes! {
     BindMount = "bind-mount", Input, "A compose bind mount that cannot become a Kubernetes volume.";
     BindMountClaim = "bind-mount-claim", Input, "A compose bind mount turned into a claim; its content is not copied.";
     SourceMount = "source-mount", Input, "A development mount of source code, dropped: the image must contain it.";
+    AnonymousVolume = "anonymous-volume", Input, "A compose anonymous volume, not mounted so that the image's content at its path stays visible.";
     SharedVolume = "shared-volume", Input, "A ReadWriteOnce volume mounted by several services.";
     UnsupportedVolume = "unsupported-volume", Input, "A compose mount type with no Kubernetes equivalent.";
     PublishedPort = "published-port", Input, "A compose host port that a NodePort cannot keep.";
+    PortMismatch = "port-mismatch", Input, "A compose service is reached on a port its Service does not have.";
+    DockerfileOutsideProject = "dockerfile-outside-project", Input, "A Dockerfile read for its `EXPOSE` that resolves (after symlinks) outside the compose project.";
+    FixedAddress = "fixed-address", Input, "A compose fixed IP address (`ipv4_address`, `ipv6_address`), which pods do not keep.";
+    NetworkRule = "network-rule", Input, "A compose service's `visibility` or `network_policy` that the entry's `network.policy` makes ineffective.";
     RestartPolicy = "restart-policy", Input, "A compose restart policy that the chosen controller cannot keep.";
     DependencyDisabled = "dependency-disabled", Input, "A dependency that is not deployed in this environment.";
     DependencyOrder = "dependency-order", Input, "A start order Kubernetes cannot hold (a dependency that runs as a Job).";

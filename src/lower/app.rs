@@ -28,6 +28,7 @@ pub fn lower_app(
         workloads: vec![lowered.workload],
         builds: lowered.build.into_iter().collect(),
         files: Vec::new(),
+        notes: Vec::new(),
     }
 }
 

@@ -149,6 +149,25 @@ pub struct EnvSpec {
     /// apps.yaml `secrets:` (mounted, imported, or filled by an ExternalSecret).
     pub secrets: Vec<SecretMount>,
     pub layout: EnvLayout,
+    /// What becomes of the values Secrets would carry from the input (the split Secret of
+    /// `EnvLayout::Objects`, `own.secrets`).
+    pub secret_values: SecretValues,
+}
+
+/// Secret values taken from the input files (compose `secrets:`, secret-looking variables).
+#[derive(Debug, Clone, Default)]
+pub enum SecretValues {
+    /// Written into the Secret as given (apps.yaml literals are warned about where written).
+    #[default]
+    AsGiven,
+    /// Kept out of git: with `defaults.secret_store`, each such Secret is an ExternalSecret of
+    /// that store instead (remote key: the Secret's name, one property per key); without one,
+    /// each value written in plain text is warned about, with the help for a variable (a key
+    /// of `environment`) or for a file (any other key).
+    OutOfGit {
+        variable_help: String,
+        file_help: String,
+    },
 }
 
 /// Where literal values go.
@@ -239,6 +258,9 @@ pub struct Placement {
 #[derive(Debug, Clone, Default)]
 pub struct OwnParts {
     pub init_containers: Vec<Container>,
+    /// Other names the workload is reached by (compose `container_name`, `hostname`, network
+    /// aliases): each another Service onto the same pods, with the main Service's ports.
+    pub service_aliases: Vec<String>,
     /// `/etc/hosts` entries: IP → host names.
     pub host_aliases: BTreeMap<String, Vec<String>>,
     pub hostname: Option<String>,

@@ -20,7 +20,9 @@ use super::security::lower_security;
 use super::service::{
     headless_service, interceptor_service, main_service, pods_service_name, route_port,
 };
-use super::spec::{ControllerKind, DefaultVisibility, ProbeSpec, RouteSettings, WorkloadSpec};
+use super::spec::{
+    ControllerKind, DefaultVisibility, ProbeSpec, RouteSettings, SecretValues, WorkloadSpec,
+};
 use super::volumes::{LoweredVolumes, VolumeOptions, lower_volumes};
 use super::workload_kind::{JobInput, lower_controller};
 use crate::config::{ServiceType, Visibility};
@@ -38,6 +40,8 @@ pub const DEBUG_VARIABLE: &str = "K3S_DEBUG";
 pub struct LoweredWorkload {
     pub workload: Workload,
     pub build: Option<ImageBuild>,
+    /// Where values kept out of git are to be stored, for the person converting.
+    pub notes: Vec<String>,
 }
 
 /// Lowers one spec; every problem goes to `d`.
@@ -200,6 +204,7 @@ pub fn lower_workload(
     let mut controller = controller(&spec, &volumes, d);
     let mut services: Vec<Service> = service.into_iter().chain(alias).collect();
     governing_service(&spec, &mut controller, &mut services, &ports);
+    services.extend(alias_services(&spec, &services));
 
     let replicas = if kind == ControllerKind::ScaledJob {
         Replicas::NotApplicable
@@ -311,6 +316,8 @@ pub fn lower_workload(
     config_maps.extend(spec.own.config_maps.iter().cloned());
     let mut secrets: Vec<_> = secret.into_iter().collect();
     secrets.extend(spec.own.secrets.iter().cloned());
+    let mut external_secrets = external_secrets;
+    let notes = keep_out_of_git(&spec, &mut secrets, &mut external_secrets, cx, d);
     let mut claims = if stateful { Vec::new() } else { volumes.claims };
     claims.extend(spec.own.claims.iter().cloned());
     let workload = Workload {
@@ -337,6 +344,7 @@ pub fn lower_workload(
     LoweredWorkload {
         workload,
         build: spec.image.build,
+        notes,
     }
 }
 
@@ -564,4 +572,119 @@ fn governing_service(
         }
         _ => services.push(headless_service(governing, ports)),
     }
+}
+
+/// A Service for each other name of the workload, onto the same pods with the main Service's
+/// ports: headless when the main one is, else ClusterIP (node ports stay on the main one).
+fn alias_services(spec: &WorkloadSpec, services: &[Service]) -> Vec<Service> {
+    let Some(main) = services.first() else {
+        return Vec::new();
+    };
+    spec.own
+        .service_aliases
+        .iter()
+        .filter(|alias| !services.iter().any(|s| &s.name == *alias))
+        .map(|alias| Service {
+            name: alias.clone(),
+            kind: if main.kind == ServiceType::Headless {
+                ServiceType::Headless
+            } else {
+                ServiceType::ClusterIP
+            },
+            ports: main
+                .ports
+                .iter()
+                .map(|p| crate::workload::ServicePort {
+                    node_port: None,
+                    ..p.clone()
+                })
+                .collect(),
+            annotations: std::collections::BTreeMap::new(),
+            external_name: None,
+        })
+        .collect()
+}
+
+/// `SecretValues::OutOfGit`: with a secret store, each Secret carrying input values becomes an
+/// ExternalSecret of the same name (remote key: that name; property: each key), and the notes
+/// say what to store where; without one, each non-empty value is warned about, at the variable
+/// when it is one (else at the workload).
+fn keep_out_of_git(
+    spec: &WorkloadSpec,
+    secrets: &mut Vec<crate::workload::Secret>,
+    external: &mut Vec<crate::workload::ExternalSecret>,
+    cx: &LowerContext<'_>,
+    d: &mut Diagnostics,
+) -> Vec<String> {
+    let SecretValues::OutOfGit {
+        variable_help,
+        file_help,
+    } = &spec.env.secret_values
+    else {
+        return Vec::new();
+    };
+    let Some(store) = &cx.resolved.defaults.secret_store else {
+        for secret in secrets.iter() {
+            for (key, value) in &secret.string_data {
+                if value.is_empty() {
+                    continue;
+                }
+                let (what, span, field, help) = match spec.env.environment.get(key) {
+                    Some(variable) => (
+                        format!("variable `{key}`"),
+                        variable.span,
+                        format!("{}.environment.{key}", spec.settings_field),
+                        variable_help,
+                    ),
+                    None => (
+                        format!("the value of `{key}`"),
+                        spec.settings_span,
+                        format!("{}.secrets.{key}", spec.settings_field),
+                        file_help,
+                    ),
+                };
+                d.push(
+                    Diagnostic::warning(
+                        Code::SecretInPlainText,
+                        format!(
+                            "{what} of `{}` is written in plain text into Secret `{}` of the generated tree",
+                            spec.field, secret.name
+                        ),
+                    )
+                    .at(span)
+                    .field(field)
+                    .help(help.clone()),
+                );
+            }
+        }
+        return Vec::new();
+    };
+    let mut notes = Vec::new();
+    for secret in secrets.drain(..) {
+        let keys: Vec<String> = secret.string_data.keys().cloned().collect();
+        notes.push(format!(
+            "Secret `{}` is filled from store `{}`: put {} as properties of its remote key `{}`",
+            secret.name,
+            store.name.value,
+            keys.iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            secret.name
+        ));
+        external.push(crate::workload::ExternalSecret {
+            name: secret.name.clone(),
+            store: store.name.value.clone(),
+            store_kind: store
+                .kind
+                .unwrap_or(crate::config::StoreKind::ClusterSecretStore),
+            refresh_interval: "1h".to_string(),
+            data: keys
+                .into_iter()
+                .map(|key| (key.clone(), (secret.name.clone(), Some(key))))
+                .collect(),
+            extract: None,
+        });
+    }
+    notes
 }

@@ -1,13 +1,16 @@
-//! `depends_on` → init containers that wait until the dependency's Service accepts connections.
-//! `service_completed_successfully` cannot be waited for from a pod; it is reported, not faked.
+//! The init containers compose services get: for `depends_on`, one waiting until the
+//! dependency's Service accepts connections (`service_completed_successfully` cannot be waited
+//! for from a pod; it is reported, not faked); for an anonymous volume over a read-only root
+//! filesystem, one copying the image's content into the emptyDir that replaces it.
 
 use std::collections::BTreeMap;
 
-use crate::config::Quantity;
+use super::volume_plan::ImageCopy;
+use crate::config::{ComposeService as ServiceSettings, Quantity};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::names::{check_dns_label, to_dns_label};
 use crate::sources::compose::{Condition, Dependency};
-use crate::workload::{Container, ContainerSecurity, Resources};
+use crate::workload::{Container, ContainerSecurity, Resources, VolumeMount};
 use crate::yaml::Spanned;
 
 /// A small, pinned image with `sh` and a `nc` that supports `-z`.
@@ -119,4 +122,64 @@ pub fn wait_for(dependency: &str, endpoint: Option<&Endpoint>) -> Option<Contain
         },
         ..Container::default()
     })
+}
+
+/// Where an image-copy init container mounts the emptyDir it fills.
+const COPY_TARGET: &str = "/k3s-image-copy";
+
+/// An init container running the service's own image that copies what the image holds at the
+/// volume's path into the emptyDir mounted there (Docker fills a new anonymous volume the same
+/// way). It runs as the main container's user (the image's, or compose `user` / the settings'
+/// `run_as_user`), so the files belong to whoever writes them; a path the image lacks is
+/// left empty.
+pub fn image_copy_container(
+    image: &str,
+    copy: &ImageCopy,
+    settings: &ServiceSettings,
+) -> Container {
+    let context = settings
+        .security
+        .as_ref()
+        .and_then(|s| s.container_security_context.as_ref());
+    let quoted = shell_quote(&copy.path);
+    let script = format!("if [ -d {quoted} ]; then cp -R {quoted}/. {COPY_TARGET}/; fi");
+    let quantity = |text: &str| Quantity::parse(text).expect("a literal quantity");
+    let name = format!("copy-{}", copy.volume);
+    Container {
+        name: if check_dns_label(&name, 63).is_ok() {
+            name
+        } else {
+            "copy-image-files".to_string()
+        },
+        image: image.to_string(),
+        command: vec!["sh".to_string(), "-c".to_string(), script],
+        resources: Resources {
+            requests: BTreeMap::from([
+                ("cpu".to_string(), quantity("10m")),
+                ("memory".to_string(), quantity("32Mi")),
+            ]),
+            limits: BTreeMap::new(),
+        },
+        volume_mounts: vec![VolumeMount {
+            name: copy.volume.clone(),
+            mount_path: COPY_TARGET.to_string(),
+            read_only: false,
+            sub_path: None,
+        }],
+        security: ContainerSecurity {
+            allow_privilege_escalation: Some(false),
+            read_only_root_filesystem: Some(true),
+            run_as_user: context.and_then(|c| c.run_as_user),
+            run_as_group: context.and_then(|c| c.run_as_group),
+            capabilities_drop: vec!["ALL".to_string()],
+            seccomp_profile: Some("RuntimeDefault".to_string()),
+            ..ContainerSecurity::default()
+        },
+        ..Container::default()
+    }
+}
+
+/// `text` as one `sh` word.
+fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "'\\''"))
 }

@@ -6,10 +6,12 @@ use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
 use crate::sources::compose::Service;
 use crate::yaml::Spanned;
 
+/// `at` says where the service's settings are written ("under `services.web` in …").
 pub fn warn_docker_only(
     service: &Spanned<Service>,
     profile: PodSecurityProfile,
     field: &str,
+    at: &str,
     d: &mut Diagnostics,
 ) {
     let svc = &service.value;
@@ -42,7 +44,9 @@ pub fn warn_docker_only(
         warn(
             "privileged",
             privileged.span,
-            "not kept: the container runs unprivileged (set `security.profile: privileged` for the service in apps.yaml to keep it)",
+            &format!(
+                "not kept: the container runs unprivileged (set `security.profile: privileged` {at} to keep it)"
+            ),
         );
     }
     for (key, value) in [
@@ -56,13 +60,6 @@ pub fn warn_docker_only(
         if let Some(value) = value {
             warn(key, value.span, &format!("`{}` is not kept", value.value));
         }
-    }
-    if let Some(name) = &svc.container_name {
-        warn(
-            "container_name",
-            name.span,
-            "Kubernetes names pods itself; other services reach this one by its service name",
-        );
     }
     if let Some(init) = &svc.init
         && init.value
@@ -87,6 +84,7 @@ pub fn warn_docker_only(
             "logs go to the cluster's log collection",
         );
     }
+    let security_opt = format!("not kept; set `security` {at}");
     let lists: [(&str, &[Spanned<String>], &str); 4] = [
         (
             "links",
@@ -99,11 +97,7 @@ pub fn warn_docker_only(
             &svc.volumes_from,
             "not kept; share a named volume instead",
         ),
-        (
-            "security_opt",
-            &svc.security_opt,
-            "not kept; use `security` in apps.yaml",
-        ),
+        ("security_opt", &svc.security_opt, &security_opt),
     ];
     for (key, items, what) in lists {
         if let Some(first) = items.first() {
@@ -178,7 +172,7 @@ pub fn warn_docker_only(
             warn(
                 "deploy.placement.preferences",
                 here,
-                "not kept; use `anti_affinity` in apps.yaml",
+                &format!("not kept; set `anti_affinity` {at}"),
             );
         }
         if deploy.endpoint_mode.is_some() {

@@ -1,5 +1,11 @@
 //! `healthcheck` → readiness and liveness exec probes (`CMD` as argv, `CMD-SHELL` under
-//! `sh -c`), `start_period` → a startup probe; durations in whole seconds, rounded up.
+//! `sh -c`), `start_period` → a startup probe that allows the whole start period plus
+//! `retries` failed checks; durations in whole seconds, rounded up.
+//!
+//! Liveness is a deliberate difference: Docker only marks a container that fails `retries`
+//! checks in a row as unhealthy and never restarts it, while Kubernetes restarts it. The
+//! readiness probe is what stands for Docker's health status (it gates traffic, and what waits
+//! for `service_healthy`); settings `probes:` replace all three when restarts are not wanted.
 
 use std::time::Duration;
 
@@ -21,10 +27,12 @@ pub fn no_probes() -> LoweredProbes {
     }
 }
 
+/// `at` says where the service's settings are written ("under `services.web` in …").
 pub fn healthcheck_probes(
     healthcheck: &Healthcheck,
     span: Span,
     field: &str,
+    at: &str,
     d: &mut Diagnostics,
 ) -> LoweredProbes {
     if healthcheck.disable == Some(true) {
@@ -44,7 +52,7 @@ pub fn healthcheck_probes(
                 )
                 .at(span)
                 .field(format!("{field}.healthcheck"))
-                .help("give `test:`, or `probes:` under the service in apps.yaml"),
+                .help(format!("give `test:`, or set `probes:` {at}")),
             );
             return no_probes();
         }
@@ -63,13 +71,17 @@ pub fn healthcheck_probes(
         success_threshold: None,
         failure_threshold: Some(i32::try_from(failures).unwrap_or(i32::MAX)),
     };
+    // Docker ignores failures during `start_period`, then counts `retries` of them at
+    // `interval`: the startup probe gives up only after both, polling every `start_interval`.
     let startup = healthcheck
         .start_period
         .filter(|p| !p.is_zero())
         .map(|start_period| {
             let every = seconds(healthcheck.start_interval.unwrap_or(interval));
             let every_ms = u128::from(every.unsigned_abs()) * 1000;
-            let tries = start_period.as_millis().div_ceil(every_ms).max(1);
+            let allowed = start_period.as_millis()
+                + u128::from(failures) * u128::from(period.unsigned_abs()) * 1000;
+            let tries = allowed.div_ceil(every_ms).max(1);
             probe(every, u32::try_from(tries).unwrap_or(u32::MAX))
         });
     LoweredProbes {
@@ -88,6 +100,32 @@ pub fn seconds(duration: Duration) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_start_period_allows_it_and_the_retries() {
+        let healthcheck = Healthcheck {
+            test: Some(crate::yaml::Spanned::builtin(HealthTest::Cmd(vec![
+                "true".to_string(),
+            ]))),
+            interval: Some(Duration::from_secs(10)),
+            start_period: Some(Duration::from_secs(10)),
+            ..Healthcheck::default()
+        };
+        let probes = healthcheck_probes(
+            &healthcheck,
+            crate::diagnostic::Span::new(crate::diagnostic::FileId::builtin(), 0, 0),
+            "f",
+            "",
+            &mut Diagnostics::new(),
+        );
+        let startup = probes.startup.unwrap();
+        // 10s of start period + 3 retries × 10s, polled every 10s.
+        assert_eq!(
+            (startup.period_seconds, startup.failure_threshold),
+            (Some(10), Some(4))
+        );
+        assert_eq!(probes.liveness.unwrap().failure_threshold, Some(3));
+    }
 
     #[test]
     fn durations_round_up_to_whole_seconds() {

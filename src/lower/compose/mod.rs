@@ -86,12 +86,15 @@
 //! - **Docker-only keys** (`network_mode`, `privileged` below the privileged standard, `pid`,
 //!   `ipc`, `devices`, `links`, engine tuning…): one warning per service and key.
 
+mod aliases;
 mod dependencies;
 mod docker_only;
+mod dockerfile;
 mod files;
 mod healthcheck;
 mod init;
 mod pod;
+mod port_search;
 mod ports;
 mod project_facts;
 mod references;
@@ -109,19 +112,24 @@ pub use init::{ServiceHints, VolumeHint, init_hints};
 pub use ports::well_known_port;
 pub use volumes::DEFAULT_CLAIM_SIZE;
 
+use self::aliases::{service_aliases, warn_fixed_addresses};
 use self::dependencies::Endpoint;
 use self::files::{FileKind, Lookup, read_dotenv};
+use self::port_search::{PortSearch, find_ports};
 use self::ports::{ServicePorts, service_ports};
-use self::project_facts::{check_service_names, file_owners, networks, service_edges};
-use self::references::{Reference, Via, references};
+use self::project_facts::{
+    check_service_names, file_owners, networks, service_edges, service_texts,
+};
+use self::references::{Reference, Via, reach};
 use self::settings::{apps_yaml_settings, compose_settings, layer, unknown_services};
 use self::volume_plan::{
     Names, PlanInput, PlannedVolumes, SharedClaim, plan_volumes, shared_claims,
 };
-use self::volumes::{Mount, classify_mounts};
+use self::volumes::{Mount, MountInput, classify_service_mounts};
 use super::context::LowerContext;
 use crate::config::{
-    ComposeEntry, ComposeService, PodSecurityProfile, VolumeType as ConfigVolumeType, WorkloadKind,
+    ComposeEntry, ComposeNetworkPolicy, ComposeService, PodSecurityProfile,
+    VolumeType as ConfigVolumeType, WorkloadKind,
 };
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, did_you_mean};
 use crate::names::to_dns_label;
@@ -203,6 +211,12 @@ pub(super) struct Prepared {
     /// The Service's name: the compose service's, as a DNS label.
     pub service_name: String,
     pub has_service: bool,
+    /// Other names it is reached by, each another Service onto its pods.
+    pub aliases: Vec<String>,
+    /// Why a service whose `restart` says it runs once is kept running, if it is.
+    pub kept_running: Option<String>,
+    /// What `compose convert` says about the service (where a port was found).
+    pub notes: Vec<String>,
 }
 
 /// The whole project, decided before any service is lowered.
@@ -225,6 +239,17 @@ impl Plan<'_> {
     /// `compose.<entry>.services.<svc>`: where apps.yaml settings for the service go.
     pub fn field(&self, service: &str) -> String {
         format!("{}.services.{service}", self.entry.field())
+    }
+
+    /// Where the entry's settings are written, for help lines.
+    pub fn place(&self) -> String {
+        place(self.entry)
+    }
+
+    /// Where the settings of `service` are written: "under `services.web` in compose entry
+    /// `shop` of apps.yaml".
+    pub fn at(&self, service: &str) -> String {
+        format!("under `services.{service}` {}", self.place())
     }
 
     pub fn workload_name(&self, service: &str) -> String {
@@ -260,7 +285,32 @@ pub fn workload_name(entry: &str, service: &str) -> String {
     format!("{entry}-{}", to_dns_label(service))
 }
 
+/// Where the settings of `entry` are written: apps.yaml, or `compose convert`'s `--settings`.
+pub(super) fn place(entry: &Entry<ComposeEntry>) -> String {
+    entry.spec.settings_source.place(&entry.name.value)
+}
+
 /// Lowers every enabled service of a loaded project (see the module docs for the decisions).
+/// `network.allow_external` adds rules to the NetworkPolicies that `permissive` and `strict`
+/// render; `none` renders none, so the sources would be dropped without a word.
+fn warn_unused_allow_external(entry: &Entry<ComposeEntry>, d: &mut Diagnostics) {
+    let Some(network) = &entry.spec.network else {
+        return;
+    };
+    if network.allow_external.is_empty() || network.policy != Some(ComposeNetworkPolicy::None) {
+        return;
+    }
+    d.push(
+        Diagnostic::warning(
+            Code::UnusedSetting,
+            "`network.allow_external` has no effect: `network.policy: none` renders no NetworkPolicy",
+        )
+        .at(entry.name.span)
+        .field(format!("{}.network.allow_external", entry.field()))
+        .help("set `network.policy: permissive` or `strict`, or remove `allow_external`"),
+    );
+}
+
 pub fn lower_compose_project(
     entry: &Entry<ComposeEntry>,
     project: &ComposeProject,
@@ -268,6 +318,7 @@ pub fn lower_compose_project(
     d: &mut Diagnostics,
 ) -> LoweredEntry {
     let entry_field = entry.field();
+    let place = place(entry);
     for unknown in unknown_services(&entry.spec, &project.services, &project.inactive_services) {
         let mut message = Diagnostic::error(
             Code::UnknownService,
@@ -280,6 +331,8 @@ pub fn lower_compose_project(
         }
         d.push(message);
     }
+
+    warn_unused_allow_external(entry, d);
 
     // Settings of every enabled service.
     let mut settings: BTreeMap<String, (ComposeService, PodSecurityProfile)> = BTreeMap::new();
@@ -294,15 +347,54 @@ pub fn lower_compose_project(
             .and_then(|s| s.profile)
             .unwrap_or(PodSecurityProfile::Baseline);
         let field = format!("{entry_field}.services.{name}");
-        let compose = compose_settings(service, profile, &field, d);
+        let at = format!("under `services.{name}` {place}");
+        let compose = compose_settings(service, profile, &field, &at, d);
         settings.insert(name.clone(), (layer(&apps_yaml, &compose), profile));
     }
     let enabled: BTreeSet<String> = settings.keys().cloned().collect();
     check_service_names(entry, project, &enabled, d);
+    let field_of = |name: &str| format!("{entry_field}.services.{name}");
 
-    // Who reaches whom.
-    let edges = service_edges(project, &settings);
-    let reached = references(&edges, &enabled);
+    // Mounts, and claims shared between services.
+    let mounts: BTreeMap<String, Vec<Mount>> = enabled
+        .iter()
+        .map(|name| {
+            let service = &project.services[name];
+            let read_only_root = service.value.read_only == Some(true)
+                || settings[name]
+                    .0
+                    .security
+                    .as_ref()
+                    .and_then(|s| s.container_security_context.as_ref())
+                    .and_then(|c| c.read_only_root_filesystem)
+                    == Some(true);
+            let field = field_of(name);
+            let input = MountInput {
+                service_name: name,
+                project,
+                field: &field,
+                place: &place,
+                read_only_root,
+            };
+            (name.clone(), classify_service_mounts(service, &input, d))
+        })
+        .collect();
+    let shared = shared_claims(entry, &mounts, &settings, d);
+
+    // Every name a service is reached by, and who reaches whom.
+    let aliases = service_aliases(project, &enabled, &field_of, d);
+    let texts = service_texts(project, &settings, &mounts);
+    warn_fixed_addresses(project, &enabled, &texts, &field_of, d);
+    let names: BTreeMap<String, Vec<String>> = enabled
+        .iter()
+        .map(|name| {
+            let mut all = vec![name.clone()];
+            all.extend(aliases.get(name).into_iter().flatten().cloned());
+            (name.clone(), all)
+        })
+        .collect();
+    let edges = service_edges(project, &texts);
+    let reached = reach(&edges, &names);
     let one_shot: BTreeSet<String> = reached
         .iter()
         .filter(|(_, refs)| {
@@ -312,25 +404,15 @@ pub fn lower_compose_project(
         .map(|(name, _)| name.clone())
         .collect();
 
-    // Mounts, and claims shared between services.
-    let mounts: BTreeMap<String, Vec<Mount>> = enabled
-        .iter()
-        .map(|name| {
-            let field = format!("{entry_field}.services.{name}");
-            (
-                name.clone(),
-                classify_mounts(name, &project.services[name], project, &field, d),
-            )
-        })
-        .collect();
-    let shared = shared_claims(entry, &mounts, &settings, d);
-
     // Pass one: volumes, controller kind, ports.
     let facts = ProjectFacts {
         entry,
+        project,
         reached: &reached,
         one_shot: &one_shot,
         shared: &shared,
+        aliases: &aliases,
+        place: &place,
     };
     let prepared: BTreeMap<String, Prepared> = settings
         .iter()
@@ -376,8 +458,10 @@ pub fn lower_compose_project(
     for (name, prepared) in prepared {
         let service = &project.services[&name];
         let profile = settings[&name].1;
-        docker_only::warn_docker_only(service, profile, &plan.field(&name), d);
+        docker_only::warn_docker_only(service, profile, &plan.field(&name), &plan.at(&name), d);
+        out.notes.extend(prepared.notes.iter().cloned());
         let lowered = service::lower_service(&plan, &name, service, prepared, d);
+        out.notes.extend(lowered.notes);
         out.workloads.push(lowered.workload);
         out.builds.extend(lowered.build);
     }
@@ -387,9 +471,48 @@ pub fn lower_compose_project(
 /// What pass one needs to know about the whole project.
 struct ProjectFacts<'a> {
     entry: &'a Entry<ComposeEntry>,
+    project: &'a ComposeProject,
     reached: &'a BTreeMap<String, Vec<Reference>>,
     one_shot: &'a BTreeSet<String>,
     shared: &'a BTreeMap<String, SharedClaim>,
+    aliases: &'a BTreeMap<String, Vec<String>>,
+    place: &'a str,
+}
+
+/// `restart: "no"` / `on-failure[:N]` (or swarm's `restart_policy.condition`): the service is
+/// meant to run once.
+fn runs_once(service: &Service) -> bool {
+    match &service.restart {
+        Some(restart) => restart.value == "no" || restart.value.starts_with("on-failure"),
+        None => service
+            .deploy
+            .as_ref()
+            .and_then(|d| d.restart_policy.as_ref())
+            .and_then(|p| p.condition.as_deref())
+            .is_some_and(|c| c == "none" || c == "on-failure"),
+    }
+}
+
+/// Why a service must keep running whatever its `restart` says: another service waits for it to
+/// be healthy or connects to it, it publishes ports, or it is routed to.
+fn kept_running(service: &Service, merged: &ComposeService, refs: &[Reference]) -> Option<String> {
+    if let Some(r) = refs.iter().find(|r| r.connects()) {
+        return Some(format!("{} connects to it", r.describe()));
+    }
+    if let Some(r) = refs
+        .iter()
+        .find(|r| r.via == Via::DependsOn(Condition::ServiceHealthy))
+    {
+        return Some(format!("`{}` waits for it to be healthy", r.from));
+    }
+    if !service.ports.is_empty() {
+        return Some("it publishes ports".to_string());
+    }
+    merged
+        .ingress
+        .as_ref()
+        .filter(|i| i.enabled != Some(false))
+        .map(|_| "it has an ingress route".to_string())
 }
 
 /// One service's volumes, controller kind and ports.
@@ -403,6 +526,7 @@ fn prepare_service(
     d: &mut Diagnostics,
 ) -> Prepared {
     let entry = facts.entry;
+    let svc = &service.value;
     let field = format!("{}.services.{name}", entry.field());
     let workload = workload_name(&entry.name.value, name);
     let mut names = Names::default();
@@ -416,6 +540,7 @@ fn prepare_service(
             settings: merged,
             shared: facts.shared,
             profile,
+            place: facts.place,
         },
         &mut names,
         &mut config_names,
@@ -425,56 +550,140 @@ fn prepare_service(
         .volumes
         .iter()
         .any(|v| v.kind.value == ConfigVolumeType::Pvc && v.claim_name.is_none());
-    let job_mode = service
-        .value
+    let job_mode = svc
         .deploy
         .as_ref()
         .and_then(|d| d.mode.as_ref())
         .is_some_and(|m| m.value.ends_with("-job"));
+    let refs: &[Reference] = facts.reached.get(name).map_or(&[], Vec::as_slice);
+    let running = runs_once(svc)
+        .then(|| kept_running(svc, merged, refs))
+        .flatten();
     let kind = match &merged.kind {
         Some(kind) => kind.value,
         None if facts.one_shot.contains(name) || job_mode => WorkloadKind::Job,
+        None if runs_once(svc) && running.is_none() => WorkloadKind::Job,
         None if owns_claim => WorkloadKind::Statefulset,
         None => WorkloadKind::Deployment,
     };
     let is_job = matches!(kind, WorkloadKind::Job | WorkloadKind::Cronjob);
     let service_enabled = merged.service.as_ref().and_then(|s| s.enabled) != Some(false);
-    let needed: Vec<&Reference> = facts
-        .reached
-        .get(name)
-        .into_iter()
-        .flatten()
+    let needed: Vec<Reference> = refs
+        .iter()
         .filter(|r| r.via != Via::DependsOn(Condition::ServiceCompletedSuccessfully))
+        .cloned()
         .collect();
-    let wanted = !needed.is_empty() && !is_job && service_enabled;
+    let routed = merged
+        .ingress
+        .as_ref()
+        .is_some_and(|i| i.enabled != Some(false));
+    let wanted = (!needed.is_empty() || routed) && !is_job && service_enabled;
     let image = merged.image.as_ref().map(|i| i.value.as_str());
-    let ports = service_ports(service, &merged.expose, image.filter(|_| wanted), &field, d);
+    let built = svc.build.is_some() && apps_yaml_settings(&entry.spec, name).image.is_none();
+    let mut ports = service_ports(service, &merged.expose, None, &field, d);
+    let mut notes = Vec::new();
     if wanted && ports.container.is_empty() {
-        let who: Vec<String> = needed.iter().map(|r| r.describe()).collect();
-        let image = image.map_or_else(|| "a built image".to_string(), |i| format!("image `{i}`"));
-        d.push(
-            Diagnostic::error(
-                Code::MissingPort,
-                format!(
-                    "`{name}` is reached by {} but declares no port, and its {image} has no well-known one",
-                    who.join(", ")
-                ),
-            )
-            .at(service.span)
-            .field(format!("{field}.expose"))
-            .label(needed[0].span, "reached here")
-            .help(format!(
-                "add `expose: [\"PORT\"]` to `{name}` in the compose file, or `services.{name}.expose: [PORT]` under the compose entry in apps.yaml"
-            )),
-        );
+        let search = PortSearch {
+            name,
+            service,
+            project: facts.project,
+            image,
+            built,
+            references: &needed,
+            field: &field,
+        };
+        match find_ports(&search, d) {
+            Some(found) => {
+                let list: Vec<String> = found.ports.iter().map(|(p, _)| p.to_string()).collect();
+                notes.push(format!(
+                    "`{name}` declares no port; it listens on {} ({})",
+                    list.join(", "),
+                    found.source
+                ));
+                ports.add_found(&found.ports);
+            }
+            None if !needed.is_empty() => {
+                let who: Vec<String> = needed.iter().map(Reference::describe).collect();
+                d.push(
+                    Diagnostic::error(
+                        Code::MissingPort,
+                        format!(
+                            "`{name}` is reached by {} but declares no port, and none is found: {}no other service names one, and {} has no well-known one",
+                            who.join(", "),
+                            if built { "its Dockerfile exposes none, " } else { "" },
+                            image.filter(|_| !built).map_or_else(|| "its image".to_string(), |i| format!("image `{i}`"))
+                        ),
+                    )
+                    .at(service.span)
+                    .field(format!("{field}.expose"))
+                    .label(needed[0].span, "reached here")
+                    .help(format!(
+                        "add `expose: [\"PORT\"]` to `{name}` in the compose file, or set `services.{name}.expose: [PORT]` {}",
+                        facts.place
+                    )),
+                );
+            }
+            None => {}
+        }
+    }
+    let has_service = !ports.container.is_empty() && !is_job && service_enabled;
+    if has_service {
+        warn_port_mismatch(name, &needed, &ports, &field, facts.place, d);
     }
     Prepared {
         settings: merged.clone(),
         kind,
         planned,
         names,
-        has_service: !ports.container.is_empty() && !is_job && service_enabled,
+        has_service,
         ports,
         service_name: to_dns_label(name),
+        aliases: facts.aliases.get(name).cloned().unwrap_or_default(),
+        kept_running: running.filter(|_| kind != WorkloadKind::Job),
+        notes,
+    }
+}
+
+/// Another service connects to a port the Service does not have (`backend:9091` while it
+/// listens on 8000): said once per service and port.
+fn warn_port_mismatch(
+    name: &str,
+    references: &[Reference],
+    ports: &ServicePorts,
+    field: &str,
+    place: &str,
+    d: &mut Diagnostics,
+) {
+    let mut said: BTreeSet<(String, u16)> = BTreeSet::new();
+    for reference in references.iter().filter(|r| r.explicit_port) {
+        let Some(port) = reference.port else {
+            continue;
+        };
+        if ports.container.iter().any(|p| p.container_port == port)
+            || !said.insert((reference.from.clone(), port))
+        {
+            continue;
+        }
+        let listening: Vec<String> = ports
+            .container
+            .iter()
+            .map(|p| p.container_port.to_string())
+            .collect();
+        d.push(
+            Diagnostic::warning(
+                Code::PortMismatch,
+                format!(
+                    "{} reaches `{}` on port {port}, but its Service has only {}",
+                    reference.describe(),
+                    reference.host,
+                    listening.join(", ")
+                ),
+            )
+            .at(reference.span)
+            .field(format!("{field}.expose"))
+            .help(format!(
+                "add `expose: [\"{port}\"]` to `{name}` in the compose file, or set `services.{name}.expose` {place}"
+            )),
+        );
     }
 }

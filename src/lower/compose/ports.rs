@@ -37,6 +37,26 @@ pub struct ServicePorts {
 }
 
 impl ServicePorts {
+    /// Ports found elsewhere in the project (the service declares none).
+    pub fn add_found(&mut self, ports: &[(u16, Protocol)]) {
+        for (port, protocol) in ports {
+            if !self
+                .container
+                .iter()
+                .any(|p| p.container_port == *port && p.protocol == *protocol)
+            {
+                self.container.push(PortSetting {
+                    name: None,
+                    container_port: *port,
+                    protocol: *protocol,
+                    service_port: None,
+                    node_port: None,
+                });
+            }
+        }
+        self.inferred = self.inferred.or(ports.first().map(|(p, _)| *p));
+    }
+
     /// Published to the outside (not only to the host's loopback).
     pub fn is_published(&self) -> bool {
         self.published.iter().any(|p| !p.local)
@@ -233,6 +253,7 @@ pub fn pin_node_ports(
     ports: &ServicePorts,
     kind: ServiceType,
     field: &str,
+    at: &str,
     d: &mut Diagnostics,
 ) -> Vec<PortSetting> {
     let pins = matches!(kind, ServiceType::NodePort | ServiceType::LoadBalancer);
@@ -276,7 +297,7 @@ pub fn pin_node_ports(
                     )
                     .at(published.span)
                     .field(format!("{field}.ports"))
-                    .help("publish it with `ingress:` for the service in apps.yaml, or pick a port in that range"),
+                    .help(format!("publish it with `ingress:` {at}, or pick a port in that range")),
                 );
             }
         }

@@ -1,23 +1,27 @@
 //! Facts about the whole compose project that services are lowered against: who reaches whom
-//! (depends_on and environment values), which service carries each secret or config, the
-//! compose networks of each service, and names that would clash once made DNS labels.
+//! (depends_on, environment values, commands, mounted configuration files), which service
+//! carries each secret or config, the compose networks of each service, and names that would
+//! clash once made DNS labels.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::files::FileKind;
-use super::references::{Edges, literal};
+use super::references::{Outgoing, Text, Via, literal};
+use super::volumes::{Mount, MountKind};
 use crate::config::{ComposeEntry, ComposeService, PodSecurityProfile};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
 use crate::names::to_dns_label;
 use crate::resolve::Entry;
 use crate::sources::compose::ComposeProject;
 
-/// Each service's edges: its `depends_on`, and its environment (apps.yaml literals over the
-/// compose values).
-pub(super) fn service_edges<'a>(
+/// Each service's texts that may name other services: its environment (apps.yaml literals
+/// over the compose values), its command and entrypoint, and the configuration files it mounts
+/// (their text, as carried in ConfigMaps).
+pub(super) fn service_texts(
     project: &ComposeProject,
-    settings: &'a BTreeMap<String, (ComposeService, PodSecurityProfile)>,
-) -> Vec<Edges<'a>> {
+    settings: &BTreeMap<String, (ComposeService, PodSecurityProfile)>,
+    mounts: &BTreeMap<String, Vec<Mount>>,
+) -> BTreeMap<String, Vec<Text>> {
     settings
         .iter()
         .map(|(name, (merged, _))| {
@@ -32,18 +36,56 @@ pub(super) fn service_edges<'a>(
                     environment.insert(key.clone(), (text.to_string(), value.span));
                 }
             }
-            Edges {
-                name,
-                depends_on: service
-                    .depends_on
-                    .iter()
-                    .map(|(target, dep)| (target.clone(), dep.value.condition, dep.span))
-                    .collect(),
-                environment: environment
-                    .into_iter()
-                    .map(|(k, (v, span))| (k, v, span))
-                    .collect(),
+            let mut texts: Vec<Text> = environment
+                .into_iter()
+                .map(|(key, (value, span))| Text {
+                    via: Via::Environment { key },
+                    value,
+                    span,
+                })
+                .collect();
+            for argv in [&service.entrypoint, &service.command]
+                .into_iter()
+                .flatten()
+            {
+                texts.push(Text {
+                    via: Via::Command,
+                    value: argv.value.join(" "),
+                    span: argv.span,
+                });
             }
+            for mount in mounts.get(name).into_iter().flatten() {
+                if let MountKind::Files { data, .. } = &mount.kind {
+                    for (file, text) in data {
+                        texts.push(Text {
+                            via: Via::File { name: file.clone() },
+                            value: text.clone(),
+                            span: mount.span,
+                        });
+                    }
+                }
+            }
+            (name.clone(), texts)
+        })
+        .collect()
+}
+
+/// Each service's outgoing edges: its `depends_on` and its texts.
+pub(super) fn service_edges<'a>(
+    project: &ComposeProject,
+    texts: &'a BTreeMap<String, Vec<Text>>,
+) -> Vec<Outgoing<'a>> {
+    texts
+        .iter()
+        .map(|(name, texts)| Outgoing {
+            name,
+            depends_on: project.services[name]
+                .value
+                .depends_on
+                .iter()
+                .map(|(target, dep)| (target.clone(), dep.value.condition, dep.span))
+                .collect(),
+            texts: texts.clone(),
         })
         .collect()
 }

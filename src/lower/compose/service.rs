@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::dependencies::wait_containers;
+use super::dependencies::{image_copy_container, wait_containers};
 use super::files::{FileKind, FilesInput, lower_files};
 use super::healthcheck::{healthcheck_probes, seconds};
 use super::pod::{annotations, host_aliases, hostname, node_selector};
@@ -12,7 +12,7 @@ use super::ports::{ServicePorts, pin_node_ports, service_type};
 use super::{Plan, Prepared};
 use crate::config::{
     BoolOr, Build, ComposeNetworkPolicy, EnvValue, Environment, JobRestartPolicy, JobSettings,
-    Peer as PeerSettings, PodSecurityProfile, ScalingType, Security, ServiceType, Visibility,
+    PodSecurityProfile, ScalingType, Security, ServiceType, SettingsSource, Visibility,
     WorkloadKind,
 };
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
@@ -21,12 +21,13 @@ use crate::lower::network::lower_peers;
 use crate::lower::probes::LoweredProbes;
 use crate::lower::spec::{
     ContainerSpec, ControllerSpec, DefaultVisibility, EnvLayout, EnvSpec, ImageSpec, NetworkSpec,
-    OwnParts, Placement, ProbeSpec, RouteSettings, ScalingSpec, ServiceSpec, WorkloadSpec,
+    OwnParts, Placement, ProbeSpec, RouteSettings, ScalingSpec, SecretValues, ServiceSpec,
+    WorkloadSpec,
 };
 use crate::lower::workload::{LoweredWorkload, lower_workload};
 use crate::names::to_dns_label;
 use crate::sources::compose::Service as ComposeService;
-use crate::workload::{PolicyPort, PolicyRule};
+use crate::workload::{Peer, PolicyPort, PolicyRule};
 use crate::yaml::Spanned;
 
 pub fn lower_service(
@@ -59,8 +60,11 @@ fn service_spec(
         mut names,
         ports,
         service_name,
+        aliases,
+        kept_running,
         ..
     } = prepared;
+    let at = plan.at(name);
     let workload_name = plan.workload_name(name);
     let image = image(plan, name, svc, &settings, &workload_name, span, &field, d);
 
@@ -89,14 +93,14 @@ fn service_spec(
     let probes = match &settings.probes {
         Some(probes) => ProbeSpec::Settings(Some(probes.clone())),
         None => ProbeSpec::Given(match &svc.healthcheck {
-            Some(healthcheck) => healthcheck_probes(healthcheck, span, &field, d),
+            Some(healthcheck) => healthcheck_probes(healthcheck, span, &field, &at, d),
             None => LoweredProbes::default(),
         }),
     };
     let stateful = kind == WorkloadKind::Statefulset;
     let requested_type = settings.service.as_ref().and_then(|s| s.kind);
     let service_type = service_type(&ports, requested_type, stateful);
-    let port_settings = pin_node_ports(&ports, service_type, &field, d);
+    let port_settings = pin_node_ports(&ports, service_type, &field, &at, d);
     let route = settings
         .ingress
         .as_ref()
@@ -107,16 +111,37 @@ fn service_spec(
             rate_per_minute: None,
             field: format!("{field}.ingress"),
             span,
-            no_port_help: Some(
-                "add `expose:` to the service, or `expose: [PORT]` under it in apps.yaml"
-                    .to_string(),
-            ),
+            no_port_help: Some(format!(
+                "add `expose:` to `{name}` in the compose file, or set `expose: [PORT]` {at}"
+            )),
         });
     let (security, network) = network(plan, name, &settings, &ports, service_type, span, d);
-    let job = job_settings(svc, kind, settings.job.as_ref(), span, &field, d);
+    let job = job_settings(
+        svc,
+        kind,
+        &JobInput {
+            settings: settings.job.as_ref(),
+            kept_running: kept_running.as_deref(),
+            span,
+            field: &field,
+            at: &at,
+        },
+        d,
+    );
     let enabled = |other: &str| plan.prepared_names.contains(other);
-    let init_containers =
-        wait_containers(name, &svc.depends_on, &plan.endpoints, &enabled, &field, d);
+    let mut init_containers: Vec<_> = planned
+        .image_copies
+        .iter()
+        .map(|copy| image_copy_container(&image.reference, copy, &settings))
+        .collect();
+    init_containers.extend(wait_containers(
+        name,
+        &svc.depends_on,
+        &plan.endpoints,
+        &enabled,
+        &field,
+        d,
+    ));
     let mut config_maps = planned.config_maps;
     config_maps.extend(files.config_maps);
 
@@ -164,6 +189,7 @@ fn service_spec(
             layout: EnvLayout::Objects {
                 name: format!("{workload_name}-env"),
             },
+            secret_values: out_of_git(plan, name),
             ..EnvSpec::default()
         },
         probes,
@@ -198,12 +224,30 @@ fn service_spec(
         image_pull_secrets: Vec::new(),
         own: OwnParts {
             init_containers,
+            service_aliases: aliases,
             host_aliases: host_aliases(svc, span, &field, d),
             hostname: hostname(svc, span, &field, d),
             config_maps,
             secrets: files.secrets,
             claims: planned.claims,
         },
+    }
+}
+
+/// Compose secret values stay out of git, with help on how in the mode the user is in.
+fn out_of_git(plan: &Plan<'_>, name: &str) -> SecretValues {
+    let store = match plan.entry.spec.settings_source {
+        SettingsSource::AppsYaml => "set `defaults.secret_store` in apps.yaml".to_string(),
+        _ => format!("set `secret_store: {{name: STORE}}` {}", plan.place()),
+    };
+    SecretValues::OutOfGit {
+        variable_help: format!(
+            "{store} to have it filled from your secret store by an ExternalSecret, or point the variable at an existing Secret with `environment: {{NAME: {{secret: SECRET, key: KEY}}}}` {}",
+            plan.at(name)
+        ),
+        file_help: format!(
+            "{store} to have it filled from your secret store by an ExternalSecret, or mark the compose secret `external: true` to use an existing Secret"
+        ),
     }
 }
 
@@ -223,10 +267,15 @@ fn environment(svc: &ComposeService, apps_yaml: &Environment) -> Environment {
     merged
 }
 
-/// The entry's `network.policy` as the service's security settings (visibility, sources) and
-/// the rules beyond them: permissive → the own namespace, strict → the services sharing a
-/// compose network plus `allow_external`, none → no policy; published ports are open to any
-/// source. apps.yaml `visibility` or `network_policy` for the service replaces all of this.
+/// The one rule for the entry's `network.policy` with a service's `visibility` (module docs):
+/// the policy admits the service's project peers — `permissive`: every pod of its namespace;
+/// `strict`: the services sharing a compose network with it, plus `allow_external` — and, on
+/// top, what its `visibility` admits: `internal`/`public` every namespace (and the ingress
+/// controller when routed), `private` nothing more, `restricted` its `allowed_sources`.
+/// `network_policy` settings add their rules; `network_policy: false` removes the policy.
+/// `none` renders none, unless the service sets `network_policy` itself (then its project
+/// peers are its namespace); a `visibility` it would ignore is warned about, never dropped.
+/// Published ports are open to any source.
 fn network(
     plan: &Plan<'_>,
     name: &str,
@@ -237,8 +286,8 @@ fn network(
     d: &mut Diagnostics,
 ) -> (Option<Security>, NetworkSpec) {
     let mut security = settings.security.clone().unwrap_or_default();
-    let explicit = security.visibility.is_some() || security.network_policy.is_some();
     let network = plan.entry.spec.network.clone().unwrap_or_default();
+    let entry_field = plan.entry.field();
     let all_ports: Vec<PolicyPort> = ports
         .container
         .iter()
@@ -248,38 +297,127 @@ fn network(
             end_port: None,
         })
         .collect();
+    let own_policy = security.network_policy.as_ref().map(|p| match &p.value {
+        BoolOr::Bool(enabled) => *enabled,
+        BoolOr::Settings(np) => np.enabled.unwrap_or(true),
+    });
+    let visibility = security.visibility.clone();
+    let policy = match network.policy.unwrap_or(ComposeNetworkPolicy::Permissive) {
+        ComposeNetworkPolicy::None if own_policy == Some(true) => ComposeNetworkPolicy::Permissive,
+        policy => policy,
+    };
     let mut extra_ingress = Vec::new();
-    if !explicit {
-        let visibility = match network.policy.unwrap_or(ComposeNetworkPolicy::Permissive) {
-            ComposeNetworkPolicy::None => {
+    // A rule without ports admits every port: a service that listens on none gets no rule.
+    // Every namespace (internal, public) already holds the project's peers.
+    let open_to_all = visibility
+        .as_ref()
+        .is_some_and(|v| matches!(v.value, Visibility::Internal | Visibility::Public));
+    let listens = !all_ports.is_empty() && !open_to_all;
+    match policy {
+        ComposeNetworkPolicy::None => {
+            if own_policy.is_none() {
                 security.network_policy = Some(Spanned::new(BoolOr::Bool(false), span));
-                Visibility::Private
+                if let Some(visibility) = &visibility {
+                    d.push(
+                        Diagnostic::warning(
+                            Code::NetworkRule,
+                            format!(
+                                "visibility `{}` has no effect: `network.policy: none` renders no NetworkPolicy",
+                                visibility_name(visibility.value)
+                            ),
+                        )
+                        .at(visibility.span)
+                        .field(format!("{}.security.visibility", plan.field(name)))
+                        .help(format!(
+                            "set `network.policy: permissive` or `strict` {}, or `network_policy: true` {}",
+                            plan.place(),
+                            plan.at(name)
+                        )),
+                    );
+                }
             }
-            ComposeNetworkPolicy::Permissive => Visibility::Private,
-            ComposeNetworkPolicy::Strict => {
-                security.allowed_sources = plan
-                    .neighbours(name)
-                    .into_iter()
-                    .map(|labels| PeerSettings {
-                        pod_labels: labels,
-                        ..PeerSettings::default()
-                    })
-                    .collect();
-                Visibility::Restricted
-            }
-        };
-        security.visibility = Some(Spanned::new(visibility, span));
-        if !network.allow_external.is_empty() {
-            extra_ingress.push(PolicyRule {
-                peers: lower_peers(
-                    &network.allow_external,
-                    &format!("{}.network.allow_external", plan.entry.field()),
-                    span,
-                    d,
-                ),
-                ports: all_ports,
-            });
         }
+        ComposeNetworkPolicy::Permissive => {
+            if listens {
+                extra_ingress.push(PolicyRule {
+                    peers: vec![Peer::Pods(BTreeMap::new())],
+                    ports: all_ports.clone(),
+                });
+            }
+            if !all_ports.is_empty() && !network.allow_external.is_empty() {
+                extra_ingress.push(PolicyRule {
+                    peers: lower_peers(
+                        &network.allow_external,
+                        &format!("{entry_field}.network.allow_external"),
+                        span,
+                        d,
+                    ),
+                    ports: all_ports.clone(),
+                });
+            }
+            if let Some(v) = visibility
+                .as_ref()
+                .filter(|v| v.value == Visibility::Restricted)
+            {
+                d.push(
+                    Diagnostic::warning(
+                        Code::NetworkRule,
+                        "visibility `restricted` cannot narrow `network.policy: permissive`, which admits every pod of the namespace",
+                    )
+                    .at(v.span)
+                    .field(format!("{}.security.visibility", plan.field(name)))
+                    .help(format!(
+                        "set `network.policy: strict` {} to admit only the services sharing a compose network (and `allowed_sources`)",
+                        plan.place()
+                    )),
+                );
+            }
+        }
+        ComposeNetworkPolicy::Strict => {
+            let neighbours: Vec<Peer> = plan.neighbours(name).into_iter().map(Peer::Pods).collect();
+            if listens && !neighbours.is_empty() {
+                extra_ingress.push(PolicyRule {
+                    peers: neighbours,
+                    ports: all_ports.clone(),
+                });
+            }
+            if !all_ports.is_empty() && !network.allow_external.is_empty() {
+                extra_ingress.push(PolicyRule {
+                    peers: lower_peers(
+                        &network.allow_external,
+                        &format!("{entry_field}.network.allow_external"),
+                        span,
+                        d,
+                    ),
+                    ports: all_ports.clone(),
+                });
+            }
+        }
+    }
+    // What the visibility admits beyond the project's peers: `private` adds nothing.
+    match visibility.as_ref().map(|v| v.value) {
+        None | Some(Visibility::Private) => {
+            if !security.allowed_sources.is_empty() {
+                d.push(
+                    Diagnostic::warning(
+                        Code::UnusedSetting,
+                        "`allowed_sources` has no effect without `visibility: restricted`: the service admits only the project's services",
+                    )
+                    .at(visibility.as_ref().map_or(span, |v| v.span))
+                    .field(format!("{}.security.allowed_sources", plan.field(name)))
+                    .help(format!(
+                        "set `visibility: restricted` {} to admit these sources as well",
+                        plan.at(name)
+                    )),
+                );
+            }
+            security.visibility = Some(Spanned::new(
+                Visibility::Restricted,
+                visibility.as_ref().map_or(span, |v| v.span),
+            ));
+            security.allowed_sources = Vec::new();
+        }
+        Some(Visibility::Restricted | Visibility::Internal | Visibility::Public) => {}
     }
     if matches!(
         service_type,
@@ -311,8 +449,18 @@ fn network(
     )
 }
 
-/// The image: apps.yaml's, else the compose file's, else (build-only services) the rule of
-/// `images.rs` for `<entry>-<service>`, with the build it needs.
+fn visibility_name(visibility: Visibility) -> &'static str {
+    match visibility {
+        Visibility::Public => "public",
+        Visibility::Internal => "internal",
+        Visibility::Private => "private",
+        Visibility::Restricted => "restricted",
+    }
+}
+
+/// The image: apps.yaml's (a prebuilt image), else the compose file's `build:` — tagged with
+/// the compose `image` name (and tag) when it gives one, else with the rule of `images.rs` for
+/// `<entry>-<service>` — under the environment's registry, else the compose `image` as is.
 #[allow(clippy::too_many_arguments)]
 fn image(
     plan: &Plan<'_>,
@@ -325,7 +473,10 @@ fn image(
     d: &mut Diagnostics,
 ) -> ImageSpec {
     let pull_policy = pull_policy(svc, field, d);
-    if let Some(image) = &settings.image {
+    let apps_yaml_image = super::settings::apps_yaml_settings(&plan.entry.spec, name).image;
+    if let Some(image) =
+        apps_yaml_image.or_else(|| settings.image.clone().filter(|_| svc.build.is_none()))
+    {
         return ImageSpec {
             reference: image.value.clone(),
             build: None,
@@ -347,6 +498,11 @@ fn image(
             pull_policy,
         };
     };
+    // `build:` with `image:` names what the build is tagged as (compose pushes it there).
+    let named = settings
+        .image
+        .as_ref()
+        .map(|image| image_name(&image.value, plan.cx.resolved.registry.is_some()));
     let settings = Build {
         context: Some(
             build
@@ -360,6 +516,13 @@ fn image(
             .map(|f| Spanned::new(f.clone(), span)),
         target: build.target.clone(),
         args: build.args.clone(),
+        image: named
+            .as_ref()
+            .map(|(name, _)| Spanned::new(name.clone(), span)),
+        tag: named
+            .as_ref()
+            .and_then(|(_, tag)| tag.clone())
+            .map(|tag| Spanned::new(tag, span)),
         ..Build::default()
     };
     let image_build = lower_image_build(
@@ -408,17 +571,50 @@ fn image(
     }
 }
 
+/// The name and tag a compose `image:` gives a build: `ghcr.io/acme/api:1.2` is `acme/api`
+/// and `1.2` under an environment registry (which replaces the registry host), else
+/// `ghcr.io/acme/api`; a digest cannot be built, so it gives no tag.
+fn image_name(image: &str, has_registry: bool) -> (String, Option<String>) {
+    let without_digest = image.split('@').next().unwrap_or(image);
+    let digest = without_digest.len() != image.len();
+    let (repository, tag) = match without_digest.rsplit_once(':') {
+        Some((repository, tag)) if !tag.contains('/') => (repository, Some(tag.to_string())),
+        _ => (without_digest, None),
+    };
+    let repository = match repository.split_once('/') {
+        Some((host, rest))
+            if has_registry
+                && (host.contains('.') || host.contains(':') || host == "localhost") =>
+        {
+            rest
+        }
+        _ => repository,
+    };
+    (repository.to_string(), tag.filter(|_| !digest))
+}
+
+/// What deciding a service's Job settings needs beyond the service.
+struct JobInput<'a> {
+    /// apps.yaml's `job:` settings, which win.
+    settings: Option<&'a JobSettings>,
+    /// Why a service whose `restart` says it runs once is kept running.
+    kept_running: Option<&'a str>,
+    span: Span,
+    field: &'a str,
+    at: &'a str,
+}
+
 /// `restart` and `deploy.restart_policy`: a Job's restart policy and retries (apps.yaml's
-/// `job:` settings win); a long-running controller always restarts its pods, which is said
-/// when the compose file asks otherwise.
+/// `job:` settings win): `no` → `Never` and no retry, `on-failure:N` → N retries. A
+/// long-running controller always restarts its pods, which is said when the compose file asks
+/// otherwise, with why the service is long-running.
 fn job_settings(
     svc: &ComposeService,
     kind: WorkloadKind,
-    settings: Option<&JobSettings>,
-    span: Span,
-    field: &str,
+    input: &JobInput<'_>,
     d: &mut Diagnostics,
 ) -> Option<JobSettings> {
+    let settings = input.settings;
     let is_job = matches!(kind, WorkloadKind::Job | WorkloadKind::Cronjob);
     let swarm = svc.deploy.as_ref().and_then(|d| d.restart_policy.as_ref());
     let (policy, retries, where_span) = match (&svc.restart, swarm) {
@@ -440,20 +636,24 @@ fn job_settings(
                 _ => "always".to_string(),
             },
             swarm.max_attempts.and_then(|n| i32::try_from(n).ok()),
-            span,
+            input.span,
         ),
         (None, None) => return settings.cloned(),
     };
     if !is_job {
         if policy == "no" || policy == "on-failure" {
+            let why = match input.kept_running {
+                Some(why) => format!("it runs as a {} because {why}", kind_name(kind)),
+                None => format!("it runs as a {}", kind_name(kind)),
+            };
             d.push(
                 Diagnostic::warning(
                     Code::RestartPolicy,
-                    format!("restart `{policy}` is not kept: Kubernetes restarts the pods of a long-running service whenever they stop"),
+                    format!("restart `{policy}` is not kept: {why}, whose pods Kubernetes restarts whenever they stop"),
                 )
                 .at(where_span)
-                .field(format!("{field}.restart"))
-                .help("for a one-shot task, set `kind: job` for the service in apps.yaml"),
+                .field(format!("{}.restart", input.field))
+                .help(format!("for a one-shot task, set `kind: job` {}", input.at)),
             );
         }
         return settings.cloned();
@@ -470,6 +670,15 @@ fn job_settings(
         }
     }
     Some(job)
+}
+
+fn kind_name(kind: WorkloadKind) -> &'static str {
+    match kind {
+        WorkloadKind::Deployment => "Deployment",
+        WorkloadKind::Statefulset => "StatefulSet",
+        WorkloadKind::Job => "Job",
+        WorkloadKind::Cronjob => "CronJob",
+    }
 }
 
 /// `pull_policy` as the container's; `None` (and `build`) leaves the environment's policy for
@@ -491,5 +700,29 @@ fn pull_policy(svc: &ComposeService, field: &str, d: &mut Diagnostics) -> Option
             );
             Some(None)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::image_name;
+
+    #[test]
+    fn a_compose_image_names_its_build_under_the_registry() {
+        let name = |i: &str, r: bool| image_name(i, r);
+        assert_eq!(
+            name("names-backend:latest", true),
+            ("names-backend".to_string(), Some("latest".to_string()))
+        );
+        assert_eq!(
+            name("ghcr.io/acme/api:1.2", true),
+            ("acme/api".to_string(), Some("1.2".to_string()))
+        );
+        assert_eq!(
+            name("ghcr.io/acme/api:1.2", false),
+            ("ghcr.io/acme/api".to_string(), Some("1.2".to_string()))
+        );
+        assert_eq!(name("localhost:5000/api", true), ("api".to_string(), None));
+        assert_eq!(name("acme/api@sha256:abc", true).1, None);
     }
 }

@@ -14,16 +14,36 @@ use crate::yaml::Spanned;
 /// The settings apps.yaml gives one service: `services.<svc>` over `defaults` over the entry's
 /// `security` (no compose file involved).
 pub fn apps_yaml_settings(entry: &ComposeEntry, service: &str) -> ComposeService {
-    let entry_wide = ComposeService {
+    let entry_wide = folded(&ComposeService {
         security: entry.security.clone(),
+        visibility: entry.visibility.clone(),
+        network_policy: entry.network_policy.clone(),
         ..ComposeService::default()
-    };
-    let defaults = entry.defaults.clone().unwrap_or_default();
+    });
+    let defaults = folded(&entry.defaults.clone().unwrap_or_default());
     let mut merged = layer(&defaults, &entry_wide);
     if let Some(own) = entry.services.get(service) {
-        merged = layer(own, &merged);
+        merged = layer(&folded(own), &merged);
     }
     merged
+}
+
+/// `visibility:` and `network_policy:` are shorthands for `security.visibility` and
+/// `security.network_policy`. apps.yaml entries come folded already (resolve reports both
+/// forms given); a `compose convert --settings` file is folded here, `security:` winning.
+fn folded(settings: &ComposeService) -> ComposeService {
+    let mut out = settings.clone();
+    let (visibility, policy) = (out.visibility.take(), out.network_policy.take());
+    if visibility.is_some() || policy.is_some() {
+        let security = out.security.get_or_insert_with(Security::default);
+        if security.visibility.is_none() {
+            security.visibility = visibility;
+        }
+        if security.network_policy.is_none() {
+            security.network_policy = policy;
+        }
+    }
+    out
 }
 
 /// `over` wins field by field. Maps (`environment`, annotations) merge key by key, `volumes`
@@ -169,6 +189,7 @@ pub fn compose_settings(
     service: &Spanned<Service>,
     profile: PodSecurityProfile,
     field: &str,
+    at: &str,
     d: &mut Diagnostics,
 ) -> ComposeService {
     let svc = &service.value;
@@ -183,8 +204,8 @@ pub fn compose_settings(
     ComposeService {
         image: svc.image.clone(),
         replicas,
-        resources: compose_resources(service, field, d),
-        security: compose_security(service, profile, field, d),
+        resources: compose_resources(service, field, at, d),
+        security: compose_security(service, profile, field, at, d),
         anti_affinity,
         ..ComposeService::default()
     }
@@ -195,6 +216,7 @@ pub fn compose_settings(
 fn compose_resources(
     service: &Spanned<Service>,
     field: &str,
+    at: &str,
     d: &mut Diagnostics,
 ) -> Option<Resources> {
     let svc = &service.value;
@@ -241,7 +263,7 @@ fn compose_resources(
                 )
                 .at(span)
                 .field(format!("{field}.deploy.resources.reservations.devices"))
-                .help("give `count: N`, or `resources.gpu.count` under the service in apps.yaml"),
+                .help(format!("give `count: N`, or set `resources.gpu.count` {at}")),
             ),
         }
     }
@@ -292,6 +314,7 @@ fn compose_security(
     service: &Spanned<Service>,
     profile: PodSecurityProfile,
     field: &str,
+    at: &str,
     d: &mut Diagnostics,
 ) -> Option<Security> {
     let svc = &service.value;
@@ -314,7 +337,7 @@ fn compose_security(
                 )
                 .at(user.span)
                 .field(format!("{field}.user"))
-                .help("write the numeric id (`user: \"999:999\"`), or set `security.container_security_context.run_as_user` in apps.yaml"),
+                .help(format!("write the numeric id (`user: \"999:999\"`), or set `security.container_security_context.run_as_user` {at}")),
             );
         }
     }

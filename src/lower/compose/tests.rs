@@ -188,7 +188,8 @@ fn a_cmd_shell_healthcheck_runs_under_sh_with_exact_seconds() {
     assert!(c.liveness_probe.is_some());
     let startup = c.startup_probe.as_ref().unwrap();
     assert_eq!(startup.period_seconds, Some(10));
-    assert_eq!(startup.failure_threshold, Some(18));
+    // 3m of start period, then 4 retries 1m30s apart, polled every 10s.
+    assert_eq!(startup.failure_threshold, Some(54));
 }
 
 #[test]
@@ -305,47 +306,69 @@ fn apps_yaml_references_become_env_entries() {
 }
 
 #[test]
-fn anonymous_volumes_and_tmpfs_are_empty_dirs() {
+fn anonymous_volumes_never_hide_the_image_and_tmpfs_is_memory() {
     let f = project(
-        "services:\n  web:\n    image: nginx\n    volumes:\n      - /var/cache/nginx\n      - type: tmpfs\n        target: /run\n        tmpfs: {size: 64m}\n    tmpfs: /tmp\n",
+        "services:\n  web:\n    image: nginx\n    volumes:\n      - /var/cache/nginx\n      - type: tmpfs\n        target: /run\n        tmpfs: {size: 64m}\n    tmpfs: /tmp\n  ro:\n    image: node:22\n    user: \"1000\"\n    read_only: true\n    volumes: [/app/node_modules]\n",
     );
-    let (workloads, _) = lower_ok(&f);
+    let (workloads, d) = lower_ok(&f);
     let web = workload(&workloads, "web");
     assert!(
         matches!(web.controller, Controller::Deployment { .. }),
         "no claim, no StatefulSet"
     );
-    let source = |path: &str| {
-        let mount = web
+    let source = |w: &Workload, path: &str| {
+        let mount = w
             .main_container()
             .volume_mounts
             .iter()
-            .find(|m| m.mount_path == path)
-            .unwrap();
-        web.pod
+            .find(|m| m.mount_path == path)?;
+        w.pod
             .volumes
             .iter()
             .find(|v| v.name == mount.name)
-            .unwrap()
-            .source
-            .clone()
+            .map(|v| v.source.clone())
     };
-    assert!(matches!(
-        source("/var/cache/nginx"),
-        VolumeSource::EmptyDir { medium: None, .. }
-    ));
-    let VolumeSource::EmptyDir { medium, size_limit } = source("/run") else {
+    // Writable root: not mounted, the image's content stays; said at the compose line.
+    assert!(source(web, "/var/cache/nginx").is_none());
+    let warning = d
+        .items
+        .iter()
+        .find(|i| i.code == Code::AnonymousVolume)
+        .expect("a warning");
+    assert_eq!(
+        warning.field.as_deref(),
+        Some("compose.stack.services.web.volumes[0]")
+    );
+    let Some(VolumeSource::EmptyDir { medium, size_limit }) = source(web, "/run") else {
         panic!("emptyDir")
     };
     assert_eq!(medium.as_deref(), Some("Memory"));
     assert_eq!(size_limit.unwrap().as_str(), "64Mi");
     assert!(matches!(
-        source("/tmp"),
-        VolumeSource::EmptyDir {
+        source(web, "/tmp"),
+        Some(VolumeSource::EmptyDir {
             medium: Some(_),
             ..
-        }
+        })
     ));
+    // Read-only root: an emptyDir the image's content is copied into first, by its own user.
+    let ro = workload(&workloads, "ro");
+    assert!(matches!(
+        source(ro, "/app/node_modules"),
+        Some(VolumeSource::EmptyDir { medium: None, .. })
+    ));
+    let copy = &ro.pod.init_containers[0];
+    assert_eq!(copy.image, "node:22");
+    assert!(copy.command[2].contains("cp -R '/app/node_modules'/. /k3s-image-copy/"));
+    assert_eq!(copy.security.run_as_user, Some(1000));
+    let mounted = &copy.volume_mounts[0];
+    assert_eq!(mounted.mount_path, "/k3s-image-copy");
+    assert!(
+        ro.main_container()
+            .volume_mounts
+            .iter()
+            .any(|m| m.name == mounted.name && m.mount_path == "/app/node_modules")
+    );
 }
 
 #[test]
@@ -696,7 +719,7 @@ fn a_named_volume_shared_by_services_needs_read_write_many() {
 #[test]
 fn docker_only_keys_are_warned_about() {
     let (_, d) = lower_ok(&project(
-        "services:\n  web:\n    image: nginx\n    network_mode: host\n    privileged: true\n    container_name: my-web\n",
+        "services:\n  web:\n    image: nginx\n    network_mode: host\n    privileged: true\n    init: true\n",
     ));
     let warnings: Vec<String> = d
         .items
@@ -704,7 +727,7 @@ fn docker_only_keys_are_warned_about() {
         .filter(|i| i.code == Code::DockerOnly)
         .map(|i| i.field.clone().unwrap_or_default())
         .collect();
-    for key in ["network_mode", "privileged", "container_name"] {
+    for key in ["network_mode", "privileged", "init"] {
         assert!(
             warnings.iter().any(|w| w.ends_with(key)),
             "{key}: {warnings:?}"
@@ -881,4 +904,85 @@ fn a_cron_job_when_apps_yaml_asks() {
         "a standalone claim"
     );
     assert!(backup.services.is_empty());
+}
+
+#[test]
+fn internal_visibility_admits_every_namespace_without_a_rule_per_peer() {
+    let f = with_files(
+        "    services:\n      api:\n        security: {visibility: internal}\n",
+        "services:\n  api:\n    image: myorg/api\n    expose: [\"8000\"]\n",
+        &[],
+    );
+    let (workloads, _) = lower_ok(&f);
+    let api = workload(&workloads, "api");
+    let network = api.network.as_ref().unwrap();
+    assert!(
+        !network
+            .ingress
+            .iter()
+            .any(|r| r.peers == [Peer::Pods(BTreeMap::new())]),
+        "the namespace's pods are already inside every namespace: {network:?}"
+    );
+    assert!(
+        network
+            .ingress
+            .iter()
+            .any(|r| r.peers.contains(&Peer::AnyNamespace)),
+        "internal admits every namespace: {network:?}"
+    );
+}
+
+#[test]
+fn allow_external_is_admitted_under_permissive_and_warned_under_none() {
+    let compose = "services:\n  api:\n    image: myorg/api\n    expose: [\"8000\"]\n";
+    let f = with_files(
+        "    network: {policy: permissive, allow_external: [{namespace: monitoring}]}\n",
+        compose,
+        &[],
+    );
+    let (workloads, _) = lower_ok(&f);
+    let peers: Vec<&Peer> = workload(&workloads, "api")
+        .network
+        .as_ref()
+        .unwrap()
+        .ingress
+        .iter()
+        .flat_map(|r| r.peers.iter())
+        .collect();
+    assert!(
+        peers
+            .iter()
+            .any(|p| matches!(p, Peer::Namespace { name, .. } if name == "monitoring")),
+        "{peers:?}"
+    );
+
+    let f = with_files(
+        "    network: {policy: none, allow_external: [{namespace: monitoring}]}\n",
+        compose,
+        &[],
+    );
+    let (_, d) = lower(&f);
+    let warning = d
+        .items
+        .iter()
+        .find(|i| i.field.as_deref() == Some("compose.stack.network.allow_external"))
+        .unwrap_or_else(|| panic!("{}", d.render()));
+    assert_eq!(warning.code, Code::UnusedSetting);
+}
+
+#[test]
+fn allowed_sources_without_restricted_visibility_are_warned_not_dropped_silently() {
+    let f = with_files(
+        "    services:\n      api:\n        security: {allowed_sources: [{namespace: web}]}\n",
+        "services:\n  api:\n    image: myorg/api\n    expose: [\"8000\"]\n",
+        &[],
+    );
+    let (_, d) = lower(&f);
+    let warning = d
+        .items
+        .iter()
+        .find(|i| i.field.as_deref() == Some("compose.stack.services.api.security.allowed_sources"))
+        .unwrap_or_else(|| panic!("{}", d.render()));
+    assert_eq!(warning.code, Code::UnusedSetting);
+    assert!(warning.message.contains("visibility: restricted"));
 }

@@ -66,6 +66,15 @@ pub struct PlannedVolumes {
     pub config_maps: Vec<ConfigMap>,
     /// Project-wide claims this service carries.
     pub claims: Vec<Claim>,
+    /// emptyDirs to fill from the image before the container starts.
+    pub image_copies: Vec<ImageCopy>,
+}
+
+/// An emptyDir (pod volume `volume`) that starts with what the image holds at `path`.
+#[derive(Debug, Clone)]
+pub struct ImageCopy {
+    pub volume: String,
+    pub path: String,
 }
 
 pub struct PlanInput<'a> {
@@ -75,6 +84,8 @@ pub struct PlanInput<'a> {
     pub shared: &'a BTreeMap<String, SharedClaim>,
     /// The Pod Security Standard apps.yaml chose; hostPath needs `privileged`.
     pub profile: PodSecurityProfile,
+    /// Where the service's settings are written, for help lines.
+    pub place: &'a str,
 }
 
 /// apps.yaml volumes win over the mounts they match (by name or mount path): a `pvc` one sets
@@ -171,6 +182,23 @@ pub fn plan_volumes(
                     ..base(ConfigVolumeType::EmptyDir, name)
                 });
             }
+            MountKind::ImageCopy => {
+                if let Some(settings) = pvc_settings {
+                    out.volumes.push(settings.clone());
+                    continue;
+                }
+                let base_name = std::path::Path::new(&mount.target)
+                    .file_name()
+                    .map(|n| to_dns_label(&n.to_string_lossy()))
+                    .unwrap_or_default();
+                let name = names.take(&base_name, "image-files");
+                out.volumes
+                    .push(base(ConfigVolumeType::EmptyDir, name.clone()));
+                out.image_copies.push(ImageCopy {
+                    volume: name,
+                    path: mount.target.clone(),
+                });
+            }
             MountKind::Files {
                 base: file_base,
                 data,
@@ -256,8 +284,8 @@ fn host_path_allowed(
         .at(mount.span)
         .field(mount.field.clone())
         .help(format!(
-            "set {missing} under `services.{}` in apps.yaml, or mount a named volume instead",
-            input.service
+            "set {missing} under `services.{}` {}, or mount a named volume instead",
+            input.service, input.place
         )),
     );
     false
@@ -341,7 +369,8 @@ pub fn shared_claims(
                     .at(mount.span)
                     .field(format!("{}.services.{service}.volumes", entry.field()))
                     .help(format!(
-                        "give it `access_modes: [ReadWriteMany]` (a storage class that supports it) in `services.{service}.volumes` in apps.yaml, or use one volume per service"
+                        "give it `access_modes: [ReadWriteMany]` (a storage class that supports it) in `services.{service}.volumes` {}, or use one volume per service",
+                        super::place(entry)
                     )),
                 );
             }

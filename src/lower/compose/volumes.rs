@@ -1,5 +1,7 @@
 //! Compose mounts as apps.yaml volumes, which the shared volume rules then lower: named volumes
-//! and data directories → claims, anonymous and tmpfs → emptyDir, project files → ConfigMaps.
+//! and data directories → claims, tmpfs → emptyDir, project files → ConfigMaps; anonymous
+//! volumes never hide the image's content (not mounted, or filled from the image when the root
+//! filesystem is read-only).
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
@@ -66,6 +68,10 @@ pub enum MountKind {
         memory: bool,
         size: Option<u64>,
     },
+    /// An anonymous volume over a read-only root filesystem: an emptyDir that an init container
+    /// fills with what the image holds at the path (Docker copies it into a new volume), so
+    /// the path stays writable and keeps its content.
+    ImageCopy,
     /// Project files carried in a ConfigMap; `file` is the key of a single mounted file.
     Files {
         base: String,
@@ -105,8 +111,21 @@ impl Mount {
     }
 }
 
-/// Every mount of a service: `volumes`, `tmpfs`, and `shm_size` (a memory emptyDir at
-/// `/dev/shm`).
+/// What classifying a service's mounts needs beyond the service itself.
+pub struct MountInput<'a> {
+    pub service_name: &'a str,
+    pub project: &'a ComposeProject,
+    /// `compose.<entry>.services.<svc>`.
+    pub field: &'a str,
+    /// Where the service's settings are written ("under compose entry `x` in apps.yaml").
+    pub place: &'a str,
+    /// The container's root filesystem is read-only (compose `read_only`, or the settings'
+    /// security context): anonymous volumes must then stay writable.
+    pub read_only_root: bool,
+}
+
+/// Every mount of a service (see [`classify_service_mounts`]), for callers whose messages are
+/// not shown: help lines name apps.yaml.
 pub fn classify_mounts(
     service_name: &str,
     service: &Spanned<Service>,
@@ -114,31 +133,40 @@ pub fn classify_mounts(
     field: &str,
     d: &mut Diagnostics,
 ) -> Vec<Mount> {
+    let input = MountInput {
+        service_name,
+        project,
+        field,
+        place: "in apps.yaml",
+        read_only_root: service.value.read_only == Some(true),
+    };
+    classify_service_mounts(service, &input, d)
+}
+
+/// Every mount of a service: `volumes`, `tmpfs`, and `shm_size` (a memory emptyDir at
+/// `/dev/shm`).
+pub fn classify_service_mounts(
+    service: &Spanned<Service>,
+    input: &MountInput<'_>,
+    d: &mut Diagnostics,
+) -> Vec<Mount> {
     let svc = &service.value;
     let mut mounts = Vec::new();
     for (index, volume) in svc.volumes.iter().enumerate() {
         let v = &volume.value;
-        let field = format!("{field}.volumes[{index}]");
+        let field = format!("{}.volumes[{index}]", input.field);
         let kind = match (v.kind, &v.source) {
-            (VolumeType::Volume, Some(name)) => named_volume(name, project, volume.span, &field, d),
-            (VolumeType::Volume, None) => MountKind::EmptyDir {
-                memory: false,
-                size: None,
-            },
+            (VolumeType::Volume, Some(name)) => named_volume(name, input, volume.span, &field, d),
+            (VolumeType::Volume, None) => {
+                anonymous_volume(&v.target, input, volume.span, &field, d)
+            }
             (VolumeType::Tmpfs, _) => MountKind::EmptyDir {
                 memory: true,
                 size: v.tmpfs.as_ref().and_then(|t| t.size),
             },
-            (VolumeType::Bind, Some(source)) => bind_mount(
-                service_name,
-                svc,
-                source,
-                &v.target,
-                project,
-                volume.span,
-                &field,
-                d,
-            ),
+            (VolumeType::Bind, Some(source)) => {
+                bind_mount(svc, source, &v.target, input, volume.span, &field, d)
+            }
             (VolumeType::Bind, None) => MountKind::Dropped,
             (other, _) => {
                 d.push(
@@ -172,7 +200,7 @@ pub fn classify_mounts(
             .find_map(|o| o.strip_prefix("size="))
             .and_then(|s| crate::sources::compose::parse_bytes(s).ok());
         mounts.push(Mount {
-            field: format!("{field}.tmpfs"),
+            field: format!("{}.tmpfs", input.field),
             target: target.to_string(),
             read_only: false,
             sub_path: None,
@@ -182,7 +210,7 @@ pub fn classify_mounts(
     }
     if let Some(size) = svc.shm_size {
         mounts.push(Mount {
-            field: format!("{field}.shm_size"),
+            field: format!("{}.shm_size", input.field),
             target: "/dev/shm".to_string(),
             read_only: false,
             sub_path: None,
@@ -194,6 +222,39 @@ pub fn classify_mounts(
         });
     }
     mounts
+}
+
+/// An anonymous volume (`volumes: [/app/node_modules]`). Docker fills a new one with what the
+/// image holds at the path, so an empty emptyDir there would hide the image's content. With a
+/// writable root filesystem it is not mounted at all (the container sees and writes the
+/// image's files, as under Docker; what it writes is lost with the pod, as when Docker
+/// recreates the container). With a read-only root filesystem the path must stay writable:
+/// an emptyDir filled from the image by an init container.
+fn anonymous_volume(
+    target: &str,
+    input: &MountInput<'_>,
+    span: Span,
+    field: &str,
+    d: &mut Diagnostics,
+) -> MountKind {
+    if input.read_only_root {
+        return MountKind::ImageCopy;
+    }
+    d.push(
+        Diagnostic::warning(
+            Code::AnonymousVolume,
+            format!(
+                "`{target}` is an anonymous volume: it is not mounted, so the container keeps the image's own content there (an empty volume would hide it)"
+            ),
+        )
+        .at(span)
+        .field(field.to_string())
+        .help(format!(
+            "what the service writes there is lost when the pod is replaced; to keep it, mount a named volume, or give a `pvc` volume with `mount_path: {target}` under `services.{}.volumes` {}",
+            input.service_name, input.place
+        )),
+    );
+    MountKind::Dropped
 }
 
 fn volume_type_name(kind: VolumeType) -> &'static str {
@@ -209,12 +270,12 @@ fn volume_type_name(kind: VolumeType) -> &'static str {
 
 fn named_volume(
     name: &str,
-    project: &ComposeProject,
+    input: &MountInput<'_>,
     span: Span,
     field: &str,
     d: &mut Diagnostics,
 ) -> MountKind {
-    let definition = project.volumes.get(name).cloned().unwrap_or_default();
+    let definition = input.project.volumes.get(name).cloned().unwrap_or_default();
     if definition.external == Some(true) {
         return MountKind::Existing {
             claim: definition.name.clone().unwrap_or_else(|| name.to_string()),
@@ -229,7 +290,10 @@ fn named_volume(
             )
             .at(span)
             .field(field.to_string())
-            .help("set `storage_class` for it under `services.<service>.volumes` in apps.yaml"),
+            .help(format!(
+                "set `storage_class` for it under `services.{}.volumes` {}",
+                input.service_name, input.place
+            )),
         );
     }
     MountKind::Claim {
@@ -239,18 +303,32 @@ fn named_volume(
 }
 
 /// A bind mount, by what its source is (see the module docs of `lower::compose`).
-#[allow(clippy::too_many_arguments)]
 fn bind_mount(
-    service_name: &str,
     svc: &Service,
     source: &str,
     target: &str,
-    project: &ComposeProject,
+    input: &MountInput<'_>,
     span: Span,
     field: &str,
     d: &mut Diagnostics,
 ) -> MountKind {
-    if source.starts_with('~') || Path::new(source).is_absolute() {
+    let (service_name, project, place) = (input.service_name, input.project, input.place);
+    if source.starts_with('~') {
+        // The loader expands `~` and `~/…` with HOME; what is left is unknown here.
+        d.push(
+            Diagnostic::error(
+                Code::HostPath,
+                format!("`{source}` is a path in a user's home directory, which cannot be known here (HOME is not set, or `~user` names another user)"),
+            )
+            .at(span)
+            .field(field.to_string())
+            .help(format!(
+                "write the absolute path on the node in the compose file, or replace the mount of `{target}` with `{{name: host, type: hostPath, path: /ABSOLUTE/PATH, mount_path: {target}}}` under `services.{service_name}.volumes` {place}, with `allow_host_path: true` and `security: {{profile: privileged}}`"
+            )),
+        );
+        return MountKind::Dropped;
+    }
+    if Path::new(source).is_absolute() {
         return MountKind::HostPath {
             path: source.to_string(),
         };
@@ -291,7 +369,7 @@ fn bind_mount(
             Diagnostic::warning(Code::BindMountClaim, format!("`{source}` {why}; it becomes a volume claim, like a named volume"))
                 .at(span)
                 .field(field.to_string())
-                .help("its current content (if any) is not copied; set its size under `services.<service>.volumes` in apps.yaml"),
+                .help(format!("its current content (if any) is not copied; set its size under `services.{service_name}.volumes` {place}")),
         );
         MountKind::Claim {
             key: format!("bind:{relative}"),
@@ -306,7 +384,7 @@ fn bind_mount(
             )
             .at(span)
             .field(field.to_string())
-            .help(format!("to keep it, replace the mount of `{target}` under `services.{service_name}.volumes` in apps.yaml")),
+            .help(format!("to keep it, replace the mount of `{target}` under `services.{service_name}.volumes` {place}")),
         );
         MountKind::Dropped
     };
@@ -336,7 +414,7 @@ fn bind_mount(
                     Diagnostic::error(Code::BindMount, format!("`{source}` {problem}"))
                         .at(span)
                         .field(field.to_string())
-                        .help(format!("bake it into the image, or replace the mount of `{target}` under `services.{service_name}.volumes` in apps.yaml")),
+                        .help(format!("bake it into the image, or replace the mount of `{target}` under `services.{service_name}.volumes` {place}")),
                 );
                 MountKind::Dropped
             }

@@ -71,7 +71,9 @@ pub fn default_compose_files(dir: &Path) -> Option<Vec<PathBuf>> {
 /// - A bare `KEY` in `environment` or `build.args` takes the variable's value, or is left out
 ///   with a warning. `env_file` entries come first, `environment` wins over them.
 /// - Paths are made relative to the project directory (the first file's), `./x` tidied to `x`;
-///   absolute, `~` and URL paths are kept as written. Override files' paths are relative to
+///   `~` and `~/x` expand with the `HOME` variable (as Compose does; `~user` and an unset
+///   `HOME` are kept, for lowering to refuse); absolute and URL paths are kept as written.
+///   Override files' paths are relative to
 ///   the project directory too; `extends`/`include`d files' paths to their own directory.
 /// - Keys not in the specification are warnings (with did-you-mean) and ignored; `x-*` keys
 ///   are ignored silently; Docker-only keys are kept in [`Service::engine_only`] with a warning.
@@ -262,7 +264,7 @@ impl<'a> Loader<'a> {
             }
             interpolate_tree(&mut doc, vars, self.diags);
             normalize_document(&mut doc, self.diags);
-            rewrite_paths(&mut doc, prefix);
+            rewrite_paths(&mut doc, prefix, vars.get("HOME").as_deref());
             doc
         });
         self.prepared.insert(key, prepared.clone());

@@ -1,20 +1,27 @@
 //! Paths in compose files: relative ones rewritten to be relative to the project directory
-//! (lexically tidied), URLs and absolute or `~` paths kept. No file I/O beyond the current dir.
+//! (lexically tidied), `~` and `~/…` expanded with `HOME` (as Compose does), URLs and absolute
+//! paths kept. No file I/O beyond the current dir.
 
 use std::path::{Component, Path, PathBuf};
 
 use crate::yaml::{Node, Style, Value};
 
 /// Makes relative paths relative to the project directory (`prefix` is the file's directory
-/// seen from there) and tidies them (`./data` → `data`). URLs, absolute and `~` paths are kept.
-pub(super) fn rewrite_paths(doc: &mut Node, prefix: &Path) {
+/// seen from there) and tidies them (`./data` → `data`); `~` and `~/…` become paths under
+/// `home` when it is known (`~user/…` and an unknown home are kept, for lowering to refuse).
+/// URLs and absolute paths are kept.
+pub(super) fn rewrite_paths(doc: &mut Node, prefix: &Path, home: Option<&str>) {
     let fix = |node: &mut Node| {
-        if let Some(text) = node.as_str().filter(|t| is_relative_path(t)) {
-            let joined = normalize_lexically(&prefix.join(text));
-            if let Value::Scalar(s) = &mut node.value {
-                s.text = joined;
-                s.style = Style::DoubleQuoted;
-            }
+        let rewritten = match node.as_str() {
+            Some(text) if is_relative_path(text) => Some(normalize_lexically(&prefix.join(text))),
+            Some(text) => home.and_then(|home| expand_home(text, home)),
+            None => None,
+        };
+        if let Some(rewritten) = rewritten
+            && let Value::Scalar(s) = &mut node.value
+        {
+            s.text = rewritten;
+            s.style = Style::DoubleQuoted;
         }
     };
     if let Some(services) = doc.get_mut("services").and_then(Node::as_map_mut) {
@@ -59,6 +66,19 @@ pub(super) fn rewrite_paths(doc: &mut Node, prefix: &Path) {
                 }
             }
         }
+    }
+}
+
+/// `~` → `home`, `~/x` → `home/x`; `None` for anything else (`~user/x` included).
+fn expand_home(text: &str, home: &str) -> Option<String> {
+    let home = home.trim_end_matches('/');
+    if home.is_empty() {
+        return None;
+    }
+    match text.strip_prefix('~')? {
+        "" => Some(home.to_string()),
+        rest if rest.starts_with('/') => Some(format!("{home}{rest}")),
+        _ => None,
     }
 }
 
@@ -125,4 +145,21 @@ pub(super) fn is_remote(path: &str) -> bool {
     path.contains("://")
         || path.starts_with("git@")
         || scheme.is_some_and(|s| s.len() > 1 && s.chars().all(|c| c.is_ascii_alphanumeric()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn home_is_expanded_for_the_user_running_compose_only() {
+        assert_eq!(expand_home("~", "/home/ann").as_deref(), Some("/home/ann"));
+        assert_eq!(
+            expand_home("~/data/x", "/home/ann/").as_deref(),
+            Some("/home/ann/data/x")
+        );
+        assert_eq!(expand_home("~bob/data", "/home/ann"), None);
+        assert_eq!(expand_home("./data", "/home/ann"), None);
+        assert_eq!(expand_home("~/x", ""), None);
+    }
 }
