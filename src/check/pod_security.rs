@@ -9,25 +9,9 @@ use k8s_openapi::api::core::v1::{
 };
 
 use crate::config::PodSecurityProfile;
+use crate::lower::security::BASELINE_CAPABILITIES;
 use crate::render::Manifest;
 use crate::render::crd::keda::ScaledJob;
-
-/// Capabilities the baseline standard lets a container add.
-const BASELINE_CAPABILITIES: &[&str] = &[
-    "AUDIT_WRITE",
-    "CHOWN",
-    "DAC_OVERRIDE",
-    "FOWNER",
-    "FSETID",
-    "KILL",
-    "MKNOD",
-    "NET_BIND_SERVICE",
-    "SETFCAP",
-    "SETGID",
-    "SETPCAP",
-    "SETUID",
-    "SYS_CHROOT",
-];
 
 /// Sysctls the baseline standard allows.
 const SAFE_SYSCTLS: &[&str] = &[

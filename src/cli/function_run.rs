@@ -33,7 +33,7 @@ use std::time::{Duration, Instant};
 use super::{CommandResult, Context, EXIT_INVALID, EXIT_OK, Failure, section};
 use crate::config::Section;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, did_you_mean};
-use crate::runtime_package::{FILES, IMPORTS, REQUIREMENTS, pins};
+use crate::runtime_package::{IMPORTS, pins};
 use crate::workload::{EnvFrom, EnvSource, RefKind, Workload};
 
 /// The port HTTP functions start from when neither `--port-base` nor the entry sets one.
@@ -442,51 +442,18 @@ fn check_python(python: &Path) -> Result<(), Failure> {
     )))
 }
 
-/// The carried runtime in a cache directory named after its contents (written once, then
-/// reused), else a fresh temporary directory.
+/// The carried runtime unpacked in the user's cache directory (written once, then reused).
 fn runtime_dir() -> Result<PathBuf, Failure> {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for (path, content) in FILES
-        .iter()
-        .map(|f| (f.path, f.content))
-        .chain([("requirements.txt", REQUIREMENTS)])
-    {
-        for byte in path.bytes().chain([0]).chain(content.bytes()).chain([0]) {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
     let cache = std::env::var_os("XDG_CACHE_HOME")
         .map(PathBuf::from)
         .filter(|p| p.is_absolute())
         .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))
         .unwrap_or_else(std::env::temp_dir);
-    let dir = cache.join("k3s").join(format!("k3sfn-{hash:016x}"));
-    if dir.join("k3sfn/__init__.py").is_file() {
-        return Ok(dir);
-    }
-    let staging = cache
-        .join("k3s")
-        .join(format!(".k3sfn-{hash:016x}-{}", std::process::id()));
-    let write = || -> std::io::Result<()> {
-        for (path, content) in FILES
-            .iter()
-            .map(|f| (f.path, f.content))
-            .chain([("requirements.txt", REQUIREMENTS)])
-        {
-            let target = staging.join(path);
-            std::fs::create_dir_all(target.parent().expect("files are in a directory"))?;
-            std::fs::write(target, content)?;
-        }
-        match std::fs::rename(&staging, &dir) {
-            // Another run wrote it first: theirs is the same.
-            Err(_) if dir.join("k3sfn/__init__.py").is_file() => std::fs::remove_dir_all(&staging),
-            other => other,
-        }
-    };
-    write().map_err(|error| {
-        let _ = std::fs::remove_dir_all(&staging);
-        anyhow::anyhow!("writing the k3sfn runtime to {}: {error}", dir.display())
+    let dir = crate::emit::unpack_runtime(&cache).map_err(|error| {
+        anyhow::anyhow!(
+            "writing the k3sfn runtime under {}: {error}",
+            cache.display()
+        )
     })?;
     Ok(dir)
 }

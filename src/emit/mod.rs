@@ -5,11 +5,13 @@
 
 mod check;
 mod layout;
+mod runtime_cache;
 mod tree;
 mod write;
 
 pub use check::{Drift, DriftKind, check_environment, check_undeclared};
 pub use layout::{environment_tree, holds_secret, manifest_stream};
+pub use runtime_cache::unpack_runtime;
 pub use tree::{GENERATED_MARKER, Owner, Tree, convert_header, header, header_line};
 pub use write::{
     EmitError, STAGING_DIR, WriteOutcome, WriteReport, is_generated, recover, write_environments,

@@ -22,7 +22,7 @@ mod probes;
 mod resources;
 mod route;
 mod scaling;
-mod security;
+pub(crate) mod security;
 mod service;
 mod spec;
 mod volumes;

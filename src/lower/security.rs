@@ -9,8 +9,8 @@ use crate::workload::{ContainerSecurity, PodSecurity, ServiceAccount};
 /// The non-root user restricted pods run as when the entry names none.
 pub const DEFAULT_UID: i64 = 1000;
 
-/// Capabilities the baseline standard lets a container add.
-const BASELINE_CAPABILITIES: &[&str] = &[
+/// Capabilities the baseline standard lets a container add (also what the Namespace check reads).
+pub const BASELINE_CAPABILITIES: &[&str] = &[
     "AUDIT_WRITE",
     "CHOWN",
     "DAC_OVERRIDE",
