@@ -87,12 +87,16 @@
 //!   `ipc`, `devices`, `links`, engine tuning…): one warning per service and key.
 
 mod aliases;
+mod bind_mount;
 mod dependencies;
 mod docker_only;
 mod dockerfile;
 mod files;
 mod healthcheck;
+mod image;
 mod init;
+mod job;
+mod network;
 mod pod;
 mod port_search;
 mod ports;
