@@ -59,7 +59,13 @@ const EXPECTED_FAILURES: &[(&str, &str)] = &[
 ];
 
 fn quiet() -> LoadOptions {
+    LoadOptions::default()
+}
+
+/// The corpus is one project: its files include and extend each other across directories.
+fn in_corpus() -> LoadOptions {
     LoadOptions {
+        root: Some(Path::new(CORPUS).canonicalize().unwrap()),
         ..LoadOptions::default()
     }
 }
@@ -78,7 +84,10 @@ fn every_corpus_file_loads_or_fails_with_located_errors() {
             .iter()
             .find(|(path, _)| *path == relative)
             .map(|(_, code)| *code);
-        match (load_project(std::slice::from_ref(file), &quiet()), expected) {
+        match (
+            load_project(std::slice::from_ref(file), &in_corpus()),
+            expected,
+        ) {
             (Ok(project), None) => {
                 for warning in &project.warnings.items {
                     assert!(warning.span.is_some(), "{relative}: {}", warning.headline());
@@ -125,7 +134,7 @@ fn corpus_dotenv_feeds_interpolation_and_env_files() {
 fn corpus_extends_and_include_resolve_relative_paths() {
     let testdata = Path::new(CORPUS).join("loader/testdata");
     let project =
-        load_project(&[testdata.join("compose-test-extends.yaml")], &quiet()).expect("loads");
+        load_project(&[testdata.join("compose-test-extends.yaml")], &in_corpus()).expect("loads");
     let importer = &project.services["importer"];
     assert_eq!(importer.image.as_ref().unwrap().value, "nginx");
     assert_eq!(importer.env_file[0].path, "subdir/extra.env");
@@ -133,8 +142,11 @@ fn corpus_extends_and_include_resolve_relative_paths() {
     assert_eq!(importer.container_name.as_ref().unwrap().value, "imported");
     assert_eq!(importer.environment["SOURCE"].value, "extends");
 
-    let project =
-        load_project(&[testdata.join("include/project-directory.yaml")], &quiet()).expect("loads");
+    let project = load_project(
+        &[testdata.join("include/project-directory.yaml")],
+        &in_corpus(),
+    )
+    .expect("loads");
     // `project_directory: ../subdir`, seen from `include/`.
     let service = &project.services["service"];
     assert_eq!(service.env_file[0].path, "../subdir/extra.env");

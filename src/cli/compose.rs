@@ -181,6 +181,8 @@ fn convert(context: &Context, args: &ConvertArgs) -> CommandResult {
         },
         env_file,
         variables: variables.for_compose(&entry_variables),
+        root: base.as_ref().map(|(resolved, _)| resolved.dir.clone()),
+        allow_outside: entry_spec.and_then(|s| s.allow_outside_project) == Some(true),
     };
     let project = load_project(&files, &options).map_err(Failure::Invalid)?;
     let name = to_dns_label(options.project_name.as_deref().unwrap_or(&project.name));

@@ -1,6 +1,8 @@
 //! Reads stay inside the project: every file an entry names resolves, after symlinks, below the
 //! directory of apps.yaml, unless the entry says `allow_outside_project: true`.
 
+use std::path::Path;
+
 use crate::support::{ENVS, Project};
 
 fn outside(project: &Project) -> String {
@@ -114,4 +116,134 @@ fn function_files_linked_from_outside_are_not_read() {
         .stderr_contains("fns/functions/linked.py is a link to")
         .stderr_contains("outside the project directory; it is not read");
     assert!(!run.stderr.contains("TOP_SECRET"), "{}", run.stderr);
+}
+
+/// A compose entry whose compose file names `files` (the rest of the file), in a project next
+/// to `elsewhere/` (which holds `out.yml` with a service `x` and `e.env`).
+fn compose_project(compose: &str) -> (Project, String) {
+    let project = Project::new();
+    let target = outside(&project);
+    std::fs::write(
+        Path::new(&target).join("out.yml"),
+        "services:\n  x:\n    image: busybox:1.36\n    environment:\n      LEAK: outside-value\n",
+    )
+    .unwrap();
+    std::fs::write(Path::new(&target).join("e.env"), "LEAK=outside-value\n").unwrap();
+    let compose = compose.replace("ELSEWHERE", &target);
+    let project = project
+        .file(
+            "apps.yaml",
+            &format!("{ENVS}compose:\n  - name: web\n    path: stack\n"),
+        )
+        .file("stack/docker-compose.yml", &compose);
+    (project, target)
+}
+
+#[test]
+fn compose_secrets_and_configs_outside_the_project_are_not_read() {
+    let (project, _) = compose_project(
+        "services:\n  web:\n    image: nginx:1.27\n    secrets: [s]\n    configs: [c]\nsecrets:\n  s:\n    file: /etc/shadow\nconfigs:\n  c:\n    file: ../../etc/passwd\n",
+    );
+    let run = project.run(&["generate"]);
+    run.code(1)
+        .error_at(
+            "stack/docker-compose.yml:8:11",
+            "compose.web.services.web.secrets.s.file",
+            "`/etc/shadow` resolves to `/etc/shadow`, outside the project directory",
+        )
+        .error_at(
+            "stack/docker-compose.yml:11:11",
+            "compose.web.services.web.configs.c.file",
+            "`../../etc/passwd` resolves to `",
+        );
+    assert!(!run.stderr.contains("root:"), "{}", run.stderr);
+    assert!(!project.path().join("argocd-state").exists());
+}
+
+#[test]
+fn compose_env_files_outside_the_project_are_not_read_or_echoed() {
+    let (project, _) =
+        compose_project("services:\n  web:\n    image: nginx:1.27\n    env_file: /etc/passwd\n");
+    let run = project.run(&["validate"]);
+    run.code(1).error_at(
+        "stack/docker-compose.yml:4:15",
+        "services.web.env_file[0].path",
+        "the env file `/etc/passwd` resolves to `/etc/passwd`, outside the project directory",
+    );
+    // Not one line of the file appears (it was never read).
+    assert!(!run.stderr.contains("/bin/"), "{}", run.stderr);
+}
+
+#[test]
+fn compose_extends_and_include_outside_the_project_are_refused() {
+    let (project, target) = compose_project(
+        "services:\n  web:\n    image: nginx:1.27\n    extends:\n      file: ELSEWHERE/out.yml\n      service: x\ninclude:\n  - path: ELSEWHERE/out.yml\n    env_file: ELSEWHERE/e.env\n",
+    );
+    let run = project.run(&["validate"]);
+    run.code(1)
+        .error_at(
+            "stack/docker-compose.yml:5:13",
+            "services.web.extends.file",
+            &format!("resolves to `{target}/out.yml`, outside the project directory"),
+        )
+        .error_at(
+            "stack/docker-compose.yml:8:11",
+            "include[0]",
+            &format!("the included file `{target}/out.yml`"),
+        )
+        .error_at(
+            "stack/docker-compose.yml:9:15",
+            "include[0]",
+            &format!("the included file `{target}/e.env`"),
+        );
+    assert!(!run.stderr.contains("outside-value"), "{}", run.stderr);
+}
+
+#[test]
+fn a_compose_dotenv_linked_from_outside_is_not_read() {
+    let (project, target) = compose_project("services:\n  web:\n    image: nginx:${TAG:-1.27}\n");
+    std::os::unix::fs::symlink(
+        Path::new(&target).join("e.env"),
+        project.path().join("stack/.env"),
+    )
+    .unwrap();
+    project.run(&["validate"]).code(1).stderr_contains(&format!(
+        "the env file `stack/.env` resolves to `{target}/e.env`, outside the project directory"
+    ));
+}
+
+#[test]
+fn a_compose_file_or_env_file_outside_the_project_is_refused_in_apps_yaml() {
+    let (project, target) = compose_project("services:\n  web:\n    image: nginx:1.27\n");
+    let project = project.file(
+        "apps.yaml",
+        &format!("{ENVS}compose:\n  - name: web\n    path: stack\n    compose_file: ../../elsewhere/out.yml\n    env_file: ../elsewhere/e.env\n"),
+    );
+    project
+        .run(&["validate"])
+        .code(1)
+        .error_at(
+            "apps.yaml:8:19",
+            "compose.web.compose_file",
+            &format!("resolves to `{target}/out.yml`, outside the project directory"),
+        )
+        .error_at(
+            "apps.yaml:9:15",
+            "compose.web.env_file",
+            &format!("resolves to `{target}/e.env`, outside the project directory"),
+        );
+}
+
+#[test]
+fn allow_outside_project_lets_a_compose_entry_read_there() {
+    let (project, _) = compose_project(
+        "services:\n  web:\n    image: nginx:1.27\n    env_file: ELSEWHERE/e.env\n",
+    );
+    let project = project.file(
+        "apps.yaml",
+        &format!(
+            "{ENVS}compose:\n  - name: web\n    path: stack\n    allow_outside_project: true\n"
+        ),
+    );
+    project.run(&["validate"]).code(0);
 }

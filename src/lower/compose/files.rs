@@ -160,7 +160,7 @@ fn lower_reference(
     let key = to_data_key(source, "value");
     if !external && (input.owns)(kind, source) {
         let value = match (&file, &environment, &content) {
-            (Some(path), _, _) => read_file(&project.project_dir, path, &field, d),
+            (Some(path), _, _) => read_file(project, path, &field, d),
             (None, Some(variable), _) => match input.lookup.get(variable) {
                 Some(value) => Some(value),
                 None => {
@@ -272,13 +272,32 @@ fn kind_name(kind: FileKind) -> &'static str {
     }
 }
 
+/// A secret's or config's `file:`, read only where it resolves inside the project's root.
 fn read_file(
-    dir: &Path,
+    project: &ComposeProject,
     path: &Spanned<String>,
     field: &str,
     d: &mut Diagnostics,
 ) -> Option<String> {
-    let full = dir.join(&path.value);
+    let full = project.project_dir.join(&path.value);
+    if let Some(root) = &project.root
+        && let Err(target) = crate::paths::resolve_inside(root, &full)
+    {
+        d.push(
+            Diagnostic::error(
+                Code::OutsideProject,
+                format!(
+                    "`{}` resolves to `{}`, outside the project directory",
+                    path.value,
+                    target.display()
+                ),
+            )
+            .at(path.span)
+            .field(format!("{field}.file"))
+            .help("k3s reads only files below the project directory; set `allow_outside_project: true` on the compose entry in apps.yaml if this one is meant"),
+        );
+        return None;
+    }
     let problem = match std::fs::read(&full) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => return Some(text),

@@ -186,11 +186,38 @@ pub fn load_compose_project(
             }
         },
     };
+    let mut inside = true;
+    for file in &files {
+        let written = Spanned::new(
+            file.strip_prefix(&dir)
+                .unwrap_or(file)
+                .display()
+                .to_string(),
+            spec.compose_file
+                .as_ref()
+                .map_or(spec.path.span, |f| f.span),
+        );
+        inside &= cx.inside_project(file, &written, &format!("{field}.compose_file"), outside, d);
+    }
+    if let Some(env_file) = &spec.env_file {
+        inside &= cx.inside_project(
+            &cx.path(&env_file.value),
+            env_file,
+            &format!("{field}.env_file"),
+            outside,
+            d,
+        );
+    }
+    if !inside {
+        return None;
+    }
     let options = LoadOptions {
         project_name: Some(entry.name.value.clone()),
         profiles: spec.profiles.clone(),
         variables: cx.resolved.variables.for_compose(&spec.variables),
         env_file: spec.env_file.as_ref().map(|f| cx.path(&f.value)),
+        root: Some(cx.resolved.dir.clone()),
+        allow_outside: outside,
     };
     match load_project(&files, &options) {
         Ok(project) => {

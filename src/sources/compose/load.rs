@@ -34,6 +34,12 @@ pub struct LoadOptions {
     /// Read this file (relative to the current directory) instead of `<project dir>/.env`; it
     /// must exist.
     pub env_file: Option<PathBuf>,
+    /// The directory every file the compose files name (`extends`, `include`, `env_file`, a
+    /// `.env`, secrets' and configs' files) must resolve inside, after symlinks: apps.yaml's
+    /// directory for an entry. `None`: the directory of the first compose file.
+    pub root: Option<PathBuf>,
+    /// Read such files wherever they resolve (the entry's `allow_outside_project`).
+    pub allow_outside: bool,
 }
 
 /// The files `docker compose` reads in `dir` when given none: the first of `compose.yaml`,
@@ -101,6 +107,8 @@ pub fn load_project(
 struct Loader<'a> {
     options: &'a LoadOptions,
     project_dir: PathBuf,
+    /// Where every named file must resolve; `None` when reading outside is allowed.
+    root: Option<PathBuf>,
     diags: &'a mut Vec<Diagnostic>,
     /// Parsed files by canonical path (`None` when reading or parsing failed).
     parsed: HashMap<PathBuf, Option<Node>>,
@@ -124,9 +132,12 @@ impl<'a> Loader<'a> {
         let first = absolute(first);
         let project_dir = first.parent().map(Path::to_path_buf).unwrap_or_default();
         let project_dir = project_dir.canonicalize().unwrap_or(project_dir);
+        let root = (!options.allow_outside)
+            .then(|| options.root.clone().unwrap_or_else(|| project_dir.clone()));
         let mut loader = Loader {
             options,
             project_dir,
+            root,
             diags,
             parsed: HashMap::new(),
             prepared: HashMap::new(),
@@ -191,6 +202,39 @@ impl<'a> Loader<'a> {
                 (normalize_project_name(&dir), None)
             }
         }
+    }
+
+    /// Whether `path` (named at `at`) resolves inside the root; else an error naming where it
+    /// resolves, and the file is not read (so no line of it can appear in a message).
+    fn inside_root(
+        &mut self,
+        path: &Path,
+        at: Option<Span>,
+        what: &str,
+        field: Option<String>,
+    ) -> bool {
+        let Some(root) = &self.root else {
+            return true;
+        };
+        let Err(target) = crate::paths::resolve_inside(root, path) else {
+            return true;
+        };
+        let mut error = Diagnostic::error(
+            Code::OutsideProject,
+            format!(
+                "{what} `{}` resolves to `{}`, outside the project directory `{}`",
+                display_path(path).display(),
+                target.display(),
+                root.display()
+            ),
+        )
+        .at_opt(at)
+        .help("k3s reads only files below the project directory; set `allow_outside_project: true` on the compose entry in apps.yaml if this one is meant");
+        if let Some(field) = field {
+            error = error.field(field);
+        }
+        self.diags.push(error);
+        false
     }
 
     /// Reads and parses a file once. `at` is where it was referenced from (for I/O errors).
@@ -372,8 +416,16 @@ impl<'a> Loader<'a> {
                 let target_dir = target.parent().unwrap_or(Path::new("")).to_path_buf();
                 let target_dir = target_dir.canonicalize().unwrap_or(target_dir);
                 let prefix = relative_path(&self.project_dir, &target_dir);
+                let span = extends.get("file").map_or(extends.span, |n| n.span);
+                if !self.inside_root(
+                    &target,
+                    Some(span),
+                    "the compose file",
+                    Some(format!("{field}.file")),
+                ) {
+                    return None;
+                }
                 if !target.is_file() {
-                    let span = extends.get("file").map_or(extends.span, |n| n.span);
                     self.diags.push(
                         Diagnostic::error(
                             Code::Io,
@@ -524,6 +576,15 @@ impl<'a> Loader<'a> {
                 );
                 continue;
             }
+            let env_targets: Vec<(PathBuf, Option<Span>)> = env_files
+                .iter()
+                .map(|e| {
+                    (
+                        absolute(&dir.join(e.as_str().unwrap_or_default())),
+                        Some(e.span),
+                    )
+                })
+                .collect();
             let targets: Vec<(PathBuf, Option<Span>)> = paths
                 .iter()
                 .map(|p| {
@@ -533,6 +594,15 @@ impl<'a> Loader<'a> {
                     )
                 })
                 .collect();
+            let outside = targets
+                .iter()
+                .chain(&env_targets)
+                .fold(false, |outside, (t, at)| {
+                    !self.inside_root(t, *at, "the included file", Some(field.clone())) || outside
+                });
+            if outside {
+                continue;
+            }
             if let Some((_, at)) = targets.iter().find(|(t, _)| {
                 let c = t.canonicalize().unwrap_or_else(|_| t.clone());
                 include_stack.contains(&c)
@@ -637,6 +707,9 @@ impl<'a> Loader<'a> {
         at: Option<Span>,
         vars: &Variables,
     ) -> BTreeMap<String, String> {
+        if !self.inside_root(path, at, "the env file", None) {
+            return BTreeMap::new();
+        }
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
             Err(e) => {
@@ -723,6 +796,7 @@ impl<'a> Loader<'a> {
         let mut project = ComposeProject {
             name,
             project_dir: self.project_dir.clone(),
+            root: self.root.clone(),
             services: BTreeMap::new(),
             inactive_services: BTreeSet::new(),
             networks: self.section(&doc, "networks"),
@@ -985,6 +1059,14 @@ impl<'a> Loader<'a> {
         } else {
             self.project_dir.join(relative)
         };
+        if !self.inside_root(
+            &path,
+            Some(path_node.span),
+            "the env file",
+            Some(format!("{field}.path")),
+        ) {
+            return Vec::new();
+        }
         let text = match std::fs::read_to_string(&path) {
             Ok(text) => text,
             Err(_) if !required => return Vec::new(),

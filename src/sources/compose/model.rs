@@ -21,6 +21,9 @@ pub struct ComposeProject {
     /// The directory of the first compose file; relative paths in the model are relative to it.
     #[serde(skip)]
     pub project_dir: PathBuf,
+    /// Where the files the project names must resolve (`None`: anywhere); see `LoadOptions`.
+    #[serde(skip)]
+    pub root: Option<PathBuf>,
     pub services: BTreeMap<String, Spanned<Service>>,
     /// Services left out because none of their profiles is active.
     #[serde(skip_serializing_if = "BTreeSet::is_empty")]
