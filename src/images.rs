@@ -44,7 +44,7 @@ impl ImageTags {
             }
         }
         if let Some(path) = file {
-            match std::fs::read_to_string(path) {
+            match crate::diagnostic::read_text(path) {
                 Ok(text) => {
                     let id = SourceFile::register(display_path(path), text);
                     match parse_literal(id) {

@@ -6,8 +6,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
 mod code;
+mod read;
 
 pub use code::{Class, Code, codes_markdown};
+pub use read::read_text;
 
 /// One input file, kept whole so a diagnostic can show the offending line.
 #[derive(Debug)]

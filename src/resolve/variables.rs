@@ -59,7 +59,7 @@ impl Variables {
         let mut values = BTreeMap::new();
         for file in &settings.env_files {
             let path = dir.join(&file.value);
-            match std::fs::read_to_string(&path) {
+            match crate::diagnostic::read_text(&path) {
                 Ok(text) => {
                     let id = SourceFile::register(display_path(&path), text);
                     match parse_literal(id) {

@@ -454,3 +454,38 @@ fn the_argocd_objects_are_checked_like_every_other() {
             &format!("label `app.kubernetes.io/part-of: {project}` on Application `local-api`"),
         );
 }
+
+#[test]
+fn an_apps_yaml_that_is_not_utf8_says_where() {
+    let project = Project::new();
+    std::fs::write(
+        project.path().join("apps.yaml"),
+        [ENVS.as_bytes(), b"apps:\n  - name: w\xffb\n"].concat(),
+    )
+    .unwrap();
+    let run = project.run(&["generate"]);
+    run.code(2).stderr_contains(&format!(
+        "error: cannot read apps.yaml: not valid UTF-8 at line {}, column 12",
+        ENVS.lines().count() + 2
+    ));
+    assert!(!run.stderr.contains("error: error:"), "{}", run.stderr);
+    assert!(!project.path().join("argocd-state").exists());
+}
+
+#[test]
+fn a_byte_order_mark_does_not_become_part_of_the_first_key() {
+    let project = Project::with_apps_yaml(&format!(
+        "{ENVS}compose:\n  - name: stack\n    path: stack\n"
+    ))
+    .file(
+        "stack/compose.yaml",
+        "services:\n  web:\n    image: nginx:${TAG}\n    env_file: web.env\n",
+    )
+    .file("stack/.env", "\u{feff}TAG=1.27\n")
+    .file("stack/web.env", "\u{feff}GREETING=hello\n");
+    let run = project.run(&["generate", "--env", "local", "--stdout"]);
+    run.code(0);
+    assert!(run.stdout.contains("image: nginx:1.27"), "{}", run.stdout);
+    assert!(run.stdout.contains("\n  GREETING: hello"), "{}", run.stdout);
+    assert!(!run.stdout.contains('\u{feff}'));
+}

@@ -49,7 +49,7 @@ impl Lookup {
 /// The `.env` file of a project directory, if there is one and it parses.
 pub fn read_dotenv(dir: &Path) -> BTreeMap<String, String> {
     let path = dir.join(".env");
-    let Ok(text) = std::fs::read_to_string(&path) else {
+    let Ok(text) = crate::diagnostic::read_text(&path) else {
         return BTreeMap::new();
     };
     let file =

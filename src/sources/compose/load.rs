@@ -243,7 +243,7 @@ impl<'a> Loader<'a> {
         if let Some(cached) = self.parsed.get(&key) {
             return cached.clone();
         }
-        let node = match std::fs::read_to_string(path) {
+        let node = match crate::diagnostic::read_text(path) {
             Ok(text) => {
                 let file = SourceFile::register(display_path(path), text);
                 match parse_registered(file) {
@@ -710,7 +710,7 @@ impl<'a> Loader<'a> {
         if !self.inside_root(path, at, "the env file", None) {
             return BTreeMap::new();
         }
-        let text = match std::fs::read_to_string(path) {
+        let text = match crate::diagnostic::read_text(path) {
             Ok(text) => text,
             Err(e) => {
                 self.diags.push(
@@ -1067,7 +1067,7 @@ impl<'a> Loader<'a> {
         ) {
             return Vec::new();
         }
-        let text = match std::fs::read_to_string(&path) {
+        let text = match crate::diagnostic::read_text(&path) {
             Ok(text) => text,
             Err(_) if !required => return Vec::new(),
             Err(e) => {

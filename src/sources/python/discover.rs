@@ -43,17 +43,8 @@ pub fn discover(project_dir: &Path, display_dir: &Path) -> Result<Discovery, Dia
     let mut first_definitions: HashMap<String, Span> = HashMap::new();
     for relative in &files {
         let display = display_dir.join(relative);
-        let text = match std::fs::read(project_dir.join(relative)) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => text,
-                Err(_) => {
-                    diagnostics.push(Diagnostic::error(
-                        Code::Io,
-                        format!("cannot read {}: not valid UTF-8", display.display()),
-                    ));
-                    continue;
-                }
-            },
+        let text = match crate::diagnostic::read_text(&project_dir.join(relative)) {
+            Ok(text) => text,
             Err(error) => {
                 diagnostics.push(Diagnostic::error(
                     Code::Io,
