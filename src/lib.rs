@@ -20,6 +20,7 @@ pub mod render;
 pub mod resolve;
 pub mod runtime_package;
 pub mod schema;
+pub mod secrets;
 pub mod sources;
 pub mod workload;
 pub mod yaml;

@@ -238,7 +238,7 @@ impl Diagnostic {
             let _ = write!(out, "{field}: ");
         }
         out.push_str(&self.message);
-        out
+        crate::secrets::mask(&out)
     }
 
     /// Headline, the source line with a caret under the span, labels and help.
@@ -255,7 +255,9 @@ impl Diagnostic {
         for help in &self.help {
             let _ = writeln!(out, "  = help: {help}");
         }
-        out
+        // Secret values read from files, `--set` or the environment never reach a terminal or
+        // a CI log (the snippet too: a `.env` line can hold one).
+        crate::secrets::mask(&out)
     }
 
     /// The JSON form `validate --output json` prints.
@@ -274,12 +276,12 @@ impl Diagnostic {
         serde_json::json!({
             "severity": self.severity,
             "code": self.code,
-            "message": self.message,
+            "message": crate::secrets::mask(&self.message),
             "file": file,
             "line": line,
             "column": column,
             "field": self.field,
-            "help": self.help,
+            "help": self.help.iter().map(|h| crate::secrets::mask(h)).collect::<Vec<_>>(),
         })
     }
 }

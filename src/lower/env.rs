@@ -2,7 +2,7 @@
 //! values, references to Secret/ConfigMap keys, whole Secrets/ConfigMaps, mounted Secrets and
 //! the ExternalSecrets that fill them.
 
-use super::env_objects::{is_secret, split_environment};
+use super::env_objects::split_environment;
 use super::spec::{EnvLayout, EnvSpec};
 use crate::config::{
     EnvFrom as EnvFromSettings, EnvRef, EnvValue, Environment, RefKind as ConfigRefKind,
@@ -10,6 +10,7 @@ use crate::config::{
 };
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
 use crate::resolve::Resolved;
+use crate::secrets::is_secret;
 use crate::workload::{
     ConfigMap, EnvFrom, EnvSource, EnvVar, ExternalSecret, RefKind, Secret, Volume, VolumeMount,
     VolumeSource,

@@ -34,7 +34,6 @@ pub use compose::{
     lower_compose_project, well_known_port,
 };
 pub use context::LowerContext;
-pub use env_objects::looks_secret;
 pub use function::function_visibility;
 pub use gateway::GatewayRoute;
 pub use gitops::{

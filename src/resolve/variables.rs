@@ -87,6 +87,7 @@ impl Variables {
         let declared = values.clone();
         let given = inputs.given();
         values.extend(given.clone());
+        remember_secrets(&values);
         Variables {
             values,
             declared,
@@ -97,6 +98,7 @@ impl Variables {
     /// Only what comes from outside: for commands without apps.yaml (`k3s compose convert`).
     pub fn from_inputs(inputs: &Inputs) -> Variables {
         let given = inputs.given();
+        remember_secrets(&given);
         Variables {
             values: given.clone(),
             declared: BTreeMap::new(),
@@ -167,5 +169,12 @@ impl Variables {
                 }
             }
         }
+    }
+}
+
+/// Values of secret-looking variables never appear in a message (`crate::secrets::mask`).
+fn remember_secrets(values: &BTreeMap<String, String>) {
+    for (name, value) in values {
+        crate::secrets::remember_if_secret(name, value);
     }
 }

@@ -441,3 +441,33 @@ fn is_commented_key(line: &str) -> bool {
         !key.is_empty() && key.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
     })
 }
+
+#[test]
+fn a_secret_value_in_a_bad_place_is_masked_in_every_message() {
+    let project = Project::with_apps_yaml(&format!(
+        "{ENVS}compose:\n  - name: stack\n    path: stack\n"
+    ))
+    .file(
+        "stack/compose.yaml",
+        "services:\n  web:\n    image: nginx:1.27\n    ports:\n      - \"${DOTENV_PASSWORD}:80\"\n      - \"${API_TOKEN}:81\"\n",
+    )
+    .file("stack/.env", "DOTENV_PASSWORD=s3cr3t-value\n");
+    let text = project
+        .run(&["--set", "API_TOKEN=tok-from-set", "validate"])
+        .code(1)
+        .stderr_contains("stack/compose.yaml:5:9")
+        .stderr_contains("`************` is not a valid published port")
+        .stderr
+        .clone();
+    assert!(
+        !text.contains("s3cr3t") && !text.contains("tok-from-set"),
+        "{text}"
+    );
+    let json = project.run(&["--set", "API_TOKEN=tok-from-set", "validate", "-o", "json"]);
+    assert!(
+        json.stdout.contains("not a valid published port"),
+        "{}",
+        json.stdout
+    );
+    assert!(!json.stdout.contains("s3cr3t") && !json.stdout.contains("tok-from-set"));
+}

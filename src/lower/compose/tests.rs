@@ -263,7 +263,7 @@ fn secret_looking_keys_never_reach_a_config_map() {
         if let Some(config_map) = manifest.get::<k8s_openapi::api::core::v1::ConfigMap>() {
             for (key, value) in config_map.data.clone().unwrap_or_default() {
                 assert!(
-                    !crate::lower::env_objects::is_secret(&key, &value, &value),
+                    !crate::secrets::is_secret(&key, &value, &value),
                     "{key} in ConfigMap {:?}",
                     config_map.metadata.name
                 );

@@ -10,8 +10,8 @@ use crate::config::{
 };
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
 use crate::lower::env::{lower_env_refs, lower_environment};
-use crate::lower::env_objects::looks_secret;
 use crate::names::check_dns_subdomain;
+use crate::secrets::looks_secret;
 use crate::sources::python::{DiscoveredFunction, FunctionSettings, Trigger, serverless_defaults};
 use crate::workload::{EnvFrom, EnvVar, RefKind};
 use crate::yaml::Spanned;

@@ -146,6 +146,9 @@ impl<'a> Loader<'a> {
             layers: vec![options.variables.clone(), BTreeMap::new()],
             project_name: None,
         };
+        for (name, value) in &options.variables {
+            crate::secrets::remember_if_secret(name, value);
+        }
         let dotenv_path = match &options.env_file {
             Some(path) => Some(absolute(path)),
             None => Some(loader.project_dir.join(".env")).filter(|p| p.is_file()),
@@ -739,6 +742,7 @@ impl<'a> Loader<'a> {
                 .into_iter()
                 .filter_map(|e| {
                     let value = e.value.or_else(|| vars.layers[0].get(&e.key).cloned())?;
+                    crate::secrets::remember_if_secret(&e.key, &value);
                     Some((e.key, value))
                 })
                 .collect(),
@@ -1089,6 +1093,9 @@ impl<'a> Loader<'a> {
             Ok(entries) => entries
                 .into_iter()
                 .map(|e| {
+                    if let Some(v) = &e.value {
+                        crate::secrets::remember_if_secret(&e.key, v);
+                    }
                     let value = match e.value {
                         Some(v) => Node::scalar(v, Style::DoubleQuoted, e.value_span),
                         None => Node::scalar("", Style::Plain, e.value_span),

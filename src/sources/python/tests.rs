@@ -819,6 +819,8 @@ fn invalid_utf8_is_an_error_naming_the_file() {
     let errors = discover(dir.path(), Path::new("proj")).unwrap_err();
     assert_eq!(
         headlines(&errors.items),
-        ["error: cannot read proj/functions/latin1.py: not valid UTF-8"]
+        [
+            "error: cannot read proj/functions/latin1.py: not valid UTF-8 at line 1, column 6 (byte 5)"
+        ]
     );
 }
