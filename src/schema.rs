@@ -20,6 +20,8 @@ use crate::config::{
 struct AppsFile {
     /// Always "2".
     version: Version,
+    /// Settings that apply wherever an entry is silent: namespace, registry and ingress
+    /// controller per environment, KEDA, queue and secret store, pull secrets, labels.
     defaults: Option<Defaults>,
     /// Environment names (lowercase, DNS labels) and their settings.
     environments: BTreeMap<String, Option<EnvironmentSettings>>,
@@ -33,7 +35,11 @@ struct AppsFile {
     compose: Option<Vec<ComposeEntry>>,
     /// Helm repository name → URL (`https://…` or `oci://…`).
     repositories: Option<BTreeMap<String, String>>,
+    /// Routes from public paths to services anywhere in the cluster, with a rate limit and CORS
+    /// for all of them (rendered by the environment's ingress controller).
     gateway: Option<Gateway>,
+    /// Where the generated tree lives in git and how Argo CD syncs it; without `repo_url` the
+    /// tree has manifests only, no Applications.
     argocd: Option<ArgoCd>,
 }
 
@@ -133,11 +139,20 @@ fn widen_leaf(object: &mut serde_json::Map<String, Value>) -> bool {
         return false;
     }
     alternatives.push(json!({"type": "string", "pattern": VARIABLE}));
-    let original = Value::Object(std::mem::take(object));
-    alternatives.insert(0, original);
+    let mut original = std::mem::take(object);
+    // Annotations stay on the property itself, where editors show them on hover.
+    for key in ANNOTATIONS {
+        if let Some(value) = original.remove(*key) {
+            object.insert((*key).to_string(), value);
+        }
+    }
+    alternatives.insert(0, Value::Object(original));
     object.insert("anyOf".to_string(), Value::Array(alternatives));
     true
 }
+
+/// Keywords that describe a value without constraining it.
+const ANNOTATIONS: &[&str] = &["title", "description", "default", "examples", "deprecated"];
 
 /// `x-…` keys at the top level hold YAML anchors and are ignored.
 fn allow_extension_keys(schema: &mut Value) {
