@@ -184,3 +184,141 @@ fn allow_environment_blocks(schema: &mut Value) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use serde_json::Value;
+
+    use super::apps_schema_json;
+
+    fn schema() -> Value {
+        serde_json::from_str(&apps_schema_json()).expect("the schema is JSON")
+    }
+
+    /// Walks the schema from the root the way an editor does: through `properties`, `items`,
+    /// `additionalProperties`, `patternProperties`, `oneOf`/`anyOf`/`allOf` and every
+    /// `$defs`/`definitions` entry, following each `$ref` target once.
+    struct Walk<'a> {
+        root: &'a Value,
+        visited_refs: BTreeSet<String>,
+        /// Every property seen, as its path (e.g. `apps[].scaling.min_instances`).
+        properties: Vec<String>,
+        /// The paths of the properties without a non-empty `description`.
+        missing: Vec<String>,
+    }
+
+    impl<'a> Walk<'a> {
+        fn node(&mut self, node: &'a Value, path: &str) {
+            let Value::Object(object) = node else {
+                return;
+            };
+            if let Some(Value::String(target)) = object.get("$ref")
+                && self.visited_refs.insert(target.clone())
+            {
+                let pointer = target.trim_start_matches('#');
+                let resolved = self
+                    .root
+                    .pointer(pointer)
+                    .unwrap_or_else(|| panic!("{path}: `$ref` {target} resolves to nothing"));
+                let name = pointer.rsplit('/').next().unwrap_or(pointer);
+                self.node(resolved, name);
+            }
+            if let Some(Value::Object(properties)) = object.get("properties") {
+                for (name, property) in properties {
+                    let at = if path.is_empty() {
+                        name.clone()
+                    } else {
+                        format!("{path}.{name}")
+                    };
+                    let described = property
+                        .get("description")
+                        .and_then(Value::as_str)
+                        .is_some_and(|d| !d.trim().is_empty());
+                    if !described {
+                        self.missing.push(at.clone());
+                    }
+                    self.properties.push(at.clone());
+                    self.node(property, &at);
+                }
+            }
+            for key in ["items", "additionalProperties"] {
+                if let Some(child) = object.get(key) {
+                    self.node(child, &format!("{path}[]"));
+                }
+            }
+            for key in ["patternProperties", "$defs", "definitions"] {
+                if let Some(Value::Object(children)) = object.get(key) {
+                    for (name, child) in children {
+                        if key == "patternProperties" {
+                            self.node(child, &format!("{path}[{name}]"));
+                        } else if self.visited_refs.insert(format!("#/{key}/{name}")) {
+                            // A definition is walked once, whether reached by `$ref` or here.
+                            self.node(child, name);
+                        }
+                    }
+                }
+            }
+            for key in ["oneOf", "anyOf", "allOf"] {
+                if let Some(Value::Array(alternatives)) = object.get(key) {
+                    for alternative in alternatives {
+                        self.node(alternative, path);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Hover shows a field's description: every property of apps.yaml has one (from the doc
+    /// comment of its Rust field), without exceptions.
+    #[test]
+    fn every_schema_property_has_a_description() {
+        let schema = schema();
+        let mut walk = Walk {
+            root: &schema,
+            visited_refs: BTreeSet::new(),
+            properties: Vec::new(),
+            missing: Vec::new(),
+        };
+        walk.node(&schema, "");
+        assert!(
+            walk.properties.len() > 500,
+            "the walk found only {} properties",
+            walk.properties.len()
+        );
+        assert!(
+            walk.missing.is_empty(),
+            "{} of {} schema properties have no description (add a `///` doc comment to the \
+             Rust field in src/config/):\n  {}",
+            walk.missing.len(),
+            walk.properties.len(),
+            walk.missing.join("\n  ")
+        );
+    }
+
+    /// The walk finds a property without a description, wherever it hides.
+    #[test]
+    fn the_walk_finds_undescribed_properties() {
+        let schema = serde_json::json!({
+            "properties": {"a": {"description": "A.", "$ref": "#/$defs/A"}},
+            "$defs": {
+                "A": {"properties": {
+                    "b": {"description": "B.", "items": {"anyOf": [
+                        {"properties": {"c": {"type": "string"}}},
+                        {"type": "null"}
+                    ]}},
+                    "d": {"description": " ", "additionalProperties": {"$ref": "#/$defs/A"}}
+                }}
+            }
+        });
+        let mut walk = Walk {
+            root: &schema,
+            visited_refs: BTreeSet::new(),
+            properties: Vec::new(),
+            missing: Vec::new(),
+        };
+        walk.node(&schema, "");
+        assert_eq!(walk.missing, ["A.b[].c", "A.d"]);
+    }
+}

@@ -45,6 +45,7 @@ pub enum DependencyType {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Dependency {
+    /// Name of the entry this one waits for.
     pub name: Spanned<String>,
     /// Which section the dependency is in; default: wherever the name is found.
     #[serde(rename = "type")]

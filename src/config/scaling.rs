@@ -27,9 +27,18 @@ pub enum QueueType {
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Scaling {
+    /// Who owns the replica count: `none` (fixed `replicas`), `hpa` (a HorizontalPodAutoscaler on
+    /// CPU/memory), `keda-http` (KEDA HTTP add-on, scales to zero on traffic), `keda-queue` (KEDA
+    /// ScaledObject on a Redis/Valkey list or stream), `keda-cron` (KEDA cron windows). Default:
+    /// `none` for apps and compose services; for functions, by trigger.
     #[serde(rename = "type")]
     pub kind: Option<Spanned<ScalingType>>,
+    /// Fewest replicas the scaler keeps (minReplicaCount / minReplicas); with `type: none`, the
+    /// replica count when `replicas` is not given. Default: 1 for `hpa`, 0 (scale to zero) for the
+    /// KEDA types; `replicas` raises it.
     pub min_instances: Option<Spanned<u32>>,
+    /// Most replicas the scaler may run (maxReplicaCount / maxReplicas). Default: 10 (or
+    /// `min_instances` if larger).
     pub max_instances: Option<Spanned<u32>>,
     /// keda-http: pending requests per replica before scaling out.
     pub target_pending_requests: Option<Spanned<u32>>,
@@ -37,6 +46,8 @@ pub struct Scaling {
     pub queue_name: Option<Spanned<String>>,
     /// keda-queue: messages per replica before scaling out.
     pub queue_length: Option<Spanned<u32>>,
+    /// keda-queue: `list` (a `redis` trigger on `listLength`) or `stream` (a `redis-streams`
+    /// trigger on the consumer group's lag; needs `consumer_group`). Default: `list`.
     pub queue_type: Option<Spanned<QueueType>>,
     /// keda-queue with streams: the consumer group.
     pub consumer_group: Option<Spanned<String>>,
@@ -45,13 +56,21 @@ pub struct Scaling {
     /// keda-cron: the windows during which `desired_replicas` run.
     #[serde(default)]
     pub schedules: Vec<CronWindow>,
+    /// hpa: average CPU utilization (of the CPU request) to hold. Default: 80 when neither CPU nor
+    /// memory target is given.
     pub target_cpu_percent: Option<Spanned<u32>>,
+    /// hpa: average memory utilization (of the memory request) to hold.
     pub target_memory_percent: Option<Spanned<u32>>,
     /// Seconds after the last activity before scaling back (KEDA cooldownPeriod).
     pub cooldown_period: Option<Spanned<u32>>,
     /// KEDA polling interval in seconds.
     pub polling_interval: Option<Spanned<u32>>,
+    /// hpa: seconds of recommendations considered before scaling up
+    /// (`behavior.scaleUp.stabilizationWindowSeconds`).
     pub scale_up_stabilization: Option<Spanned<u32>>,
+    /// hpa: seconds of recommendations considered before scaling down
+    /// (`behavior.scaleDown.stabilizationWindowSeconds`). Default: `cooldown_period`, else the
+    /// HPA's 300.
     pub scale_down_stabilization: Option<Spanned<u32>>,
 }
 
@@ -63,14 +82,18 @@ pub struct QueueConnection {
     pub address: Option<Spanned<String>>,
     /// Secret holding the password; the scaler's TriggerAuthentication references it.
     pub password_secret: Option<SecretKeyRef>,
+    /// Redis database number (the trigger's `databaseIndex`). Default: the server's 0.
     pub database: Option<u32>,
+    /// Connect with TLS (the trigger's `enableTLS`). Default: false.
     pub tls: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SecretKeyRef {
+    /// Name of the Secret in the entry's namespace.
     pub name: Spanned<String>,
+    /// Key of the Secret holding the value.
     pub key: Spanned<String>,
 }
 
@@ -83,5 +106,6 @@ pub struct CronWindow {
     pub end: Spanned<String>,
     /// IANA time zone; default `UTC`.
     pub timezone: Option<String>,
+    /// Replicas running between `start` and `end` (the cron trigger's `desiredReplicas`).
     pub desired_replicas: u32,
 }

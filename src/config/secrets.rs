@@ -32,6 +32,8 @@ pub enum StoreKind {
 pub struct ExternalSource {
     /// Store name; default `defaults.secret_store.name`.
     pub store: Option<Spanned<String>>,
+    /// `SecretStore` or `ClusterSecretStore`. Default: `defaults.secret_store.kind`, else
+    /// `ClusterSecretStore`.
     pub store_kind: Option<StoreKind>,
     /// Secret key → remote key (or `remote-key#property`).
     #[serde(default)]

@@ -17,8 +17,11 @@ pub enum ServiceType {
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceSettings {
+    /// `ClusterIP`, `NodePort`, `LoadBalancer` or `Headless` (clusterIP: None). Default:
+    /// `ClusterIP` (headless for a StatefulSet's own Service).
     #[serde(rename = "type")]
     pub kind: Option<ServiceType>,
+    /// Annotations on the Service, e.g. for a cloud load balancer.
     #[serde(default)]
     pub annotations: BTreeMap<String, String>,
     /// Omit the Service entirely (workers with no inbound traffic).

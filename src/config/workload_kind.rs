@@ -49,13 +49,19 @@ pub struct JobSettings {
     pub timezone: Option<String>,
     /// Default `Forbid`.
     pub concurrency_policy: Option<ConcurrencyPolicy>,
+    /// CronJob: a run that could not start within this many seconds of its time is skipped
+    /// (`startingDeadlineSeconds`).
     pub starting_deadline_seconds: Option<i64>,
     /// Kill a run after this many seconds.
     pub active_deadline_seconds: Option<i64>,
     /// Retries before a run is marked failed; default 2.
     pub backoff_limit: Option<i32>,
+    /// CronJob: finished successful Jobs kept (`successfulJobsHistoryLimit`). Default: Kubernetes'
+    /// 3.
     pub successful_jobs_history_limit: Option<i32>,
+    /// CronJob: failed Jobs kept (`failedJobsHistoryLimit`). Default: Kubernetes' 1.
     pub failed_jobs_history_limit: Option<i32>,
+    /// CronJob: `true` stops new runs from being scheduled (`suspend`). Default: false.
     pub suspend: Option<bool>,
     /// Delete finished Jobs after this many seconds.
     pub ttl_seconds_after_finished: Option<i32>,
