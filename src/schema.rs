@@ -321,4 +321,33 @@ mod tests {
         walk.node(&schema, "");
         assert_eq!(walk.missing, ["A.b[].c", "A.d"]);
     }
+
+    /// An enum's values are documented one by one (`oneOf` of `const`s with descriptions),
+    /// so that completion says what each choice does.
+    #[test]
+    fn every_enum_value_has_a_description() {
+        let schema = schema();
+        let mut missing = Vec::new();
+        for (name, def) in schema["$defs"].as_object().expect("$defs") {
+            if def.get("type") == Some(&Value::from("string")) && def.get("enum").is_some() {
+                missing.push(format!("{name}: {}", def["enum"]));
+            }
+            for variant in def
+                .get("oneOf")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                if variant.get("description").is_none() {
+                    let values = variant.get("const").or_else(|| variant.get("enum"));
+                    missing.push(format!("{name}: {}", values.unwrap_or(variant)));
+                }
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "enum values without a description (add a `///` doc comment to the variant):\n  {}",
+            missing.join("\n  ")
+        );
+    }
 }

@@ -35,6 +35,7 @@ pub enum SimpleAntiAffinity {
     Preferred,
     /// Never put two replicas on one node.
     Required,
+    /// No anti-affinity.
     None,
 }
 
@@ -103,7 +104,9 @@ pub struct TopologySpread {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 pub enum StrategyType {
+    /// Replace pods gradually, within `max_surge` and `max_unavailable`.
     RollingUpdate,
+    /// Stop every old pod before starting new ones (for claims one node at a time can attach).
     Recreate,
 }
 

@@ -36,9 +36,13 @@ impl Section {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum DependencyType {
+    /// A `helm:` entry.
     Helm,
+    /// A `serverless:` entry.
     Serverless,
+    /// An `apps:` entry.
     App,
+    /// A `compose:` entry.
     Compose,
 }
 

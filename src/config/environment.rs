@@ -81,7 +81,9 @@ pub struct EnvFrom {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum RefKind {
+    /// A Secret.
     Secret,
+    /// A ConfigMap.
     Configmap,
 }
 

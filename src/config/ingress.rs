@@ -11,8 +11,11 @@ use crate::yaml::Spanned;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 pub enum PathType {
+    /// Matches the path and everything below it (`/api` matches `/api/users`).
     Prefix,
+    /// Matches the path only.
     Exact,
+    /// Matching left to the ingress controller.
     ImplementationSpecific,
 }
 
@@ -42,8 +45,8 @@ pub struct Ingress {
     /// Connect, server, client and queue timeouts; what the controller cannot express per route is
     /// an error or a warning naming it.
     pub timeouts: Option<Timeouts>,
-    /// Requests per second per client, with a burst (Traefik RateLimit middleware, HAProxy
-    /// rate-limit annotations).
+    /// Requests per second with a burst (Traefik RateLimit middleware, HAProxy Ingress
+    /// rate-limit annotations; HAProxy has no burst: a warning).
     pub rate_limit: Option<RateLimit>,
     /// CORS response headers (Traefik Headers middleware, HAProxy cors annotations).
     pub cors: Option<Cors>,
@@ -81,9 +84,11 @@ pub struct Timeouts {
     pub connect: Option<Spanned<Duration>>,
     /// Time to wait for the backend's response, e.g. `30s`.
     pub server: Option<Spanned<Duration>>,
-    /// Time to wait for the client (HAProxy `timeout client`); a warning under Traefik.
+    /// Time to wait for the client. Neither controller sets it per route (HAProxy Ingress in
+    /// its ConfigMap, Traefik per entry point): a warning names it and it is left out.
     pub client: Option<Spanned<Duration>>,
-    /// Time a request may wait for a free backend connection (HAProxy); a warning under Traefik.
+    /// Time a request may wait for a free backend connection (HAProxy Ingress); Traefik has
+    /// none: a warning names it and it is left out.
     pub queue: Option<Spanned<Duration>>,
 }
 

@@ -20,9 +20,13 @@ pub struct Probes {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ProbeType {
+    /// An HTTP GET of `path` on `port`; 2xx and 3xx are healthy.
     Http,
+    /// A TCP connection to `port`.
     Tcp,
+    /// `command` run in the container; exit 0 is healthy.
     Exec,
+    /// The gRPC health protocol on `port` (`service` names the health service).
     Grpc,
 }
 

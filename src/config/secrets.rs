@@ -23,7 +23,9 @@ pub struct SecretMount {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 pub enum StoreKind {
+    /// A store in the entry's namespace.
     SecretStore,
+    /// A store for the whole cluster (the default).
     ClusterSecretStore,
 }
 

@@ -26,8 +26,13 @@ pub enum Visibility {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum PodSecurityProfile {
+    /// The strictest standard: non-root uid/gid 1000, seccomp RuntimeDefault, no privilege
+    /// escalation, all capabilities dropped, read-only root filesystem.
     Restricted,
+    /// Prevents known privilege escalations but allows root and a writable root filesystem (the
+    /// default of compose services).
     Baseline,
+    /// No restrictions; the namespace is labelled to admit it.
     Privileged,
 }
 
@@ -144,7 +149,8 @@ pub struct PodSecurityContext {
     pub run_as_group: Option<i64>,
     /// Group owning mounted volumes (`fsGroup`). Default: 1000 under `restricted`.
     pub fs_group: Option<i64>,
-    /// Seccomp profile of the pod. Default: `RuntimeDefault` under `restricted`.
+    /// Seccomp profile of the pod. Default: `RuntimeDefault` under `restricted` and
+    /// `baseline`.
     pub seccomp_profile: Option<SeccompProfile>,
     /// Extra groups of the containers' processes (`supplementalGroups`).
     #[serde(default)]

@@ -7,8 +7,11 @@ use serde::Deserialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 pub enum ServiceType {
+    /// A virtual IP reachable inside the cluster (the default).
     ClusterIP,
+    /// ClusterIP plus a port on every node (`node_port`).
     NodePort,
+    /// NodePort plus an external load balancer from the cloud provider.
     LoadBalancer,
     /// A headless Service (`clusterIP: None`).
     Headless,

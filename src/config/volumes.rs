@@ -8,12 +8,17 @@ use crate::yaml::Spanned;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 pub enum VolumeType {
+    /// A scratch directory living as long as the pod (`medium: Memory` for tmpfs).
     #[serde(rename = "emptyDir")]
     EmptyDir,
+    /// A PersistentVolumeClaim of `size` (volumeClaimTemplates on a StatefulSet), or `claim_name`
+    /// for an existing one.
     #[serde(rename = "pvc")]
     Pvc,
+    /// The keys of Secret `secret_name` as files.
     #[serde(rename = "secret")]
     Secret,
+    /// The keys of ConfigMap `configmap_name` as files.
     #[serde(rename = "configmap")]
     Configmap,
     /// A node directory; refused unless `allow_host_path: true` on the entry.

@@ -9,16 +9,23 @@ use crate::yaml::Spanned;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum WorkloadKind {
+    /// A Deployment: interchangeable replicas, rolled out gradually (the default).
     Deployment,
+    /// A StatefulSet with a headless Service: stable names and one claim per replica.
     Statefulset,
+    /// A CronJob running on `job.schedule`.
     Cronjob,
+    /// A Job that runs once to completion.
     Job,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 pub enum ConcurrencyPolicy {
+    /// Skip a run while the previous one is still running.
     Forbid,
+    /// Let runs overlap.
     Allow,
+    /// Stop the running Job and start the new run.
     Replace,
 }
 
