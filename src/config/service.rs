@@ -21,7 +21,7 @@ pub enum ServiceType {
 #[serde(deny_unknown_fields)]
 pub struct ServiceSettings {
     /// `ClusterIP`, `NodePort`, `LoadBalancer` or `Headless` (clusterIP: None). Default:
-    /// `ClusterIP` (headless for a StatefulSet's own Service).
+    /// `ClusterIP`; a StatefulSet also gets a headless Service for its pods' DNS names.
     #[serde(rename = "type")]
     pub kind: Option<ServiceType>,
     /// Annotations on the Service, e.g. for a cloud load balancer.

@@ -29,7 +29,8 @@ pub enum VolumeType {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Volume {
-    /// Volume name (a DNS label); the claim of a `pvc` is named after it.
+    /// Volume name (a DNS label). A `pvc`'s claim is `<workload>-<name>` (on a StatefulSet,
+    /// the volumeClaimTemplate `<name>`).
     pub name: Spanned<String>,
     /// `emptyDir`, `pvc`, `secret`, `configmap` or `hostPath`.
     #[serde(rename = "type")]
