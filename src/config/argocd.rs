@@ -21,7 +21,9 @@ pub struct ArgoCd {
     pub project: Option<Spanned<String>>,
     /// Namespace Argo CD runs in; default `argocd`.
     pub namespace: Option<String>,
+    /// Cluster the Applications deploy to. Default: the in-cluster API server.
     pub destination: Option<Destination>,
+    /// Sync policy of every Application (automated, sync options, retries).
     pub sync_policy: Option<SyncPolicy>,
 }
 
@@ -48,7 +50,10 @@ pub struct SyncPolicy {
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Automated {
+    /// Delete objects no longer in git. Default: true.
     pub prune: Option<bool>,
+    /// Undo changes made in the cluster outside git. Default: true.
     pub self_heal: Option<bool>,
+    /// Allow a sync that would leave the Application with no objects. Default: false.
     pub allow_empty: Option<bool>,
 }

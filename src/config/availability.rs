@@ -10,7 +10,11 @@ use crate::yaml::Spanned;
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DisruptionBudget {
+    /// Pods that must stay up during voluntary disruptions (node drains): a count or a percentage,
+    /// e.g. `1` or `50%`.
     pub min_available: Option<Spanned<IntOrPercent>>,
+    /// Pods that may be down at once during voluntary disruptions: a count or a percentage. Use
+    /// this or `min_available`.
     pub max_unavailable: Option<Spanned<IntOrPercent>>,
 }
 
@@ -31,14 +35,17 @@ pub enum SimpleAntiAffinity {
     Preferred,
     /// Never put two replicas on one node.
     Required,
+    /// No anti-affinity.
     None,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AntiAffinityRules {
+    /// Soft rules: the scheduler prefers not to put two replicas in one domain of `topology_key`.
     #[serde(default)]
     pub preferred: Vec<PreferredSpread>,
+    /// Hard rules: never two replicas in one domain of `topology_key`.
     #[serde(default)]
     pub required: Vec<RequiredSpread>,
 }
@@ -46,6 +53,8 @@ pub struct AntiAffinityRules {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PreferredSpread {
+    /// Node label whose values form the domains, e.g. `kubernetes.io/hostname` or
+    /// `topology.kubernetes.io/zone`.
     pub topology_key: String,
     /// 1 to 100; default 100.
     pub weight: Option<Spanned<i32>>,
@@ -54,6 +63,7 @@ pub struct PreferredSpread {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RequiredSpread {
+    /// Node label whose values form the domains, e.g. `kubernetes.io/hostname`.
     pub topology_key: String,
 }
 
@@ -94,13 +104,17 @@ pub struct TopologySpread {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 pub enum StrategyType {
+    /// Replace pods gradually, within `max_surge` and `max_unavailable`.
     RollingUpdate,
+    /// Stop every old pod before starting new ones (for claims one node at a time can attach).
     Recreate,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Strategy {
+    /// `RollingUpdate` (replace pods gradually) or `Recreate` (stop all, then start). Default:
+    /// RollingUpdate, or Recreate when a claim can attach to one node only.
     #[serde(rename = "type")]
     pub kind: Option<Spanned<StrategyType>>,
     /// Default 1.
@@ -112,9 +126,14 @@ pub struct Strategy {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Toleration {
+    /// Taint key the toleration matches; empty with `operator: Exists` matches every taint.
     pub key: Option<String>,
+    /// `Equal` (default) or `Exists`.
     pub operator: Option<String>,
+    /// Taint value to match with `operator: Equal`.
     pub value: Option<String>,
+    /// Taint effect to match: `NoSchedule`, `PreferNoSchedule` or `NoExecute`; empty matches all.
     pub effect: Option<String>,
+    /// NoExecute: seconds the pod stays on a node after the taint appears.
     pub toleration_seconds: Option<i64>,
 }

@@ -18,6 +18,7 @@ pub struct Build {
     pub context: Option<Spanned<String>>,
     /// Multi-stage target.
     pub target: Option<String>,
+    /// Docker build arguments (`--build-arg NAME=VALUE`), listed in `k3s build-plan`.
     #[serde(default)]
     pub args: BTreeMap<String, String>,
     /// Image name without registry or tag; default: the entry name.

@@ -24,13 +24,17 @@ use crate::yaml::Spanned;
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ComposeEntry {
+    /// Entry name (a DNS label, unique across sections); each service becomes workload
+    /// `<name>-<service>`, and the Application `compose-<name>`.
     pub name: Spanned<String>,
     /// Directory of the compose project, relative to apps.yaml.
     pub path: Spanned<String>,
     /// Compose file(s) relative to `path`, merged in order; default `compose.yaml`,
     /// `docker-compose.yml` … and its `.override` file.
     pub compose_file: Option<Spanned<OneOrMany<String>>>,
+    /// Namespace of the project's objects. Default: `defaults.namespace`.
     pub namespace: Option<Spanned<String>>,
+    /// `false` leaves the project out of this environment. Default: true.
     pub enabled: Option<bool>,
     /// Read files this entry names outside the project directory (apps.yaml's), after
     /// symlinks; off by default, so that a pull request cannot make k3s read `/etc/passwd`.
@@ -46,13 +50,18 @@ pub struct ComposeEntry {
     pub env_file: Option<Spanned<String>>,
     /// Settings for every service; `services.<name>` wins over these.
     pub defaults: Option<ComposeService>,
+    /// Settings per compose service name, over `defaults` and over what conversion decides.
     #[serde(default)]
     pub services: BTreeMap<String, ComposeService>,
+    /// NetworkPolicy between the project's services: `policy` and sources allowed from outside.
     pub network: Option<ComposeNetwork>,
     /// Entry-wide security (visibility, profile…), like `defaults.security`.
     pub security: Option<Security>,
+    /// Shorthand for `security.visibility`.
     pub visibility: Option<Spanned<Visibility>>,
+    /// Shorthand for `security.network_policy`.
     pub network_policy: Option<Spanned<BoolOr<NetworkPolicy>>>,
+    /// Entries synced first (later Argo CD sync wave for this project).
     #[serde(default)]
     pub depends_on: Vec<Dependency>,
     /// Where these settings are written (not a key: set by whoever builds the entry), so that
@@ -115,18 +124,30 @@ pub struct ComposeSettings {
 pub struct ComposeService {
     /// Leave this service out.
     pub enabled: Option<bool>,
+    /// Run the service as `deployment`, `statefulset`, `cronjob` or `job`. Default: StatefulSet
+    /// when it owns a named volume, else Deployment.
     pub kind: Option<Spanned<WorkloadKind>>,
+    /// Schedule and run settings for `kind: cronjob` or `job`.
     pub job: Option<JobSettings>,
     /// Replace the compose `image`.
     pub image: Option<Spanned<String>>,
+    /// Fixed replica count; default the compose `deploy.replicas`, else 1.
     pub replicas: Option<Spanned<u32>>,
+    /// Requests and limits, replacing compose `deploy.resources`.
     pub resources: Option<Resources>,
+    /// Autoscaling of this service (default `none`).
     pub scaling: Option<Scaling>,
+    /// Probes replacing those converted from the compose `healthcheck`.
     pub probes: Option<Probes>,
+    /// A route from outside to this service's Service.
     pub ingress: Option<Ingress>,
+    /// Type and annotations of the service's Service.
     pub service: Option<ServiceSettings>,
+    /// Security of this service, over the entry's.
     pub security: Option<Security>,
+    /// Shorthand for `security.visibility`.
     pub visibility: Option<Spanned<Visibility>>,
+    /// Shorthand for `security.network_policy`.
     pub network_policy: Option<Spanned<BoolOr<NetworkPolicy>>>,
     /// Added to (and winning over) the compose `environment`.
     #[serde(default)]
@@ -139,8 +160,11 @@ pub struct ComposeService {
     /// Ports to expose when the compose file declares none (`expose:` equivalent).
     #[serde(default)]
     pub expose: Vec<u16>,
+    /// A PodDisruptionBudget for this service's pods.
     pub pod_disruption_budget: Option<DisruptionBudget>,
+    /// Spread this service's replicas over nodes.
     pub anti_affinity: Option<AntiAffinity>,
+    /// Rollout strategy of this service's Deployment.
     pub strategy: Option<Strategy>,
 }
 
@@ -158,6 +182,8 @@ pub enum ComposeNetworkPolicy {
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ComposeNetwork {
+    /// `none`, `permissive` (anything in the namespace) or `strict` (only services sharing a
+    /// compose network).
     pub policy: Option<ComposeNetworkPolicy>,
     /// Sources outside the project allowed in.
     #[serde(default)]

@@ -18,11 +18,13 @@ pub struct Defaults {
     pub registry: Option<Spanned<PerEnv<String>>>,
     /// Ingress controller per environment, or one for all; default `traefik`.
     pub ingress: Option<Spanned<PerEnv<IngressController>>>,
+    /// Where the KEDA HTTP add-on runs and which of its APIs to emit.
     pub keda: Option<Keda>,
     /// Redis/Valkey used by queue scalers and queue-triggered functions.
     pub queue: Option<QueueConnection>,
     /// External Secrets store used by `secrets[].external`.
     pub secret_store: Option<SecretStore>,
+    /// Pull secrets added to every pod (`imagePullSecrets`).
     #[serde(default)]
     pub image_pull_secrets: Vec<String>,
     /// Labels added to every generated object.
@@ -108,6 +110,7 @@ pub struct Keda {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SecretStore {
+    /// Name of the External Secrets store ExternalSecrets read from.
     pub name: Spanned<String>,
     /// Default `ClusterSecretStore`.
     pub kind: Option<StoreKind>,

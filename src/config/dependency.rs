@@ -36,15 +36,20 @@ impl Section {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum DependencyType {
+    /// A `helm:` entry.
     Helm,
+    /// A `serverless:` entry.
     Serverless,
+    /// An `apps:` entry.
     App,
+    /// A `compose:` entry.
     Compose,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Dependency {
+    /// Name of the entry this one waits for.
     pub name: Spanned<String>,
     /// Which section the dependency is in; default: wherever the name is found.
     #[serde(rename = "type")]

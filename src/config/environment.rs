@@ -25,11 +25,13 @@ pub enum EnvValue {
 pub struct EnvReference {
     /// Secret name (exactly one of `secret`, `configmap`, `field`).
     pub secret: Option<String>,
+    /// ConfigMap name (exactly one of `secret`, `configmap`, `field`).
     pub configmap: Option<String>,
     /// Pod field, e.g. `metadata.name`, `status.podIP`.
     pub field: Option<String>,
     /// Key in the Secret or ConfigMap.
     pub key: Option<String>,
+    /// Start the container even if the Secret/ConfigMap or key is missing. Default: false.
     pub optional: Option<bool>,
 }
 
@@ -61,19 +63,27 @@ impl<'de> Deserialize<'de> for EnvValue {
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnvFrom {
+    /// Secret whose keys all become variables.
     pub secret: Option<Spanned<String>>,
+    /// ConfigMap whose keys all become variables.
     pub configmap: Option<Spanned<String>>,
+    /// With `name`: `secret` or `configmap` (the other spelling of `secret:`/`configmap:`).
     #[serde(rename = "type")]
     pub kind: Option<Spanned<RefKind>>,
+    /// With `type`: the Secret's or ConfigMap's name.
     pub name: Option<Spanned<String>>,
+    /// Prefix added to every imported variable name, e.g. `DB_`.
     pub prefix: Option<String>,
+    /// Start the container even if the Secret/ConfigMap is missing. Default: false.
     pub optional: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum RefKind {
+    /// A Secret.
     Secret,
+    /// A ConfigMap.
     Configmap,
 }
 
@@ -81,10 +91,16 @@ pub enum RefKind {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnvRef {
+    /// Variable name in the container.
     pub name: Spanned<String>,
+    /// `secret` or `configmap`.
     pub from: Spanned<RefKind>,
+    /// With `from: secret`: the Secret's name.
     pub secret_name: Option<Spanned<String>>,
+    /// With `from: configmap`: the ConfigMap's name.
     pub configmap_name: Option<Spanned<String>>,
+    /// Key whose value the variable gets.
     pub key: Spanned<String>,
+    /// Start the container even if the key is missing. Default: false.
     pub optional: Option<bool>,
 }

@@ -21,6 +21,7 @@ pub struct Resources {
     pub ephemeral_storage: Option<Spanned<Quantity>>,
     /// Ephemeral storage limit.
     pub ephemeral_storage_limit: Option<Spanned<Quantity>>,
+    /// GPUs for the main container, as an extended resource limit. Example: `gpu: {count: 1}`.
     pub gpu: Option<Gpu>,
 }
 
@@ -30,5 +31,6 @@ pub struct Gpu {
     /// Extended resource name; default `nvidia.com/gpu`.
     #[serde(rename = "type")]
     pub kind: Option<String>,
+    /// GPUs per pod; becomes the container's `resources.limits.<type>` (e.g. `nvidia.com/gpu: 1`).
     pub count: Spanned<u32>,
 }

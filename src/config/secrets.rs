@@ -23,7 +23,9 @@ pub struct SecretMount {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 pub enum StoreKind {
+    /// A store in the entry's namespace.
     SecretStore,
+    /// A store for the whole cluster (the default).
     ClusterSecretStore,
 }
 
@@ -32,6 +34,8 @@ pub enum StoreKind {
 pub struct ExternalSource {
     /// Store name; default `defaults.secret_store.name`.
     pub store: Option<Spanned<String>>,
+    /// `SecretStore` or `ClusterSecretStore`. Default: `defaults.secret_store.kind`, else
+    /// `ClusterSecretStore`.
     pub store_kind: Option<StoreKind>,
     /// Secret key → remote key (or `remote-key#property`).
     #[serde(default)]

@@ -20,17 +20,27 @@ use crate::yaml::Spanned;
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServerlessEntry {
+    /// Entry name (a DNS label, unique across sections); function workloads are named
+    /// `<name>-<function>`, the Application `serverless-<name>`.
     pub name: Spanned<String>,
     /// Directory holding `functions/` (or `functions.py`), relative to apps.yaml.
     pub path: Spanned<String>,
+    /// Namespace of the functions' objects. Default: `defaults.namespace`.
     pub namespace: Option<Spanned<String>>,
+    /// `false` leaves the project out of this environment. Default: true.
     pub enabled: Option<bool>,
     /// Read files this entry names outside the project directory (apps.yaml's), after
     /// symlinks; off by default, so that a pull request cannot make k3s read `/etc/passwd`.
     pub allow_outside_project: Option<bool>,
+    /// Image build of the project: image name, tag, runtime package and Dockerfile template of the
+    /// generated Dockerfile.
     pub build: Option<Build>,
+    /// Requests and limits of every function's container; `@serverless(memory=…, cpu=…)` wins.
     pub resources: Option<Resources>,
+    /// Scaling defaults of the functions (HTTP: keda-http, queue: keda-queue, schedule: none);
+    /// decorator arguments win.
     pub scaling: Option<Scaling>,
+    /// Visibility, NetworkPolicy, service account and security contexts of every function.
     pub security: Option<Security>,
     /// Shorthand for `security.visibility`.
     pub visibility: Option<Spanned<Visibility>>,
@@ -39,29 +49,39 @@ pub struct ServerlessEntry {
     /// Ingress defaults for HTTP functions (hosts, TLS, timeouts, CORS…); the path comes from
     /// each function's `@http_trigger`.
     pub ingress: Option<Ingress>,
+    /// Variables of every function's container (literal or Secret/ConfigMap references).
     #[serde(default)]
     pub environment: Environment,
+    /// Secrets or ConfigMaps whose keys every function gets as variables (`envFrom`).
     #[serde(default)]
     pub env_from: Vec<EnvFrom>,
+    /// Single variables from one key of a Secret or ConfigMap, for every function.
     #[serde(default)]
     pub env_refs: Vec<EnvRef>,
+    /// Secrets mounted as files or imported as variables in every function.
     #[serde(default)]
     pub secrets: Vec<SecretMount>,
     /// Where queue-triggered functions read their queue; default `defaults.queue`.
     pub queue: Option<QueueConnection>,
     /// Default timeout of a function run, in seconds.
     pub timeout: Option<Spanned<u32>>,
+    /// Entries synced first (later Argo CD sync wave for this project).
     #[serde(default)]
     pub depends_on: Vec<Dependency>,
+    /// Pull secrets of every function's pods, added to `defaults.image_pull_secrets`.
     #[serde(default)]
     pub image_pull_secrets: Vec<String>,
+    /// Extra labels on every object of the project.
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
     /// First local port Tilt forwards; function N gets `port_base + N` (dev).
     pub port_base: Option<u16>,
+    /// Tilt live update of the functions' sources (dev).
     pub live_update: Option<bool>,
+    /// Tilt live-update syncs (dev): local paths copied into the running containers.
     #[serde(default)]
     pub sync: Vec<SyncRule>,
+    /// Extra ingress annotations (HAProxy) on the HTTP functions' routes.
     #[serde(default)]
     pub ingress_annotations: BTreeMap<String, String>,
     /// Authentication the function runtime enforces on HTTP functions (`@http_trigger(auth=…)`

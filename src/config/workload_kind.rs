@@ -9,16 +9,23 @@ use crate::yaml::Spanned;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum WorkloadKind {
+    /// A Deployment: interchangeable replicas, rolled out gradually (the default).
     Deployment,
+    /// A StatefulSet with a headless Service: stable names and one claim per replica.
     Statefulset,
+    /// A CronJob running on `job.schedule`.
     Cronjob,
+    /// A Job that runs once to completion.
     Job,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 pub enum ConcurrencyPolicy {
+    /// Skip a run while the previous one is still running.
     Forbid,
+    /// Let runs overlap.
     Allow,
+    /// Stop the running Job and start the new run.
     Replace,
 }
 
@@ -49,13 +56,19 @@ pub struct JobSettings {
     pub timezone: Option<String>,
     /// Default `Forbid`.
     pub concurrency_policy: Option<ConcurrencyPolicy>,
+    /// CronJob: a run that could not start within this many seconds of its time is skipped
+    /// (`startingDeadlineSeconds`).
     pub starting_deadline_seconds: Option<i64>,
     /// Kill a run after this many seconds.
     pub active_deadline_seconds: Option<i64>,
     /// Retries before a run is marked failed; default 2.
     pub backoff_limit: Option<i32>,
+    /// CronJob: finished successful Jobs kept (`successfulJobsHistoryLimit`). Default: Kubernetes'
+    /// 3.
     pub successful_jobs_history_limit: Option<i32>,
+    /// CronJob: failed Jobs kept (`failedJobsHistoryLimit`). Default: Kubernetes' 1.
     pub failed_jobs_history_limit: Option<i32>,
+    /// CronJob: `true` stops new runs from being scheduled (`suspend`). Default: false.
     pub suspend: Option<bool>,
     /// Delete finished Jobs after this many seconds.
     pub ttl_seconds_after_finished: Option<i32>,
