@@ -26,6 +26,10 @@ pub struct EnvironmentPlan {
     pub entries: Vec<EntryOutput>,
     /// The Namespaces the workloads run in (YAML documents), by name.
     pub namespaces: Vec<String>,
+    /// The names of those Namespaces, in the same order.
+    pub namespace_names: Vec<String>,
+    /// The Helm charts the environment deploys.
+    pub helm: Vec<crate::lower::HelmRelease>,
     /// The gateway's objects (YAML documents), when it has routes.
     pub gateway: Vec<String>,
     /// The Argo CD Applications and project (none when the repository URL is unknown).
@@ -119,6 +123,7 @@ pub fn plan_resolved(
         entries: lowered_entries,
         gateway: gateway_routes,
         namespaces: namespace_plans,
+        helm,
         applications,
         project,
         warnings,
@@ -181,7 +186,9 @@ pub fn plan_resolved(
     Ok(EnvironmentPlan {
         resolved,
         entries,
+        namespace_names: namespace_plans.iter().map(|p| p.name.clone()).collect(),
         namespaces,
+        helm,
         gateway,
         applications,
         project,

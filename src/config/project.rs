@@ -98,6 +98,7 @@ pub fn find_apps_yaml(start: &Path) -> Option<PathBuf> {
 /// project together with every problem found (which may include errors).
 pub fn load(path: &Path) -> Result<(Project, Diagnostics), Diagnostics> {
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    crate::reads::record(&absolute);
     let text = std::fs::read_to_string(&absolute).map_err(|e| {
         let mut d = Diagnostics::new();
         d.push(Diagnostic::error(

@@ -75,6 +75,8 @@ pub struct LoweredEnvironment {
     pub gateway: Vec<GatewayRoute>,
     /// The namespaces the workloads run in, each to get a Namespace object.
     pub namespaces: Vec<NamespacePlan>,
+    /// The Helm charts deployed (Argo CD deploys them from their Applications, Tilt itself).
+    pub helm: Vec<HelmRelease>,
     /// Empty, with no project, when the repository URL is unknown.
     pub applications: Vec<ApplicationPlan>,
     pub project: Option<ProjectPlan>,
@@ -143,6 +145,7 @@ pub fn lower_environment(
         entries,
         gateway,
         namespaces,
+        helm,
         applications,
         project,
         warnings: d,

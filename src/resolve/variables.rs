@@ -59,6 +59,7 @@ impl Variables {
         let mut values = BTreeMap::new();
         for file in &settings.env_files {
             let path = dir.join(&file.value);
+            crate::reads::record(&path);
             match std::fs::read_to_string(&path) {
                 Ok(text) => {
                     let id = SourceFile::register(display_path(&path), text);

@@ -17,4 +17,5 @@ mod images;
 mod list;
 mod schema;
 mod sections;
+mod tilt;
 mod validate;

@@ -49,6 +49,7 @@ impl Lookup {
 /// The `.env` file of a project directory, if there is one and it parses.
 pub fn read_dotenv(dir: &Path) -> BTreeMap<String, String> {
     let path = dir.join(".env");
+    crate::reads::record(&path);
     let Ok(text) = std::fs::read_to_string(&path) else {
         return BTreeMap::new();
     };
@@ -279,6 +280,7 @@ fn read_file(
     d: &mut Diagnostics,
 ) -> Option<String> {
     let full = dir.join(&path.value);
+    crate::reads::record(&full);
     let problem = match std::fs::read(&full) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => return Some(text),

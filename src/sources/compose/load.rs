@@ -199,6 +199,7 @@ impl<'a> Loader<'a> {
         if let Some(cached) = self.parsed.get(&key) {
             return cached.clone();
         }
+        crate::reads::record(path);
         let node = match std::fs::read_to_string(path) {
             Ok(text) => {
                 let file = SourceFile::register(display_path(path), text);
@@ -637,6 +638,7 @@ impl<'a> Loader<'a> {
         at: Option<Span>,
         vars: &Variables,
     ) -> BTreeMap<String, String> {
+        crate::reads::record(path);
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
             Err(e) => {
@@ -985,6 +987,7 @@ impl<'a> Loader<'a> {
         } else {
             self.project_dir.join(relative)
         };
+        crate::reads::record(&path);
         let text = match std::fs::read_to_string(&path) {
             Ok(text) => text,
             Err(_) if !required => return Vec::new(),

@@ -43,6 +43,7 @@ pub fn discover(project_dir: &Path, display_dir: &Path) -> Result<Discovery, Dia
     let mut first_definitions: HashMap<String, Span> = HashMap::new();
     for relative in &files {
         let display = display_dir.join(relative);
+        crate::reads::record(&project_dir.join(relative));
         let text = match std::fs::read(project_dir.join(relative)) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => text,
@@ -201,6 +202,7 @@ fn walk(
     files: &mut Vec<PathBuf>,
     diagnostics: &mut Diagnostics,
 ) {
+    crate::reads::record(&project_dir.join(relative));
     let entries = match std::fs::read_dir(project_dir.join(relative)) {
         Ok(entries) => entries,
         Err(error) => {
