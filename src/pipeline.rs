@@ -35,7 +35,16 @@ pub struct EnvironmentPlan {
     /// The Argo CD Applications and project (none when the repository URL is unknown).
     pub applications: Vec<Checked<ApplicationPlan>>,
     pub project: Option<Checked<ProjectPlan>>,
+    /// The root Application and its AppProject, as YAML documents.
+    pub root: Option<RootDocuments>,
     pub warnings: Diagnostics,
+}
+
+/// What the user applies once per environment to bootstrap Argo CD.
+#[derive(Debug)]
+pub struct RootDocuments {
+    pub application: String,
+    pub project: String,
 }
 
 /// One apps.yaml entry's rendered objects and extra files.
@@ -126,6 +135,7 @@ pub fn plan_resolved(
         helm,
         applications,
         project,
+        root,
         warnings,
     } = lowered;
     let mut problems = Diagnostics::new();
@@ -158,7 +168,21 @@ pub fn plan_resolved(
             checked(namespace, &origin, documents, &mut problems)
         })
         .collect();
-    let gateway = render_gateway(&gateway_routes, &ctx, &mut problems);
+    let (gateway, gateway_kinds) = render_gateway(&gateway_routes, &ctx, &mut problems);
+    let mut root = root;
+    if let Some(root) = &mut root {
+        let gateway_in_root = applications
+            .iter()
+            .any(|a| a.file == "gateway.yaml" && a.project == root.project.name);
+        if gateway_in_root {
+            for kind in gateway_kinds {
+                let kind = ("*".to_string(), kind.to_string());
+                if !root.project.namespace_kinds.contains(&kind) {
+                    root.project.namespace_kinds.push(kind);
+                }
+            }
+        }
+    }
     let applications = applications
         .into_iter()
         .map(|plan| {
@@ -180,6 +204,24 @@ pub fn plan_resolved(
         let document = checked(object, &origin, documents, &mut problems);
         Checked { plan, document }
     });
+    let root = root.map(|root| {
+        let application = Manifest::new(render_application(&root.application));
+        let origin = Origin {
+            span: root.application.span,
+            field: &root.application.field,
+        };
+        let application = checked(application, &origin, documents, &mut problems);
+        let project = Manifest::new(render_project(&root.project));
+        let origin = Origin {
+            span: root.project.span,
+            field: "argocd.project",
+        };
+        let project = checked(project, &origin, documents, &mut problems);
+        RootDocuments {
+            application,
+            project,
+        }
+    });
     if problems.has_errors() {
         return Err(problems);
     }
@@ -192,6 +234,7 @@ pub fn plan_resolved(
         gateway,
         applications,
         project,
+        root,
         warnings,
     })
 }
@@ -262,7 +305,7 @@ fn render_gateway(
     routes: &[GatewayRoute],
     ctx: &RenderContext,
     problems: &mut Diagnostics,
-) -> Vec<String> {
+) -> (Vec<String>, Vec<&'static str>) {
     let labels = BTreeMap::from([
         (
             "app.kubernetes.io/managed-by".to_string(),
@@ -284,7 +327,10 @@ fn render_gateway(
         manifests.extend(rendered);
     }
     sort_manifests(&mut manifests);
-    manifests.iter().map(Manifest::to_yaml).collect()
+    let mut kinds: Vec<&'static str> = manifests.iter().map(Manifest::kind).collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    (manifests.iter().map(Manifest::to_yaml).collect(), kinds)
 }
 
 /// Runs `work` for every environment (its name, or what was made of it) and returns the results

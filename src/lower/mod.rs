@@ -38,7 +38,8 @@ pub use env_objects::looks_secret;
 pub use function::function_visibility;
 pub use gateway::GatewayRoute;
 pub use gitops::{
-    ApplicationPlan, Destination, IgnoredReplicas, ProjectPlan, Source, SyncSettings, TreeLocation,
+    ApplicationPlan, ArgocdPlan, Destination, IgnoredReplicas, ProjectPlan, RootPlan, Source,
+    SyncSettings, TreeLocation,
 };
 pub use helm::HelmRelease;
 pub use namespaces::{NamespacePlan, SYSTEM_NAMESPACES};
@@ -80,6 +81,8 @@ pub struct LoweredEnvironment {
     /// Empty, with no project, when the repository URL is unknown.
     pub applications: Vec<ApplicationPlan>,
     pub project: Option<ProjectPlan>,
+    /// The root Application (app-of-apps), with the project.
+    pub root: Option<RootPlan>,
     /// Warnings found on the way.
     pub warnings: Diagnostics,
 }
@@ -137,9 +140,13 @@ pub fn lower_environment(
     if d.has_errors() {
         return Err(d);
     }
-    let (applications, project) = match argocd {
-        Some((applications, project)) => (applications, Some(project)),
-        None => (Vec::new(), None),
+    let (applications, project, root) = match argocd {
+        Some(ArgocdPlan {
+            applications,
+            project,
+            root,
+        }) => (applications, Some(project), Some(root)),
+        None => (Vec::new(), None, None),
     };
     Ok(LoweredEnvironment {
         entries,
@@ -148,6 +155,7 @@ pub fn lower_environment(
         helm,
         applications,
         project,
+        root,
         warnings: d,
     })
 }

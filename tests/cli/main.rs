@@ -4,6 +4,7 @@
 mod corpus;
 mod support;
 
+mod argocd;
 mod bad_input;
 mod compose;
 mod containment;
