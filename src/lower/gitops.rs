@@ -431,11 +431,31 @@ pub fn plan_argocd(
         || applications
             .iter()
             .any(|a| a.sync.options.iter().any(|o| o == "CreateNamespace=true"));
-    let cluster_kinds = if creates_namespaces {
+    let mut cluster_kinds = if creates_namespaces {
         vec![(String::new(), "Namespace".to_string())]
     } else {
         Vec::new()
     };
+    if let Some(extra) = &argocd.cluster_resources {
+        for written in &extra.value {
+            let (group, kind) = written.rsplit_once('/').unwrap_or(("", written.as_str()));
+            if kind.is_empty() || group.contains('/') {
+                d.push(
+                    Diagnostic::error(
+                        Code::BadValue,
+                        format!("`{written}` is not a kind: write `group/Kind`, or `Kind` for the core group"),
+                    )
+                    .at(extra.span)
+                    .field("argocd.cluster_resources"),
+                );
+                continue;
+            }
+            let pair = (group.to_string(), kind.to_string());
+            if !cluster_kinds.contains(&pair) {
+                cluster_kinds.push(pair);
+            }
+        }
+    }
     let source_repos: Vec<String> = repos.into_iter().filter(|r| !r.is_empty()).collect();
     let mut root_destinations = vec![Destination {
         server: Some(DEFAULT_SERVER.to_string()),

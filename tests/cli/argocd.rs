@@ -255,3 +255,31 @@ fn every_example_tree_builds_with_kubectl_kustomize() {
     }
     assert!(status.success(), "kubectl kustomize failed (see stderr)");
 }
+
+#[test]
+fn cluster_resources_add_the_kinds_charts_install() {
+    let project = Project::with_apps_yaml(&format!(
+        "{ENVS}argocd:\n  repo_url: https://git.example.com/platform.git\n  cluster_resources: [rbac.authorization.k8s.io/ClusterRole, PersistentVolume]\n{}",
+        web()
+    ));
+    project.run(&["generate"]).code(0);
+    let project_yaml = read(&project, "argocd-state/gcp/project.yaml");
+    assert!(
+        project_yaml.contains("  - group: rbac.authorization.k8s.io\n    kind: ClusterRole\n"),
+        "{project_yaml}"
+    );
+    assert!(
+        project_yaml.contains("  - group: \"\"\n    kind: PersistentVolume\n"),
+        "{project_yaml}"
+    );
+    let bad = Project::with_apps_yaml(&format!(
+        "{ENVS}argocd:\n  repo_url: https://git.example.com/platform.git\n  cluster_resources: [a/b/C]\n{}",
+        web()
+    ));
+    bad.run(&["generate"]).code(1).error_at(
+        "apps.yaml:7:22",
+        "argocd.cluster_resources",
+        "`a/b/C` is not a kind",
+    );
+    assert!(!bad.path().join("argocd-state").exists());
+}
