@@ -283,3 +283,15 @@ fn cluster_resources_add_the_kinds_charts_install() {
     );
     assert!(!bad.path().join("argocd-state").exists());
 }
+
+#[test]
+fn an_entry_called_root_would_clash_with_the_root_application() {
+    let project = Project::with_apps_yaml(&format!(
+        "{ENVS}{REPO}apps:\n  - name: root\n    image: nginx:1.27\n    namespace: shop\n"
+    ));
+    project
+        .run(&["generate"])
+        .code(1)
+        .error_at("apps.yaml:7:11", "apps.root.name", "`local-root` would be written twice: once for this entry and once for the root Application");
+    assert!(!project.path().join("argocd-state").exists());
+}
