@@ -16,6 +16,7 @@ pub mod lower;
 pub mod names;
 pub mod paths;
 pub mod pipeline;
+pub mod reads;
 pub mod render;
 pub mod resolve;
 pub mod runtime_package;

@@ -26,12 +26,25 @@ pub struct EnvironmentPlan {
     pub entries: Vec<EntryOutput>,
     /// The Namespaces the workloads run in (YAML documents), by name.
     pub namespaces: Vec<String>,
+    /// The names of those Namespaces, in the same order.
+    pub namespace_names: Vec<String>,
+    /// The Helm charts the environment deploys.
+    pub helm: Vec<crate::lower::HelmRelease>,
     /// The gateway's objects (YAML documents), when it has routes.
     pub gateway: Vec<String>,
     /// The Argo CD Applications and project (none when the repository URL is unknown).
     pub applications: Vec<Checked<ApplicationPlan>>,
     pub project: Option<Checked<ProjectPlan>>,
+    /// The root Application and its AppProject, as YAML documents.
+    pub root: Option<RootDocuments>,
     pub warnings: Diagnostics,
+}
+
+/// What the user applies once per environment to bootstrap Argo CD.
+#[derive(Debug)]
+pub struct RootDocuments {
+    pub application: String,
+    pub project: String,
 }
 
 /// One apps.yaml entry's rendered objects and extra files.
@@ -119,8 +132,10 @@ pub fn plan_resolved(
         entries: lowered_entries,
         gateway: gateway_routes,
         namespaces: namespace_plans,
+        helm,
         applications,
         project,
+        root,
         warnings,
     } = lowered;
     let mut problems = Diagnostics::new();
@@ -153,7 +168,21 @@ pub fn plan_resolved(
             checked(namespace, &origin, documents, &mut problems)
         })
         .collect();
-    let gateway = render_gateway(&gateway_routes, &ctx, &mut problems);
+    let (gateway, gateway_kinds) = render_gateway(&gateway_routes, &ctx, &mut problems);
+    let mut root = root;
+    if let Some(root) = &mut root {
+        let gateway_in_root = applications
+            .iter()
+            .any(|a| a.file == "gateway.yaml" && a.project == root.project.name);
+        if gateway_in_root {
+            for kind in gateway_kinds {
+                let kind = ("*".to_string(), kind.to_string());
+                if !root.project.namespace_kinds.contains(&kind) {
+                    root.project.namespace_kinds.push(kind);
+                }
+            }
+        }
+    }
     let applications = applications
         .into_iter()
         .map(|plan| {
@@ -175,16 +204,37 @@ pub fn plan_resolved(
         let document = checked(object, &origin, documents, &mut problems);
         Checked { plan, document }
     });
+    let root = root.map(|root| {
+        let application = Manifest::new(render_application(&root.application));
+        let origin = Origin {
+            span: root.application.span,
+            field: &root.application.field,
+        };
+        let application = checked(application, &origin, documents, &mut problems);
+        let project = Manifest::new(render_project(&root.project));
+        let origin = Origin {
+            span: root.project.span,
+            field: "argocd.project",
+        };
+        let project = checked(project, &origin, documents, &mut problems);
+        RootDocuments {
+            application,
+            project,
+        }
+    });
     if problems.has_errors() {
         return Err(problems);
     }
     Ok(EnvironmentPlan {
         resolved,
         entries,
+        namespace_names: namespace_plans.iter().map(|p| p.name.clone()).collect(),
         namespaces,
+        helm,
         gateway,
         applications,
         project,
+        root,
         warnings,
     })
 }
@@ -255,7 +305,7 @@ fn render_gateway(
     routes: &[GatewayRoute],
     ctx: &RenderContext,
     problems: &mut Diagnostics,
-) -> Vec<String> {
+) -> (Vec<String>, Vec<&'static str>) {
     let labels = BTreeMap::from([
         (
             "app.kubernetes.io/managed-by".to_string(),
@@ -277,7 +327,10 @@ fn render_gateway(
         manifests.extend(rendered);
     }
     sort_manifests(&mut manifests);
-    manifests.iter().map(Manifest::to_yaml).collect()
+    let mut kinds: Vec<&'static str> = manifests.iter().map(Manifest::kind).collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    (manifests.iter().map(Manifest::to_yaml).collect(), kinds)
 }
 
 /// Runs `work` for every environment (its name, or what was made of it) and returns the results

@@ -39,6 +39,34 @@ pub struct BuildPlan {
     pub external_images: Vec<String>,
     /// Every workload, with the entry it belongs to and its port forwards (for Tilt resources).
     pub workloads: Vec<WorkloadPlan>,
+    /// The Namespaces the manifests create, to apply before anything else.
+    pub namespaces: Vec<String>,
+    /// The Helm charts the environment deploys (Tilt installs them with `helm_resource`).
+    pub helm: Vec<HelmPlan>,
+    /// Every file and directory k3s read to plan the environment (apps.yaml, env files,
+    /// compose files, function sources, templates), relative to apps.yaml's directory: what
+    /// Tilt watches to reload.
+    pub inputs: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct HelmPlan {
+    /// The apps.yaml entry (and Tilt resource).
+    pub name: String,
+    pub namespace: String,
+    pub release_name: String,
+    /// What `helm install` takes: `oci://registry/path/chart`, or the chart's name with `repo`.
+    pub chart: String,
+    /// `helm install --repo`; absent for OCI charts.
+    pub repo: Option<String>,
+    pub version: String,
+    /// Values files relative to apps.yaml's directory, in the order Helm applies them.
+    pub values: Vec<String>,
+    /// Entries this one depends on (`depends_on`), by name.
+    pub depends_on: Vec<String>,
+    /// The release creates its namespace (`helm install --create-namespace`): k3s writes no
+    /// Namespace for a namespace only charts use.
+    pub create_namespace: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -74,7 +102,13 @@ pub struct WorkloadPlan {
     pub namespace: String,
     /// `apps.web`, `serverless.fns`, `compose.stack`.
     pub entry: String,
+    /// Only for workloads that always run a pod: none when the workload may scale to zero
+    /// (there is no pod to forward to), see `scales_to_zero`.
     pub port_forwards: Vec<PortForwardPlan>,
+    /// The workload may have no pod (minimum replicas 0, or a Job/CronJob).
+    pub scales_to_zero: bool,
+    /// Entries this workload's entry depends on (`depends_on`), by name.
+    pub depends_on: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -202,20 +236,96 @@ pub fn build_plan(plan: &EnvironmentPlan) -> BuildPlan {
                     }
                 }
             }
+            let scales_to_zero = may_have_no_pod(workload);
+            let port_forwards = forwards.remove(&workload.name).unwrap_or_default();
             workloads.push(WorkloadPlan {
                 name: workload.name.clone(),
                 namespace: workload.namespace.clone(),
                 entry: format!("{}.{}", entry.section.key(), entry.name),
-                port_forwards: forwards.remove(&workload.name).unwrap_or_default(),
+                port_forwards: if scales_to_zero {
+                    Vec::new()
+                } else {
+                    port_forwards
+                },
+                scales_to_zero,
+                depends_on: depends_on(plan, &entry.name),
             });
         }
     }
+    let helm = plan
+        .helm
+        .iter()
+        .map(|release| {
+            let (chart, repo) = if release.oci {
+                (
+                    format!("oci://{}/{}", release.repo_url, release.chart),
+                    None,
+                )
+            } else {
+                (release.chart.clone(), Some(release.repo_url.clone()))
+            };
+            HelmPlan {
+                name: release.name.clone(),
+                namespace: release.namespace.clone(),
+                release_name: release.release_name.clone(),
+                chart,
+                repo,
+                version: release.version.clone(),
+                values: release.values.clone(),
+                depends_on: depends_on(plan, &release.name),
+                create_namespace: release.create_namespace,
+            }
+        })
+        .collect();
     BuildPlan {
         environment: plan.resolved.env.clone(),
         images,
         external_images: external.into_iter().collect(),
         workloads,
+        namespaces: plan.namespace_names.clone(),
+        helm,
+        inputs: crate::reads::recorded()
+            .iter()
+            .map(|path| relative(dir, path))
+            .collect(),
     }
+}
+
+/// Whether a workload can be without a pod: scaled to zero, or run to completion.
+fn may_have_no_pod(workload: &crate::workload::Workload) -> bool {
+    use crate::workload::{Replicas, Scaling};
+    match workload.replicas {
+        Replicas::Fixed(n) => n == 0,
+        Replicas::NotApplicable => true,
+        Replicas::Autoscaled => match &workload.scaling {
+            Scaling::Hpa { min, .. } | Scaling::Http { min, .. } | Scaling::Queue { min, .. } => {
+                *min == 0
+            }
+            _ => false,
+        },
+    }
+}
+
+/// The entries `name` depends on in this environment (`depends_on`), by name.
+fn depends_on(plan: &EnvironmentPlan, name: &str) -> Vec<String> {
+    let r = &plan.resolved;
+    let deps = r
+        .apps
+        .iter()
+        .map(|e| (&e.name, &e.spec.depends_on))
+        .chain(r.serverless.iter().map(|e| (&e.name, &e.spec.depends_on)))
+        .chain(r.compose.iter().map(|e| (&e.name, &e.spec.depends_on)))
+        .chain(r.helm.iter().map(|e| (&e.name, &e.spec.depends_on)))
+        .find(|(n, _)| n.value == name)
+        .map(|(_, deps)| deps.clone())
+        .unwrap_or_default();
+    let enabled = |target: &str| {
+        plan.entries.iter().any(|e| e.name == target) || plan.helm.iter().any(|h| h.name == target)
+    };
+    deps.iter()
+        .map(|dep| dep.name.value.clone())
+        .filter(|target| enabled(target))
+        .collect()
 }
 
 /// A path relative to apps.yaml's directory, `/`-separated (absolute when outside it).

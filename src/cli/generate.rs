@@ -72,9 +72,17 @@ pub fn run(context: &Context, args: &Args) -> CommandResult {
         .components()
         .filter(|c| !matches!(c, std::path::Component::CurDir))
         .collect();
+    let tree_path = relative_tree_path(&project.dir, &output);
+    let repository_tree_path = tree_path
+        .is_none()
+        .then(|| repository_tree_path(&output))
+        .flatten();
     let location = TreeLocation {
         repo_url_override: args.repo_url.clone(),
-        tree_path: relative_tree_path(&project.dir, &output),
+        unplaced_output: (tree_path.is_none() && repository_tree_path.is_none())
+            .then(|| output.display().to_string()),
+        tree_path,
+        repository_tree_path,
         manifests_only: false,
     };
     let images = args.images.tags()?;
@@ -216,6 +224,16 @@ fn write(output: &Path, trees: &[(String, Tree)], declared: &[String]) -> Comman
         }
     }
     Ok(EXIT_OK)
+}
+
+/// The output directory relative to the root of the git repository it is in (the nearest
+/// directory above it, or it, with a `.git`), when there is one.
+fn repository_tree_path(output: &Path) -> Option<String> {
+    let absolute = std::path::absolute(output).ok()?;
+    let root = absolute.ancestors().find(|dir| dir.join(".git").exists())?;
+    let relative = absolute.strip_prefix(root).ok()?;
+    let text = relative.to_string_lossy().replace('\\', "/");
+    (!text.is_empty()).then_some(text)
 }
 
 /// The output directory relative to apps.yaml's, when it is below it.

@@ -25,6 +25,10 @@ pub struct ArgoCd {
     pub destination: Option<Destination>,
     /// Sync policy of every Application (automated, sync options, retries).
     pub sync_policy: Option<SyncPolicy>,
+    /// Cluster-scoped kinds the AppProject allows besides `Namespace`, as `group/Kind` (`Kind`
+    /// alone for the core group): what Helm charts install, e.g.
+    /// `rbac.authorization.k8s.io/ClusterRole`, `apiextensions.k8s.io/CustomResourceDefinition`.
+    pub cluster_resources: Option<Spanned<Vec<String>>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]

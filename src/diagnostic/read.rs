@@ -1,7 +1,8 @@
 //! Reading a source file as text for diagnostics to point into: one place that says where a
 //! file stops being UTF-8 (line, column and byte, not just "invalid") and drops a leading
 //! byte-order mark, which editors on some systems write and which would otherwise become part
-//! of the first key (`\u{feff}FOO=1` in a `.env`).
+//! of the first key (`\u{feff}FOO=1` in a `.env`). Every file read here is recorded as an
+//! input (`crate::reads`).
 
 use std::io;
 use std::path::Path;
@@ -9,6 +10,8 @@ use std::path::Path;
 /// The file's text without a leading BOM; invalid UTF-8 is an `InvalidData` error naming
 /// where the first bad byte is.
 pub fn read_text(path: &Path) -> io::Result<String> {
+    // What k3s reads is what Tilt watches (`build-plan`'s inputs).
+    crate::reads::record(path);
     let bytes = std::fs::read(path)?;
     let text = String::from_utf8(bytes).map_err(|error| {
         let valid = &error.as_bytes()[..error.utf8_error().valid_up_to()];

@@ -1,12 +1,17 @@
 //! Where each generated file goes in `<output>/<env>/`:
 //!
 //! ```text
-//! kustomization.yaml              lists project.yaml and applications/ (kubectl apply -k)
+//! bootstrap/{project.yaml,root.yaml,kustomization.yaml}
+//!                                 the root Application and its AppProject, applied once
+//! kustomization.yaml              lists project.yaml and applications/ (what the root syncs);
+//!                                 without Argo CD, every directory below
 //! project.yaml                    the AppProject
 //! applications/<section>-<name>.yaml, applications/gateway.yaml, applications/namespaces.yaml
 //! namespaces/manifests.yaml       the Namespaces the workloads run in
 //! apps/<name>/manifests.yaml      serverless/<name>/{manifests.yaml,Dockerfile}
 //! compose/<name>/manifests.yaml   gateway/manifests.yaml
+//!
+//! Every directory holding manifests has a kustomization.yaml listing them.
 //! ```
 
 use std::path::PathBuf;
@@ -22,11 +27,19 @@ use crate::render::yaml_document;
 pub fn environment_tree(plan: EnvironmentPlan) -> Tree {
     let env = &plan.resolved.env;
     let mut tree = Tree::new(Owner::environment(env));
+    // Every directory of manifests builds on its own (`kubectl kustomize DIR`): what one
+    // Application deploys, and what `kubectl apply -k` takes.
+    let mut directories = Vec::new();
     if !plan.namespaces.is_empty() {
         tree.insert(
             "namespaces/manifests.yaml",
             manifests_file(env, &plan.namespaces),
         );
+        tree.insert(
+            "namespaces/kustomization.yaml",
+            kustomization(env, vec!["manifests.yaml".to_string()]),
+        );
+        directories.push("namespaces".to_string());
     }
     for entry in plan.entries {
         let dir = PathBuf::from(entry.section.key()).join(&entry.name);
@@ -37,29 +50,64 @@ pub fn environment_tree(plan: EnvironmentPlan) -> Tree {
         } else {
             tree.insert(dir.join("manifests.yaml"), manifests);
         }
+        // The other files (a generated Dockerfile) are not Kubernetes objects.
+        tree.insert(
+            dir.join("kustomization.yaml"),
+            kustomization(env, vec!["manifests.yaml".to_string()]),
+        );
+        directories.push(format!("{}/{}", entry.section.key(), entry.name));
         for (name, text) in &entry.lowered.files {
             tree.insert(dir.join(name), with_header(env, text));
         }
     }
     if !plan.gateway.is_empty() {
         tree.insert("gateway/manifests.yaml", manifests_file(env, &plan.gateway));
+        tree.insert(
+            "gateway/kustomization.yaml",
+            kustomization(env, vec!["manifests.yaml".to_string()]),
+        );
+        directories.push("gateway".to_string());
     }
     let Some(project) = &plan.project else {
+        // No Argo CD: `kubectl apply -k <env>` deploys every directory (Namespaces first).
+        if !directories.is_empty() {
+            tree.insert("kustomization.yaml", kustomization(env, directories));
+        }
         return tree;
     };
-    // The project first: Applications that name it are invalid until it exists.
-    let mut resources = vec!["project.yaml".to_string()];
     tree.insert("project.yaml", document_file(env, &project.document));
+    let mut applications = Vec::new();
     for application in &plan.applications {
         let file = &application.plan.file;
-        resources.push(format!("applications/{file}"));
+        applications.push(file.clone());
         tree.insert(
             format!("applications/{file}"),
             document_file(env, &application.document),
         );
     }
-    resources[1..].sort();
+    applications.sort();
+    let mut resources = vec!["project.yaml".to_string()];
+    if !applications.is_empty() {
+        tree.insert(
+            "applications/kustomization.yaml",
+            kustomization(env, applications),
+        );
+        resources.push("applications".to_string());
+    }
+    // What the root Application syncs: the project first (Applications that name it are
+    // invalid until it exists), then the Applications.
     tree.insert("kustomization.yaml", kustomization(env, resources));
+    if let Some(root) = &plan.root {
+        tree.insert("bootstrap/project.yaml", document_file(env, &root.project));
+        tree.insert("bootstrap/root.yaml", document_file(env, &root.application));
+        tree.insert(
+            "bootstrap/kustomization.yaml",
+            kustomization(
+                env,
+                vec!["project.yaml".to_string(), "root.yaml".to_string()],
+            ),
+        );
+    }
     tree
 }
 

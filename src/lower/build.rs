@@ -69,6 +69,20 @@ pub fn lower_image_build(
             path
         }
     };
+    // A generated Dockerfile gets syncs of its sources; any other needs `sync` rules.
+    let generated = input.generated_dockerfile && chosen_dockerfile(build, cx).is_none();
+    if input.live_update && input.sync.is_empty() && !generated {
+        d.push(
+            Diagnostic::warning(
+                Code::UnusedSetting,
+                "`live_update: true` does nothing without `sync` rules: Tilt rebuilds the image \
+                 on every change instead",
+            )
+            .at(input.span)
+            .field(format!("{}.live_update", input.field))
+            .help("add `sync: [{src: <dir>, dest: <path in the image>}]`"),
+        );
+    }
     let (name, reference) = image_reference(build, input.default_name, cx);
     ImageBuild {
         name,

@@ -50,6 +50,21 @@ pub const DEFAULT_BASE_IMAGE: &str = "python:3.12-slim";
 pub const DEFAULT_RUNTIME_COMMAND: &[&str] = &["python", "-m", "k3sfn.runtime"];
 /// Where the embedded runtime goes in the image; it is put on `PYTHONPATH`.
 pub const RUNTIME_DIR: &str = "/opt/k3sfn";
+/// The image's working directory, where the generated Dockerfile copies the function sources.
+pub const APP_DIR: &str = "/app";
+
+/// What the generated Dockerfile copies from the project directory into [`APP_DIR`] (and what
+/// live update syncs there): `functions.py` and/or `functions/`.
+pub fn copied_sources(project_dir: &Path) -> Vec<&'static str> {
+    let mut sources = Vec::new();
+    if project_dir.join("functions.py").is_file() {
+        sources.push("functions.py");
+    }
+    if project_dir.join("functions").is_dir() {
+        sources.push("functions/");
+    }
+    sources
+}
 
 pub struct DockerfileInput<'a> {
     pub entry: &'a str,
@@ -146,13 +161,7 @@ pub fn render_dockerfile(input: &DockerfileInput<'_>, d: &mut Diagnostics) -> Op
     let source_dir = source_dir(input, d);
     let has = |file: &str| input.project_dir.join(file).is_file();
     let requirements = has("requirements.txt");
-    let mut sources = Vec::new();
-    if has("functions.py") {
-        sources.push("functions.py");
-    }
-    if input.project_dir.join("functions").is_dir() {
-        sources.push("functions/");
-    }
+    let sources = copied_sources(input.project_dir);
     let variables = Variables {
         entry: input.entry,
         base_image,
@@ -264,6 +273,7 @@ fn template_source(input: &DockerfileInput<'_>, d: &mut Diagnostics) -> Option<T
         });
     };
     let path = input.project_dir.join(&setting.value);
+    crate::reads::record(&path);
     match std::fs::read_to_string(&path) {
         Ok(text) => Some(TemplateSource {
             text,

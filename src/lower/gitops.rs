@@ -88,10 +88,33 @@ pub struct ProjectPlan {
     pub environment: String,
     pub source_repos: Vec<String>,
     pub destinations: Vec<Destination>,
-    /// Cluster-scoped kinds allowed: Namespace always; everything when charts are deployed.
-    pub any_cluster_resource: bool,
+    /// Cluster-scoped kinds allowed, `(group, kind)`: Namespace when the tree writes
+    /// Namespaces or an Application creates its namespace; nothing else k3s writes is
+    /// cluster-scoped.
+    pub cluster_kinds: Vec<(String, String)>,
+    /// Namespaced kinds allowed, `(group, kind)`; empty: every kind.
+    pub namespace_kinds: Vec<(String, String)>,
+    /// Its `spec.description`.
+    pub description: String,
     /// `argocd.project` when it is set: problems in the rendered object are reported there.
     pub span: Option<Span>,
+}
+
+/// The root Application of an environment (app-of-apps) and the AppProject it belongs to,
+/// which may only put Applications and AppProjects into Argo CD's namespace. The user applies
+/// both once (`kubectl apply -k <env>/bootstrap`); the root then syncs `<env>/`.
+#[derive(Debug, Clone)]
+pub struct RootPlan {
+    pub application: ApplicationPlan,
+    pub project: ProjectPlan,
+}
+
+/// What Argo CD gets for one environment.
+#[derive(Debug, Clone)]
+pub struct ArgocdPlan {
+    pub applications: Vec<ApplicationPlan>,
+    pub project: ProjectPlan,
+    pub root: RootPlan,
 }
 
 /// Where the generated tree sits in git.
@@ -99,9 +122,16 @@ pub struct ProjectPlan {
 pub struct TreeLocation {
     /// `--repo-url`, winning over `argocd.repo_url`.
     pub repo_url_override: Option<String>,
-    /// The output directory relative to apps.yaml's directory, used when `argocd.path` is not
-    /// set (the default output gives `argocd-state`).
+    /// The output directory relative to apps.yaml's directory, used (below
+    /// `argocd.source_path`) when `argocd.path` is not set (the default output gives
+    /// `argocd-state`).
     pub tree_path: Option<String>,
+    /// The output directory relative to the root of the git repository holding it, when it is
+    /// not below apps.yaml's directory.
+    pub repository_tree_path: Option<String>,
+    /// The output directory as given, when neither of the above is known: Applications cannot
+    /// point at it, and a warning says so.
+    pub unplaced_output: Option<String>,
     /// Manifests only, no Argo CD objects and nothing said about them (`k3s compose convert`).
     pub manifests_only: bool,
 }
@@ -139,7 +169,7 @@ pub fn plan_argocd(
     gateway_namespaces: &[String],
     location: &TreeLocation,
     d: &mut Diagnostics,
-) -> Option<(Vec<ApplicationPlan>, ProjectPlan)> {
+) -> Option<ArgocdPlan> {
     let argocd = &resolved.argocd;
     let env = &resolved.env;
     // Dependencies are checked whether or not Applications can be written.
@@ -170,17 +200,35 @@ pub fn plan_argocd(
             check_repository_path(path, key, d);
         }
     }
-    let tree_path = argocd
-        .path
-        .as_ref()
-        .map(|p| p.value.clone())
-        .or_else(|| location.tree_path.clone())
-        .unwrap_or_else(|| DEFAULT_TREE_PATH.to_string());
-    let tree_path = tree_path.trim_matches('/').to_string();
     let source_path = argocd
         .source_path
         .as_ref()
         .map_or_else(|| ".".to_string(), |p| p.value.clone());
+    let tree_path = match (&argocd.path, &location.tree_path) {
+        (Some(path), _) => path.value.clone(),
+        (None, Some(relative)) => repository_join(&source_path, relative),
+        (None, None) => match &location.repository_tree_path {
+            Some(path) => path.clone(),
+            None => {
+                if let Some(output) = &location.unplaced_output {
+                    d.push(
+                        Diagnostic::warning(
+                            Code::NoArgocdApplications,
+                            format!(
+                                "`{output}` is neither below apps.yaml's directory nor in a git \
+                                 repository: the Applications of `{env}` point at \
+                                 `{DEFAULT_TREE_PATH}/{env}`"
+                            ),
+                        )
+                        .field("argocd.path")
+                        .help("set `argocd.path` to where the tree is committed in the repository"),
+                    );
+                }
+                repository_join(&source_path, DEFAULT_TREE_PATH)
+            }
+        },
+    };
+    let tree_path = tree_path.trim_matches('/').to_string();
     let namespace = argocd
         .namespace
         .clone()
@@ -345,16 +393,153 @@ pub fn plan_argocd(
     let mut destinations: BTreeSet<Destination> =
         applications.iter().map(|a| a.destination.clone()).collect();
     destinations.extend(gateway_namespaces.iter().map(|n| destination(n)));
+    // Argo CD's own namespace is never a destination: an Application there could rewrite
+    // Argo CD's objects (other Applications, its secrets).
+    // The gateway's routes to Argo CD's own UI live in its namespace: then the gateway's
+    // Application belongs to the root project, which may write there (only the route kinds,
+    // added when the routes are rendered).
+    let gateway_in_argocd = gateway_namespaces.contains(&namespace);
+    let root_project = format!("{project}-root");
+    for application in &mut applications {
+        if application.file == "gateway.yaml" && gateway_in_argocd {
+            application.project = root_project.clone();
+        }
+    }
+    for application in &applications {
+        // The gateway's may (see above); the Namespaces' only names one of the entries'.
+        let exempt = matches!(
+            application.file.as_str(),
+            "gateway.yaml" | "namespaces.yaml"
+        );
+        if application.destination.namespace == namespace && !exempt {
+            d.push(
+                Diagnostic::error(
+                    Code::BadValue,
+                    format!(
+                        "`{}` would deploy into `{namespace}`, the namespace Argo CD runs in",
+                        application.entry
+                    ),
+                )
+                .at_opt(application.span)
+                .field(application.field.clone())
+                .help("give the entry another namespace (or run Argo CD in another with `argocd.namespace`)"),
+            );
+        }
+    }
+    destinations.retain(|dest| dest.namespace != namespace);
+    let creates_namespaces = !namespaces.is_empty()
+        || applications
+            .iter()
+            .any(|a| a.sync.options.iter().any(|o| o == "CreateNamespace=true"));
+    let mut cluster_kinds = if creates_namespaces {
+        vec![(String::new(), "Namespace".to_string())]
+    } else {
+        Vec::new()
+    };
+    if let Some(extra) = &argocd.cluster_resources {
+        for written in &extra.value {
+            let (group, kind) = written.rsplit_once('/').unwrap_or(("", written.as_str()));
+            if kind.is_empty() || group.contains('/') {
+                d.push(
+                    Diagnostic::error(
+                        Code::BadValue,
+                        format!("`{written}` is not a kind: write `group/Kind`, or `Kind` for the core group"),
+                    )
+                    .at(extra.span)
+                    .field("argocd.cluster_resources"),
+                );
+                continue;
+            }
+            let pair = (group.to_string(), kind.to_string());
+            if !cluster_kinds.contains(&pair) {
+                cluster_kinds.push(pair);
+            }
+        }
+    }
+    let source_repos: Vec<String> = repos.into_iter().filter(|r| !r.is_empty()).collect();
+    let mut root_destinations = vec![Destination {
+        server: Some(DEFAULT_SERVER.to_string()),
+        name: None,
+        namespace: namespace.clone(),
+    }];
+    if gateway_in_argocd {
+        for n in gateway_namespaces {
+            let dest = destination(n);
+            if !root_destinations.contains(&dest) {
+                root_destinations.push(dest);
+            }
+        }
+    }
+    check_reserved_application_name("root", "root Application", &app_name("root"), resolved, d);
+    let mut root_sync = sync.clone();
+    root_sync.options.retain(|o| o != "CreateNamespace=true");
+    let root = RootPlan {
+        application: ApplicationPlan {
+            name: app_name("root"),
+            file: "root.yaml".to_string(),
+            namespace: namespace.clone(),
+            project: root_project.clone(),
+            entry: "root".to_string(),
+            sync_wave: 0,
+            // Applications live beside Argo CD, whichever cluster they deploy to.
+            destination: Destination {
+                server: Some(DEFAULT_SERVER.to_string()),
+                name: None,
+                namespace: namespace.clone(),
+            },
+            source: Source::Directory {
+                repo_url: repo_url.clone(),
+                revision: revision.clone(),
+                path: format!("{tree_path}/{env}"),
+            },
+            ignore_replicas: Vec::new(),
+            sync: root_sync,
+            span: None,
+            field: "argocd".to_string(),
+        },
+        project: ProjectPlan {
+            name: root_project,
+            namespace: namespace.clone(),
+            environment: env.clone(),
+            source_repos: vec![repo_url.clone()],
+            destinations: root_destinations,
+            cluster_kinds: Vec::new(),
+            namespace_kinds: vec![
+                ("argoproj.io".to_string(), "Application".to_string()),
+                ("argoproj.io".to_string(), "AppProject".to_string()),
+            ],
+            description: format!(
+                "The root Application of the {env} environment: Applications and their AppProject"
+            ),
+            span: argocd.project.as_ref().map(|p| p.span),
+        },
+    };
     let project_plan = ProjectPlan {
         name: project,
         namespace,
         environment: env.clone(),
-        source_repos: repos.into_iter().filter(|r| !r.is_empty()).collect(),
+        source_repos,
         destinations: destinations.into_iter().collect(),
-        any_cluster_resource: !helm.is_empty(),
+        cluster_kinds,
+        namespace_kinds: Vec::new(),
+        description: format!("Everything k3s generates for the {env} environment"),
         span: argocd.project.as_ref().map(|p| p.span),
     };
-    Some((applications, project_plan))
+    Some(ArgocdPlan {
+        applications,
+        project: project_plan,
+        root,
+    })
+}
+
+/// `dir/path` in the repository, `path` alone when `dir` is its root.
+fn repository_join(dir: &str, path: &str) -> String {
+    let dir = dir.trim_matches('/');
+    if dir.is_empty() || dir == "." {
+        path.to_string()
+    } else {
+        format!("{dir}/{path}")
+    }
 }
 
 fn check_application_name(name: &str, resolved: &Resolved, entry: &str, d: &mut Diagnostics) {

@@ -37,7 +37,8 @@ pub use context::LowerContext;
 pub use function::function_visibility;
 pub use gateway::GatewayRoute;
 pub use gitops::{
-    ApplicationPlan, Destination, IgnoredReplicas, ProjectPlan, Source, SyncSettings, TreeLocation,
+    ApplicationPlan, ArgocdPlan, Destination, IgnoredReplicas, ProjectPlan, RootPlan, Source,
+    SyncSettings, TreeLocation,
 };
 pub use helm::HelmRelease;
 pub use namespaces::{NamespacePlan, SYSTEM_NAMESPACES};
@@ -74,9 +75,13 @@ pub struct LoweredEnvironment {
     pub gateway: Vec<GatewayRoute>,
     /// The namespaces the workloads run in, each to get a Namespace object.
     pub namespaces: Vec<NamespacePlan>,
+    /// The Helm charts deployed (Argo CD deploys them from their Applications, Tilt itself).
+    pub helm: Vec<HelmRelease>,
     /// Empty, with no project, when the repository URL is unknown.
     pub applications: Vec<ApplicationPlan>,
     pub project: Option<ProjectPlan>,
+    /// The root Application (app-of-apps), with the project.
+    pub root: Option<RootPlan>,
     /// Warnings found on the way.
     pub warnings: Diagnostics,
 }
@@ -134,16 +139,22 @@ pub fn lower_environment(
     if d.has_errors() {
         return Err(d);
     }
-    let (applications, project) = match argocd {
-        Some((applications, project)) => (applications, Some(project)),
-        None => (Vec::new(), None),
+    let (applications, project, root) = match argocd {
+        Some(ArgocdPlan {
+            applications,
+            project,
+            root,
+        }) => (applications, Some(project), Some(root)),
+        None => (Vec::new(), None, None),
     };
     Ok(LoweredEnvironment {
         entries,
         gateway,
         namespaces,
+        helm,
         applications,
         project,
+        root,
         warnings: d,
     })
 }

@@ -8,7 +8,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::crd::argocd::{
     AppProject, AppProjectSpec, Application, ApplicationDestination, ApplicationSource,
-    ApplicationSourceHelm, ApplicationSpec, Backoff, ClusterResourceRestriction,
+    ApplicationSourceHelm, ApplicationSpec, Backoff, ClusterResourceRestriction, GroupKind,
     ResourceIgnoreDifferences, RetryStrategy, SyncPolicy, SyncPolicyAutomated,
 };
 use super::object::object;
@@ -125,19 +125,23 @@ pub fn render_application(plan: &ApplicationPlan) -> Application {
 }
 
 pub fn render_project(plan: &ProjectPlan) -> AppProject {
-    let mut cluster = vec![ClusterResourceRestriction {
-        group: String::new(),
-        kind: "Namespace".to_string(),
-        name: None,
-    }];
-    if plan.any_cluster_resource {
-        // Charts install cluster-scoped objects (CRDs, ClusterRoles) that cannot be listed here.
-        cluster = vec![ClusterResourceRestriction {
-            group: "*".to_string(),
-            kind: "*".to_string(),
+    let cluster = plan
+        .cluster_kinds
+        .iter()
+        .map(|(group, kind)| ClusterResourceRestriction {
+            group: group.clone(),
+            kind: kind.clone(),
             name: None,
-        }];
-    }
+        })
+        .collect();
+    let namespaced = plan
+        .namespace_kinds
+        .iter()
+        .map(|(group, kind)| GroupKind {
+            group: group.clone(),
+            kind: kind.clone(),
+        })
+        .collect();
     AppProject {
         metadata: ObjectMeta {
             name: Some(plan.name.clone()),
@@ -149,13 +153,11 @@ pub fn render_project(plan: &ProjectPlan) -> AppProject {
             ..ObjectMeta::default()
         },
         spec: AppProjectSpec {
-            description: Some(format!(
-                "Everything k3s generates for the {} environment",
-                plan.environment
-            )),
+            description: Some(plan.description.clone()),
             source_repos: plan.source_repos.clone(),
             destinations: plan.destinations.iter().map(destination).collect(),
             cluster_resource_whitelist: cluster,
+            namespace_resource_whitelist: namespaced,
             ..AppProjectSpec::default()
         },
     }

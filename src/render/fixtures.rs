@@ -932,7 +932,9 @@ pub fn dev_project() -> crate::lower::ProjectPlan {
         environment: "dev".to_string(),
         source_repos: strings(&["https://git.example.com/platform.git"]),
         destinations: vec![shop_destination()],
-        any_cluster_resource: false,
+        cluster_kinds: vec![(String::new(), "Namespace".to_string())],
+        namespace_kinds: Vec::new(),
+        description: "Everything k3s generates for the dev environment".to_string(),
         span: None,
     }
 }

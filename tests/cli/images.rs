@@ -221,8 +221,10 @@ fn the_build_plan_of_dev_uses_the_dev_dockerfile_and_generated_dockerfiles() {
     let workloads = plan["workloads"].as_array().unwrap();
     let api_workload = workloads.iter().find(|w| w["name"] == "api").unwrap();
     assert_eq!(api_workload["port_forwards"][0]["local"], 8000);
+    // The function scales to zero (min_instances 0): no pod to forward to.
     let fn_workload = workloads.iter().find(|w| w["name"] == "fns-x").unwrap();
-    assert_eq!(fn_workload["port_forwards"][0]["local"], 9000);
+    assert_eq!(fn_workload["scales_to_zero"], true);
+    assert_eq!(fn_workload["port_forwards"], serde_json::json!([]));
 }
 
 #[test]
@@ -237,7 +239,7 @@ fn the_tiltfile_reads_only_k3s_output() {
         "apps.yaml",
         "read_yaml",
         "read_file",
-        "decode_yaml",
+        "read_yaml_stream",
         "compose",
     ] {
         assert!(

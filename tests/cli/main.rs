@@ -4,6 +4,7 @@
 mod corpus;
 mod support;
 
+mod argocd;
 mod bad_input;
 mod compose;
 mod containment;
@@ -17,4 +18,5 @@ mod images;
 mod list;
 mod schema;
 mod sections;
+mod tilt;
 mod validate;

@@ -258,6 +258,7 @@ fn read_config_file(path: &Path) -> Result<String, String> {
     if size > MAX_CONFIG_BYTES {
         return Err(format!("is {size} bytes; a ConfigMap holds at most 1 MiB"));
     }
+    crate::reads::record(path);
     let bytes = std::fs::read(path).map_err(|e| format!("cannot be read: {e}"))?;
     String::from_utf8(bytes)
         .map_err(|_| "is a binary file; ConfigMaps are made of text here".to_string())

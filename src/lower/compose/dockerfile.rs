@@ -72,6 +72,7 @@ pub fn read_dockerfile(
         );
         return None;
     }
+    crate::reads::record(&real);
     let text = std::fs::read_to_string(&real).ok()?;
     Some(parse(
         &text,

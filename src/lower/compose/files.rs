@@ -298,6 +298,7 @@ fn read_file(
         );
         return None;
     }
+    crate::reads::record(&full);
     let problem = match std::fs::read(&full) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => return Some(text),

@@ -9,7 +9,7 @@ use crate::config::ServerlessEntry;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
 use crate::lower::build::{BuildInput, chosen_dockerfile, lower_image_build};
 use crate::lower::context::LowerContext;
-use crate::lower::dockerfile::{DockerfileInput, render_dockerfile};
+use crate::lower::dockerfile::{APP_DIR, DockerfileInput, copied_sources, render_dockerfile};
 use crate::names::{CRONJOB_NAME_MAX, check_dns_label, to_dns_label};
 use crate::resolve::Entry;
 use crate::sources::python::{DiscoveredFunction, Trigger};
@@ -28,7 +28,7 @@ pub(super) fn project_build(
     let spec = &entry.spec;
     let field = entry.field();
     let build = spec.build.clone().unwrap_or_default();
-    let image_build = lower_image_build(
+    let mut image_build = lower_image_build(
         &BuildInput {
             build: &build,
             dir,
@@ -61,6 +61,13 @@ pub(super) fn project_build(
             }
         }
         None => {
+            // Live update syncs what the generated Dockerfile copies, where it copies it.
+            if image_build.live_update && image_build.sync.is_empty() {
+                image_build.sync = copied_sources(dir)
+                    .into_iter()
+                    .map(|source| (dir.join(source), format!("{APP_DIR}/{source}")))
+                    .collect();
+            }
             let rendered = render_dockerfile(
                 &DockerfileInput {
                     entry: &entry.name.value,

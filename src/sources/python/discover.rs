@@ -192,6 +192,7 @@ fn walk(
     files: &mut Vec<PathBuf>,
     diagnostics: &mut Diagnostics,
 ) {
+    crate::reads::record(&project_dir.join(relative));
     let entries = match std::fs::read_dir(project_dir.join(relative)) {
         Ok(entries) => entries,
         Err(error) => {
