@@ -206,3 +206,120 @@ fn no_resources_and_untagged_images_are_warned() {
         pinned.stderr
     );
 }
+
+/// The `--stdout` document of `kind` named `name`.
+fn document<'a>(stdout: &'a str, kind: &str, name: &str) -> &'a str {
+    stdout
+        .split("\n---\n")
+        .find(|d| {
+            d.contains(&format!("\nkind: {kind}\n")) && d.contains(&format!("  name: {name}\n"))
+        })
+        .unwrap_or_else(|| panic!("no {kind} {name} in:\n{stdout}"))
+}
+
+fn timeouts_project(timeouts: &str) -> Project {
+    Project::with_apps_yaml(&format!(
+        "{TRAEFIK_AND_HAPROXY}apps:\n  - name: web\n    image: nginx\n    container: {{ports: [{{container_port: 80}}]}}\ngateway:\n  routes:\n    - path: /web\n      service: web\n      port: 80\n      timeouts: {timeouts}\n"
+    ))
+}
+
+#[test]
+fn route_timeouts_on_traefik_are_a_servers_transport_the_route_references() {
+    let run = timeouts_project("{connect: 10s, server: 180s}")
+        .run(&["generate", "--env", "local", "--stdout"]);
+    run.code(0);
+    assert!(!run.stderr.contains("timeouts"), "{}", run.stderr);
+    let transport = document(&run.stdout, "ServersTransport", "gateway-web-transport");
+    assert!(
+        transport.contains("apiVersion: traefik.io/v1alpha1"),
+        "{transport}"
+    );
+    assert!(transport.contains("  namespace: apps\n"), "{transport}");
+    assert!(
+        transport.contains(
+            "spec:\n  forwardingTimeouts:\n    dialTimeout: 10s\n    responseHeaderTimeout: 180s"
+        ),
+        "{transport}"
+    );
+    let route = document(&run.stdout, "IngressRoute", "gateway-web");
+    assert!(
+        route.contains(
+            "    - name: web\n      port: 80\n      serversTransport: gateway-web-transport"
+        ),
+        "{route}"
+    );
+    // Applied before the IngressRoute that references it.
+    assert!(
+        run.stdout.find("kind: ServersTransport") < run.stdout.find("kind: IngressRoute"),
+        "{}",
+        run.stdout
+    );
+    // An app's own ingress gets one too.
+    let app = Project::with_apps_yaml(&format!(
+        "{TRAEFIK_AND_HAPROXY}apps:\n  - name: web\n    image: nginx\n    container: {{ports: [{{container_port: 80}}]}}\n    ingress:\n      path: /\n      timeouts: {{server: 2m}}\n"
+    ))
+    .run(&["generate", "--env", "local", "--stdout"]);
+    app.code(0);
+    let transport = document(&app.stdout, "ServersTransport", "web-transport");
+    assert!(
+        transport.contains("    responseHeaderTimeout: 2m"),
+        "{transport}"
+    );
+    assert!(!transport.contains("dialTimeout"), "{transport}");
+    assert!(
+        app.stdout.contains("serversTransport: web-transport"),
+        "{}",
+        app.stdout
+    );
+}
+
+#[test]
+fn route_timeouts_on_haproxy_are_its_timeout_annotations() {
+    let run = timeouts_project("{connect: 10s, server: 180s, queue: 30s}")
+        .run(&["generate", "--env", "gcp", "--stdout"]);
+    run.code(0);
+    assert!(!run.stderr.contains("timeouts"), "{}", run.stderr);
+    let ingress = document(&run.stdout, "Ingress", "gateway-web");
+    for annotation in [
+        "haproxy-ingress.github.io/timeout-connect: 10s",
+        "haproxy-ingress.github.io/timeout-server: 180s",
+        "haproxy-ingress.github.io/timeout-queue: 30s",
+    ] {
+        assert!(
+            ingress.contains(annotation),
+            "{annotation} not in {ingress}"
+        );
+    }
+    assert!(!run.stdout.contains("ServersTransport"), "{}", run.stdout);
+}
+
+#[test]
+fn a_timeout_the_controller_cannot_express_is_a_warning_naming_controller_and_field() {
+    let project = timeouts_project("{connect: 10s, client: 60s, queue: 30s}");
+    let traefik = project.run(&["generate", "--env", "local", "--stdout"]);
+    traefik
+        .code(0)
+        .stderr_contains("apps.yaml:16:40: warning: gateway.routes[0].timeouts.client: `timeouts.client` cannot be expressed for Traefik")
+        .stderr_contains("apps.yaml:16:52: warning: gateway.routes[0].timeouts.queue: `timeouts.queue` cannot be expressed for Traefik");
+    // What Traefik can express is still there.
+    let transport = document(&traefik.stdout, "ServersTransport", "gateway-web-transport");
+    assert!(transport.contains("dialTimeout: 10s"), "{transport}");
+    assert!(
+        !transport.contains("60s") && !transport.contains("30s"),
+        "{transport}"
+    );
+    let haproxy = project.run(&["generate", "--env", "gcp", "--stdout"]);
+    haproxy
+        .code(0)
+        .stderr_contains("apps.yaml:16:40: warning: gateway.routes[0].timeouts.client: `timeouts.client` cannot be expressed for HAProxy Ingress");
+    assert!(
+        !haproxy.stderr.contains("timeouts.queue"),
+        "{}",
+        haproxy.stderr
+    );
+    assert!(
+        !haproxy.stdout.contains("timeout-client"),
+        "{}",
+        haproxy.stdout
+    );
+}
