@@ -323,3 +323,113 @@ fn a_timeout_the_controller_cannot_express_is_a_warning_naming_controller_and_fi
         haproxy.stdout
     );
 }
+
+const JOB_FUNCTIONS: &str = "from k3sfn import queue_trigger, schedule_trigger, serverless\n\n\
+@serverless(service_account=\"runner\", timeout=600)\n\
+@queue_trigger(queue_name=\"jobs\", mode=\"job\")\ndef run(messages):\n    pass\n\n\
+@schedule_trigger(cron=\"0 3 * * *\")\ndef nightly():\n    pass\n";
+
+const PLACEMENT: &str = "    node_selector: {kubernetes.io/arch: arm64}\n    tolerations: [{key: spot, operator: Exists, effect: NoSchedule}]\n    priority_class_name: batch\n";
+
+#[test]
+fn function_job_and_placement_settings_reach_the_scaled_job_and_the_cron_job() {
+    let run = Project::with_apps_yaml(&format!(
+        "{ENVS}serverless:\n  - name: fns\n    path: fns\n    resources: {{memory: 64Mi, cpu: 50m}}\n    job: {{backoff_limit: 0, ttl_seconds_after_finished: 300, active_deadline_seconds: 900}}\n{PLACEMENT}"
+    ))
+    .file("fns/functions/jobs.py", JOB_FUNCTIONS)
+    .run(&["generate", "--env", "gcp", "--stdout"]);
+    run.code(0);
+    assert!(!run.stderr.contains("job."), "{}", run.stderr);
+    let scaled_job = document(&run.stdout, "ScaledJob", "fns-run");
+    for expected in [
+        "  jobTargetRef:\n    activeDeadlineSeconds: 900\n    backoffLimit: 0\n",
+        "    ttlSecondsAfterFinished: 300\n",
+        "        nodeSelector:\n          kubernetes.io/arch: arm64\n",
+        "        priorityClassName: batch\n",
+        "        serviceAccountName: runner\n",
+        "        tolerations:\n        - effect: NoSchedule\n          key: spot\n          operator: Exists\n",
+    ] {
+        assert!(
+            scaled_job.contains(expected),
+            "{expected:?} not in {scaled_job}"
+        );
+    }
+    let cron_job = document(&run.stdout, "CronJob", "fns-nightly");
+    for expected in [
+        "    spec:\n      activeDeadlineSeconds: 900\n      backoffLimit: 0\n",
+        "      ttlSecondsAfterFinished: 300\n",
+        "          nodeSelector:\n            kubernetes.io/arch: arm64\n",
+        "          priorityClassName: batch\n",
+        "          tolerations:\n          - effect: NoSchedule\n",
+    ] {
+        assert!(
+            cron_job.contains(expected),
+            "{expected:?} not in {cron_job}"
+        );
+    }
+}
+
+#[test]
+fn function_job_settings_without_a_job_function_are_warned_per_field() {
+    let run = Project::with_apps_yaml(&format!(
+        "{ENVS}serverless:\n  - name: fns\n    path: fns\n    job:\n      backoff_limit: 0\n      ttl_seconds_after_finished: 300\n{PLACEMENT}"
+    ))
+    .file(
+        "fns/functions/api.py",
+        "from k3sfn import http_trigger\n\n@http_trigger(path=\"/f\")\ndef f(request):\n    return {}\n",
+    )
+    .run(&["generate", "--env", "gcp", "--stdout"]);
+    run.code(0)
+        .stderr_contains("apps.yaml:9:22: warning: serverless.fns.job.backoff_limit: `job.backoff_limit` has no effect: no function of `fns` runs as a Job")
+        .stderr_contains("apps.yaml:10:35: warning: serverless.fns.job.ttl_seconds_after_finished: `job.ttl_seconds_after_finished` has no effect");
+    // Placement applies to Deployments as well.
+    let deployment = document(&run.stdout, "Deployment", "fns-f");
+    assert!(
+        deployment.contains("      priorityClassName: batch\n"),
+        "{deployment}"
+    );
+    assert!(
+        deployment.contains("      nodeSelector:\n        kubernetes.io/arch: arm64\n"),
+        "{deployment}"
+    );
+}
+
+#[test]
+fn app_placement_reaches_deployments_and_job_settings_reach_cron_jobs() {
+    let run = Project::with_apps_yaml(&format!(
+        "{ENVS}apps:\n  - name: web\n    image: nginx:1.27\n    security: {{service_account: web}}\n{PLACEMENT}  - name: backup\n    image: busybox:1.36\n    kind: cronjob\n    job: {{schedule: \"0 2 * * *\", backoff_limit: 0, ttl_seconds_after_finished: 60, active_deadline_seconds: 120}}\n{PLACEMENT}"
+    ))
+    .run(&["generate", "--env", "gcp", "--stdout"]);
+    run.code(0);
+    let deployment = document(&run.stdout, "Deployment", "web");
+    for expected in [
+        "      nodeSelector:\n        kubernetes.io/arch: arm64\n",
+        "      priorityClassName: batch\n",
+        "      serviceAccountName: web\n",
+        "      tolerations:\n      - effect: NoSchedule\n        key: spot\n",
+    ] {
+        assert!(
+            deployment.contains(expected),
+            "{expected:?} not in {deployment}"
+        );
+    }
+    let cron_job = document(&run.stdout, "CronJob", "backup");
+    for expected in [
+        "      activeDeadlineSeconds: 120\n      backoffLimit: 0\n",
+        "      ttlSecondsAfterFinished: 60\n",
+        "          nodeSelector:\n            kubernetes.io/arch: arm64\n",
+        "          priorityClassName: batch\n",
+    ] {
+        assert!(
+            cron_job.contains(expected),
+            "{expected:?} not in {cron_job}"
+        );
+    }
+    // Job settings on a Deployment are refused, naming the block.
+    Project::with_apps_yaml(&format!(
+        "{ENVS}apps:\n  - name: web\n    image: nginx:1.27\n    job: {{backoff_limit: 0}}\n"
+    ))
+    .run(&["validate", "--env", "gcp"])
+    .code(1)
+    .stderr_contains("apps.web.job: `job:` settings need `kind: cronjob` or `kind: job`");
+}
