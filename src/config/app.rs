@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::availability::{AntiAffinity, DisruptionBudget, Strategy, Toleration, TopologySpread};
+use super::availability::{
+    AntiAffinity, DisruptionBudget, NodeAffinity, Strategy, Toleration, TopologySpread,
+};
 use super::build::Build;
 use super::container::Container;
 use super::dependency::{Dependency, SyncRule};
@@ -78,6 +80,8 @@ pub struct AppEntry {
     pub node_selector: BTreeMap<String, String>,
     #[serde(default)]
     pub tolerations: Vec<Toleration>,
+    /// Node affinity (`anti_affinity` keeps the app's own replicas apart).
+    pub affinity: Option<NodeAffinity>,
     pub priority_class_name: Option<String>,
     pub termination_grace_period: Option<i64>,
     /// Extra labels on every object of the entry.

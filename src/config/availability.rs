@@ -109,6 +109,64 @@ pub struct Strategy {
     pub max_unavailable: Option<IntOrPercent>,
 }
 
+/// Node affinity: nodes the pods must (`required`, all of them) or should (`preferred`) run on,
+/// by node label, as in `{required: [{key: node-type, operator: In, values: [batch]}]}`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NodeAffinity {
+    /// Every one must match (one node selector term).
+    #[serde(default)]
+    pub required: Vec<NodeRequirement>,
+    /// Each adds its `weight` to the nodes it matches.
+    #[serde(default)]
+    pub preferred: Vec<PreferredNode>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+pub enum NodeOperator {
+    Exists,
+    DoesNotExist,
+    In,
+    NotIn,
+    Gt,
+    Lt,
+}
+
+impl NodeOperator {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NodeOperator::In => "In",
+            NodeOperator::NotIn => "NotIn",
+            NodeOperator::Exists => "Exists",
+            NodeOperator::DoesNotExist => "DoesNotExist",
+            NodeOperator::Gt => "Gt",
+            NodeOperator::Lt => "Lt",
+        }
+    }
+}
+
+/// A node label requirement: `In`/`NotIn` need `values`, `Exists`/`DoesNotExist` none,
+/// `Gt`/`Lt` one integer.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NodeRequirement {
+    pub key: String,
+    pub operator: Spanned<NodeOperator>,
+    #[serde(default)]
+    pub values: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PreferredNode {
+    /// 1 to 100; default 100.
+    pub weight: Option<Spanned<i32>>,
+    pub key: String,
+    pub operator: Spanned<NodeOperator>,
+    #[serde(default)]
+    pub values: Vec<String>,
+}
+
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Toleration {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::availability::Toleration;
+use super::availability::{NodeAffinity, Toleration};
 use super::build::Build;
 use super::dependency::{Dependency, SyncRule};
 use super::environment::{EnvFrom, EnvRef, Environment};
@@ -65,6 +65,8 @@ pub struct ServerlessEntry {
     /// Taints every function's pods tolerate.
     #[serde(default)]
     pub tolerations: Vec<Toleration>,
+    /// Node affinity of every function's pods.
+    pub affinity: Option<NodeAffinity>,
     /// PriorityClass of every function's pods.
     pub priority_class_name: Option<String>,
     #[serde(default)]

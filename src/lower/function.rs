@@ -33,7 +33,8 @@
 //! `cors` (off) and `rate_limit` (per minute) of `@http_trigger` win. `@http_trigger(auth=…)`
 //! wins over the entry's `auth.type`. The entry's `job:` replaces, per field, the Job settings
 //! of job functions (ScaledJob, CronJob; `active_deadline_seconds` over the `timeout`), and its
-//! `node_selector`, `tolerations` and `priority_class_name` go on every function's pods.
+//! `node_selector`, `tolerations`, `affinity` and `priority_class_name` go on every function's
+//! pods.
 //!
 //! # Runtime contract
 //! The image's command (the runtime, `build.runtime.command`) serves one function, chosen by
@@ -347,6 +348,7 @@ fn function_spec(
         placement: Placement {
             node_selector: spec.node_selector.clone(),
             tolerations: spec.tolerations.clone(),
+            node_affinity: spec.affinity.clone(),
             priority_class_name: spec.priority_class_name.clone(),
             termination_grace_period_seconds: parts.termination_grace_period_seconds,
             ..Placement::default()

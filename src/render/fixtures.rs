@@ -260,6 +260,14 @@ pub fn web() -> Workload {
             effect: Some("NoSchedule".to_string()),
             toleration_seconds: None,
         }],
+        node_affinity: crate::workload::NodeAffinity {
+            required: vec![crate::workload::NodeRequirement {
+                key: "node-pool".to_string(),
+                operator: "In".to_string(),
+                values: strings(&["web", "general"]),
+            }],
+            preferred: Vec::new(),
+        },
         anti_affinity: AntiAffinity::preferred_per_node(),
         topology_spread: Some(TopologySpread {
             topology_key: "topology.kubernetes.io/zone".to_string(),

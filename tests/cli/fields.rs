@@ -329,7 +329,7 @@ const JOB_FUNCTIONS: &str = "from k3sfn import queue_trigger, schedule_trigger, 
 @queue_trigger(queue_name=\"jobs\", mode=\"job\")\ndef run(messages):\n    pass\n\n\
 @schedule_trigger(cron=\"0 3 * * *\")\ndef nightly():\n    pass\n";
 
-const PLACEMENT: &str = "    node_selector: {kubernetes.io/arch: arm64}\n    tolerations: [{key: spot, operator: Exists, effect: NoSchedule}]\n    priority_class_name: batch\n";
+const PLACEMENT: &str = "    node_selector: {kubernetes.io/arch: arm64}\n    tolerations: [{key: spot, operator: Exists, effect: NoSchedule}]\n    priority_class_name: batch\n    affinity: {required: [{key: node-type, operator: In, values: [batch]}], preferred: [{weight: 20, key: zone, operator: Exists}]}\n";
 
 #[test]
 fn function_job_and_placement_settings_reach_the_scaled_job_and_the_cron_job() {
@@ -347,6 +347,7 @@ fn function_job_and_placement_settings_reach_the_scaled_job_and_the_cron_job() {
         "        nodeSelector:\n          kubernetes.io/arch: arm64\n",
         "        priorityClassName: batch\n",
         "        serviceAccountName: runner\n",
+        "        affinity:\n          nodeAffinity:\n            preferredDuringSchedulingIgnoredDuringExecution:\n            - preference:\n                matchExpressions:\n                - key: zone\n                  operator: Exists\n              weight: 20\n            requiredDuringSchedulingIgnoredDuringExecution:\n              nodeSelectorTerms:\n              - matchExpressions:\n                - key: node-type\n                  operator: In\n                  values:\n                  - batch\n",
         "        tolerations:\n        - effect: NoSchedule\n          key: spot\n          operator: Exists\n",
     ] {
         assert!(
@@ -406,6 +407,7 @@ fn app_placement_reaches_deployments_and_job_settings_reach_cron_jobs() {
         "      nodeSelector:\n        kubernetes.io/arch: arm64\n",
         "      priorityClassName: batch\n",
         "      serviceAccountName: web\n",
+        "            - matchExpressions:\n              - key: node-type\n                operator: In\n",
         "      tolerations:\n      - effect: NoSchedule\n        key: spot\n",
     ] {
         assert!(
@@ -432,4 +434,11 @@ fn app_placement_reaches_deployments_and_job_settings_reach_cron_jobs() {
     .run(&["validate", "--env", "gcp"])
     .code(1)
     .stderr_contains("apps.web.job: `job:` settings need `kind: cronjob` or `kind: job`");
+    // A requirement the API server would refuse is refused here, at its operator.
+    Project::with_apps_yaml(&format!(
+        "{ENVS}apps:\n  - name: web\n    image: nginx:1.27\n    affinity: {{required: [{{key: a, operator: Exists, values: [x]}}]}}\n"
+    ))
+    .run(&["validate", "--env", "gcp"])
+    .code(1)
+    .error_at("apps.yaml:8:46", "apps.web.affinity.required[0].operator", "operator `Exists` takes no `values`");
 }
