@@ -145,6 +145,7 @@ pub struct Pod {
     pub image_pull_secrets: Vec<String>,
     pub node_selector: BTreeMap<String, String>,
     pub tolerations: Vec<Toleration>,
+    pub node_affinity: NodeAffinity,
     pub anti_affinity: AntiAffinity,
     pub topology_spread: Option<TopologySpread>,
     pub termination_grace_period_seconds: Option<i64>,
@@ -204,6 +205,27 @@ pub struct TopologySpread {
     pub topology_key: String,
     pub max_skew: i32,
     pub when_unsatisfiable: String,
+}
+
+/// Node label requirements: all of `required`, and `(weight, requirement)` preferences.
+#[derive(Debug, Clone, Default)]
+pub struct NodeAffinity {
+    pub required: Vec<NodeRequirement>,
+    pub preferred: Vec<(i32, NodeRequirement)>,
+}
+
+impl NodeAffinity {
+    pub fn is_none(&self) -> bool {
+        self.required.is_empty() && self.preferred.is_empty()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NodeRequirement {
+    pub key: String,
+    /// `In`, `NotIn`, `Exists`, `DoesNotExist`, `Gt` or `Lt`.
+    pub operator: String,
+    pub values: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default)]

@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::availability::{AntiAffinity, DisruptionBudget, Strategy, Toleration, TopologySpread};
+use super::availability::{
+    AntiAffinity, DisruptionBudget, NodeAffinity, Strategy, Toleration, TopologySpread,
+};
 use super::build::Build;
 use super::container::Container;
 use super::dependency::{Dependency, SyncRule};
@@ -130,6 +132,8 @@ pub struct AppEntry {
     /// Taints the pods tolerate (the pod's `tolerations`).
     #[serde(default)]
     pub tolerations: Vec<Toleration>,
+    /// Node affinity (`anti_affinity` keeps the app's own replicas apart).
+    pub affinity: Option<NodeAffinity>,
     /// PriorityClass of the pods (`priorityClassName`).
     pub priority_class_name: Option<String>,
     /// Seconds a pod gets between SIGTERM and SIGKILL (`terminationGracePeriodSeconds`). Default:

@@ -123,6 +123,78 @@ pub struct Strategy {
     pub max_unavailable: Option<IntOrPercent>,
 }
 
+/// Node affinity: nodes the pods must (`required`, all of them) or should (`preferred`) run on,
+/// by node label, as in `{required: [{key: node-type, operator: In, values: [batch]}]}`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NodeAffinity {
+    /// Every one must match (one node selector term).
+    #[serde(default)]
+    pub required: Vec<NodeRequirement>,
+    /// Each adds its `weight` to the nodes it matches.
+    #[serde(default)]
+    pub preferred: Vec<PreferredNode>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+pub enum NodeOperator {
+    /// The node has the label (no `values`).
+    Exists,
+    /// The node lacks the label (no `values`).
+    DoesNotExist,
+    /// The label's value is one of `values`.
+    In,
+    /// The label's value is none of `values` (or the label is absent).
+    NotIn,
+    /// The label's value, an integer, is greater than the one value given.
+    Gt,
+    /// The label's value, an integer, is less than the one value given.
+    Lt,
+}
+
+impl NodeOperator {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NodeOperator::In => "In",
+            NodeOperator::NotIn => "NotIn",
+            NodeOperator::Exists => "Exists",
+            NodeOperator::DoesNotExist => "DoesNotExist",
+            NodeOperator::Gt => "Gt",
+            NodeOperator::Lt => "Lt",
+        }
+    }
+}
+
+/// A node label requirement: `In`/`NotIn` need `values`, `Exists`/`DoesNotExist` none,
+/// `Gt`/`Lt` one integer.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NodeRequirement {
+    /// Node label the rule reads. Example: `kubernetes.io/arch`.
+    pub key: String,
+    /// How the label is compared with `values` (a nodeSelectorRequirement's `operator`).
+    pub operator: Spanned<NodeOperator>,
+    /// Values compared with: one or more for `In`/`NotIn`, exactly one integer for `Gt`/`Lt`,
+    /// none for `Exists`/`DoesNotExist`. Example: `[arm64]`.
+    #[serde(default)]
+    pub values: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PreferredNode {
+    /// 1 to 100; default 100.
+    pub weight: Option<Spanned<i32>>,
+    /// Node label the rule reads. Example: `kubernetes.io/arch`.
+    pub key: String,
+    /// How the label is compared with `values` (a nodeSelectorRequirement's `operator`).
+    pub operator: Spanned<NodeOperator>,
+    /// Values compared with: one or more for `In`/`NotIn`, exactly one integer for `Gt`/`Lt`,
+    /// none for `Exists`/`DoesNotExist`. Example: `[arm64]`.
+    #[serde(default)]
+    pub values: Vec<String>,
+}
+
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Toleration {

@@ -30,8 +30,9 @@ mod workload_kind;
 pub use app::AppEntry;
 pub use argocd::{ArgoCd, Automated, Destination, SyncPolicy};
 pub use availability::{
-    AntiAffinity, AntiAffinityRules, DisruptionBudget, PreferredSpread, RequiredSpread,
-    SimpleAntiAffinity, Strategy, StrategyType, Toleration, TopologySpread,
+    AntiAffinity, AntiAffinityRules, DisruptionBudget, NodeAffinity, NodeOperator, NodeRequirement,
+    PreferredNode, PreferredSpread, RequiredSpread, SimpleAntiAffinity, Strategy, StrategyType,
+    Toleration, TopologySpread,
 };
 pub use build::{Build, Runtime};
 pub use compose::{

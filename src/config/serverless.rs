@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+use super::availability::{NodeAffinity, Toleration};
 use super::build::Build;
 use super::dependency::{Dependency, SyncRule};
 use super::environment::{EnvFrom, EnvRef, Environment};
@@ -71,6 +72,19 @@ pub struct ServerlessEntry {
     /// Pull secrets of every function's pods, added to `defaults.image_pull_secrets`.
     #[serde(default)]
     pub image_pull_secrets: Vec<String>,
+    /// Settings of the Jobs that job functions run (`@queue_trigger(mode="job")`: a KEDA
+    /// ScaledJob's `jobTargetRef`; `@schedule_trigger`: a CronJob's `jobTemplate`).
+    pub job: Option<FunctionJobSettings>,
+    /// Node labels every function's pods must run on.
+    #[serde(default)]
+    pub node_selector: BTreeMap<String, String>,
+    /// Taints every function's pods tolerate.
+    #[serde(default)]
+    pub tolerations: Vec<Toleration>,
+    /// Node affinity of every function's pods.
+    pub affinity: Option<NodeAffinity>,
+    /// PriorityClass of every function's pods.
+    pub priority_class_name: Option<String>,
     /// Extra labels on every object of the project.
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
@@ -87,6 +101,18 @@ pub struct ServerlessEntry {
     /// Authentication the function runtime enforces on HTTP functions (`@http_trigger(auth=…)`
     /// overrides the type per function), and the Secret holding the keys.
     pub auth: Option<FunctionAuth>,
+}
+
+/// `serverless[].job`: what Kubernetes does with the Job of each run of a job function.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FunctionJobSettings {
+    /// Retries before a run is marked failed; default 2 (`0`: never retried).
+    pub backoff_limit: Option<Spanned<i32>>,
+    /// Delete finished Jobs (and their pods) after this many seconds; default: kept.
+    pub ttl_seconds_after_finished: Option<Spanned<i32>>,
+    /// Kill a run after this many seconds; default the function's `timeout`.
+    pub active_deadline_seconds: Option<Spanned<i64>>,
 }
 
 /// How the k3sfn runtime authenticates requests to an HTTP function.

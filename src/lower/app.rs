@@ -140,6 +140,7 @@ fn app_spec(
         placement: Placement {
             node_selector: app.node_selector.clone(),
             tolerations: app.tolerations.clone(),
+            node_affinity: app.affinity.clone(),
             anti_affinity: app.anti_affinity.clone(),
             topology_spread: app.topology_spread.clone(),
             priority_class_name: app.priority_class_name.clone(),

@@ -3,13 +3,15 @@
 
 use crate::config::{
     AntiAffinity as AntiAffinitySettings, DisruptionBudget as BudgetSettings, IntOrPercent,
-    SimpleAntiAffinity, Strategy, StrategyType, Toleration as TolerationSettings,
-    TopologySpread as SpreadSettings,
+    NodeAffinity as NodeAffinitySettings, NodeOperator, SimpleAntiAffinity, Strategy, StrategyType,
+    Toleration as TolerationSettings, TopologySpread as SpreadSettings,
 };
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
 use crate::workload::{
-    AntiAffinity, DisruptionBudget, Replicas, RolloutStrategy, Toleration, TopologySpread,
+    AntiAffinity, DisruptionBudget, NodeAffinity, NodeRequirement, Replicas, RolloutStrategy,
+    Toleration, TopologySpread,
 };
+use crate::yaml::Spanned;
 
 /// RollingUpdate maxUnavailable 0 / maxSurge 1 unless the entry says otherwise. A workload
 /// whose claim attaches to one node only defaults to Recreate: a surge pod could never mount it.
@@ -94,6 +96,102 @@ pub fn lower_topology_spread(setting: Option<&SpreadSettings>) -> Option<Topolog
             .clone()
             .unwrap_or_else(|| "ScheduleAnyway".to_string()),
     })
+}
+
+/// Node affinity, each requirement checked as the API server does: `In`/`NotIn` need values,
+/// `Exists`/`DoesNotExist` take none, `Gt`/`Lt` exactly one integer; weights are 1 to 100.
+pub fn lower_node_affinity(
+    settings: Option<&NodeAffinitySettings>,
+    field: &str,
+    d: &mut Diagnostics,
+) -> NodeAffinity {
+    let Some(settings) = settings else {
+        return NodeAffinity::default();
+    };
+    fn requirement(
+        key: &str,
+        operator: &Spanned<NodeOperator>,
+        values: &[String],
+        at: String,
+        d: &mut Diagnostics,
+    ) -> NodeRequirement {
+        {
+            let problem = match operator.value {
+                NodeOperator::In | NodeOperator::NotIn if values.is_empty() => {
+                    Some("needs `values`")
+                }
+                NodeOperator::Exists | NodeOperator::DoesNotExist if !values.is_empty() => {
+                    Some("takes no `values`")
+                }
+                NodeOperator::Gt | NodeOperator::Lt
+                    if values.len() != 1 || values[0].parse::<i64>().is_err() =>
+                {
+                    Some("needs exactly one integer in `values`")
+                }
+                _ => None,
+            };
+            if let Some(problem) = problem {
+                d.push(
+                    Diagnostic::error(
+                        Code::BadValue,
+                        format!("operator `{}` {problem}", operator.value.as_str()),
+                    )
+                    .at(operator.span)
+                    .field(at),
+                );
+            }
+            NodeRequirement {
+                key: key.to_string(),
+                operator: operator.value.as_str().to_string(),
+                values: values.to_vec(),
+            }
+        }
+    }
+    let required = settings
+        .required
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            requirement(
+                &r.key,
+                &r.operator,
+                &r.values,
+                format!("{field}.affinity.required[{i}].operator"),
+                d,
+            )
+        })
+        .collect();
+    let preferred = settings
+        .preferred
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let weight = p.weight.as_ref().map_or(100, |w| w.value);
+            if let Some(w) = &p.weight
+                && !(1..=100).contains(&w.value)
+            {
+                d.push(
+                    Diagnostic::error(Code::BadValue, "a weight is 1 to 100")
+                        .at(w.span)
+                        .field(format!("{field}.affinity.preferred[{i}].weight")),
+                );
+            }
+            (
+                weight,
+                requirement(
+                    &p.key,
+                    &p.operator,
+                    &p.values,
+                    format!("{field}.affinity.preferred[{i}].operator"),
+                    d,
+                ),
+            )
+        })
+        .collect();
+    NodeAffinity {
+        required,
+        preferred,
+    }
 }
 
 pub fn lower_tolerations(settings: &[TolerationSettings]) -> Vec<Toleration> {

@@ -31,7 +31,10 @@
 //! scheduled one never scales. The entry's `ingress:` gives HTTP routes their TLS, hosts,
 //! timeouts, CORS, rate limit, auth and annotations; the path, `strip_prefix`, hosts, methods,
 //! `cors` (off) and `rate_limit` (per minute) of `@http_trigger` win. `@http_trigger(auth=…)`
-//! wins over the entry's `auth.type`.
+//! wins over the entry's `auth.type`. The entry's `job:` replaces, per field, the Job settings
+//! of job functions (ScaledJob, CronJob; `active_deadline_seconds` over the `timeout`), and its
+//! `node_selector`, `tolerations`, `affinity` and `priority_class_name` go on every function's
+//! pods.
 //!
 //! # Runtime contract
 //! The image's command (the runtime, `build.runtime.command`) serves one function, chosen by
@@ -70,7 +73,8 @@ use std::path::Path;
 
 use self::http::http_parts;
 use self::project::{
-    check_unused_auth_settings, check_unused_ingress_settings, project_build, workload_name,
+    check_unused_auth_settings, check_unused_ingress_settings, check_unused_job_settings,
+    project_build, workload_name,
 };
 use self::settings::{
     check_ignored_settings, check_reserved_env, decorator_secrets, merged_environment,
@@ -136,6 +140,7 @@ pub fn lower_function_project(
     };
     d.extend(discovery.warnings);
     check_unused_ingress_settings(entry, d);
+    check_unused_job_settings(entry, &discovery.functions, d);
     let mut build = project_build(entry, &dir, &discovery.functions, cx, &mut out.files, d);
 
     // Lowering repeats the entry's settings for every function; report each problem once.
@@ -251,11 +256,23 @@ fn function_spec(
     let resources = merged_resources(spec.resources.as_ref(), settings, &field, d);
     let extra_env_from = decorator_secrets(settings, &field, d);
     let scaling = merged_scaling(spec.scaling.as_ref(), settings);
-    let parts = match &function.trigger {
+    let mut parts = match &function.trigger {
         Trigger::Http(trigger) => http_parts(input, trigger, scaling, visibility, timeout, cx, d),
         Trigger::Queue(trigger) => queue_parts(input, trigger, scaling, Some(timeout), cx),
         Trigger::Schedule(trigger) => schedule_parts(trigger, Some(timeout)),
     };
+    // The entry's `job:` for the Job of every run (a ScaledJob's, a CronJob's).
+    if let (Some(job), Some(given)) = (parts.controller.job.as_mut(), spec.job.as_ref()) {
+        if let Some(limit) = &given.backoff_limit {
+            job.backoff_limit = Some(limit.value);
+        }
+        if let Some(ttl) = &given.ttl_seconds_after_finished {
+            job.ttl_seconds_after_finished = Some(ttl.value);
+        }
+        if let Some(deadline) = &given.active_deadline_seconds {
+            job.active_deadline_seconds = Some(deadline.value);
+        }
+    }
     check_ignored_settings(function, &field, d);
     let labels = merged_labels(spec, settings, &field, d);
     let mut secrets = spec.secrets.clone();
@@ -329,6 +346,10 @@ fn function_spec(
         },
         disruption_budget: None,
         placement: Placement {
+            node_selector: spec.node_selector.clone(),
+            tolerations: spec.tolerations.clone(),
+            node_affinity: spec.affinity.clone(),
+            priority_class_name: spec.priority_class_name.clone(),
             termination_grace_period_seconds: parts.termination_grace_period_seconds,
             ..Placement::default()
         },

@@ -7,8 +7,9 @@ use std::collections::BTreeMap;
 
 use crate::config::{
     AntiAffinity, DisruptionBudget, EnvFrom, EnvRef, Environment, Ingress, JobSettings,
-    PodSecurityProfile, Probes, Protocol, QueueConnection, Resources, Scaling, ScalingType,
-    SecretMount, Security, ServiceType, Strategy, Toleration, TopologySpread, Visibility, Volume,
+    NodeAffinity, PodSecurityProfile, Probes, Protocol, QueueConnection, Resources, Scaling,
+    ScalingType, SecretMount, Security, ServiceType, Strategy, Toleration, TopologySpread,
+    Visibility, Volume,
 };
 use crate::diagnostic::Span;
 use crate::lower::probes::LoweredProbes;
@@ -248,6 +249,7 @@ pub enum DefaultVisibility {
 pub struct Placement {
     pub node_selector: BTreeMap<String, String>,
     pub tolerations: Vec<Toleration>,
+    pub node_affinity: Option<NodeAffinity>,
     pub anti_affinity: Option<AntiAffinity>,
     pub topology_spread: Option<TopologySpread>,
     pub priority_class_name: Option<String>,

@@ -5,8 +5,8 @@
 //! ExternalName of the KEDA interceptor and its pods' Service `<name>-pods` (DESIGN rule 12).
 
 use super::availability::{
-    lower_anti_affinity, lower_disruption_budget, lower_strategy, lower_tolerations,
-    lower_topology_spread,
+    lower_anti_affinity, lower_disruption_budget, lower_node_affinity, lower_strategy,
+    lower_tolerations, lower_topology_spread,
 };
 use super::context::LowerContext;
 use super::env::{LoweredEnv, lower_env};
@@ -304,6 +304,7 @@ pub fn lower_workload(
         image_pull_secrets,
         node_selector: placement.node_selector.clone(),
         tolerations: lower_tolerations(&placement.tolerations),
+        node_affinity: lower_node_affinity(placement.node_affinity.as_ref(), &field, d),
         anti_affinity: lower_anti_affinity(placement.anti_affinity.as_ref(), &field, d),
         topology_spread: lower_topology_spread(placement.topology_spread.as_ref()),
         termination_grace_period_seconds: placement.termination_grace_period_seconds,

@@ -260,6 +260,14 @@ pub fn web() -> Workload {
             effect: Some("NoSchedule".to_string()),
             toleration_seconds: None,
         }],
+        node_affinity: crate::workload::NodeAffinity {
+            required: vec![crate::workload::NodeRequirement {
+                key: "node-pool".to_string(),
+                operator: "In".to_string(),
+                values: strings(&["web", "general"]),
+            }],
+            preferred: Vec::new(),
+        },
         anti_affinity: AntiAffinity::preferred_per_node(),
         topology_spread: Some(TopologySpread {
             topology_key: "topology.kubernetes.io/zone".to_string(),
@@ -722,7 +730,7 @@ pub fn hello_beta() -> Workload {
 }
 
 /// A Traefik route with everything seed 000 asks of one: a Let's Encrypt certificate for two
-/// hosts, a stripped prefix, CORS for a browser app, a rate limit.
+/// hosts, a stripped prefix, CORS for a browser app, a rate limit, backend timeouts.
 pub fn traefik_route() -> Route {
     let mut r = route("api", "api", None);
     r.hosts = strings(&["shop.example.com", "www.shop.example.com"]);
@@ -745,6 +753,12 @@ pub fn traefik_route() -> Route {
         allow_credentials: true,
         max_age: Some(600),
     });
+    r.timeouts = Timeouts {
+        connect: Some("10s".to_string()),
+        server: Some("3m".to_string()),
+        client: None,
+        queue: None,
+    };
     r
 }
 

@@ -757,7 +757,7 @@ mod tests {
             "gateway-traefik",
             &render_routes(&routes, "shop", &gateway, &traefik),
         );
-        // Timeouts are HAProxy-only: lowering rejects `haproxy_route` under Traefik.
+        // `haproxy_route`'s queue timeout is HAProxy-only: lowering warns about it under Traefik.
         let haproxy = context(IngressController::Haproxy);
         let routes = [traefik_route(), haproxy_route()];
         write(

@@ -31,7 +31,7 @@ pub trait Object:
 /// | 30 | PersistentVolumeClaim |
 /// | 40 | Deployment, StatefulSet, CronJob, Job, ScaledJob |
 /// | 50 | Service |
-/// | 60 | Middleware |
+/// | 60 | Middleware, ServersTransport |
 /// | 65 | IngressRoute, Ingress |
 /// | 70 | TriggerAuthentication |
 /// | 75 | HorizontalPodAutoscaler, ScaledObject, HTTPScaledObject, InterceptorRoute |
@@ -51,7 +51,8 @@ pub mod order {
     /// Controllers of pods, including KEDA's ScaledJob, which creates Jobs itself.
     pub const WORKLOAD: u8 = 40;
     pub const SERVICE: u8 = 50;
-    /// Before the IngressRoutes that reference them.
+    /// Traefik's Middlewares and ServersTransports: before the IngressRoutes that reference
+    /// them.
     pub const MIDDLEWARE: u8 = 60;
     pub const INGRESS: u8 = 65;
     /// Before the scalers whose triggers reference them.

@@ -11,8 +11,9 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use super::{non_empty, non_empty_map, only_true, port_target, protocol_name, selector};
 use crate::config::Quantity;
 use crate::workload::{
-    AntiAffinity, Container, ContainerSecurity, EnvFrom, EnvSource, EnvVar, Pod, PodSecurity,
-    Probe, ProbeAction, RefKind, Resources, Toleration, Volume, VolumeSource, Workload,
+    AntiAffinity, Container, ContainerSecurity, EnvFrom, EnvSource, EnvVar, NodeAffinity,
+    NodeRequirement, Pod, PodSecurity, Probe, ProbeAction, RefKind, Resources, Toleration, Volume,
+    VolumeSource, Workload,
 };
 
 /// Labels `w.pod_labels()`, the pod annotations, and the pod spec. Jobs set `restartPolicy`
@@ -47,7 +48,7 @@ fn pod_spec(w: &Workload, pod: &Pod) -> core::PodSpec {
         ),
         node_selector: non_empty_map(pod.node_selector.clone()),
         tolerations: non_empty(pod.tolerations.iter().map(toleration).collect()),
-        affinity: affinity(w, &pod.anti_affinity),
+        affinity: affinity(w, &pod.node_affinity, &pod.anti_affinity),
         topology_spread_constraints: pod.topology_spread.as_ref().map(|spread| {
             vec![core::TopologySpreadConstraint {
                 label_selector: Some(selector(w)),
@@ -326,9 +327,51 @@ fn toleration(t: &Toleration) -> core::Toleration {
     }
 }
 
-fn affinity(w: &Workload, anti_affinity: &AntiAffinity) -> Option<core::Affinity> {
-    if anti_affinity.is_none() {
+/// Node affinity: the required requirements as one node selector term (all must match), each
+/// preference a term of its own.
+fn node_affinity(node: &NodeAffinity) -> Option<core::NodeAffinity> {
+    if node.is_none() {
         return None;
+    }
+    let expression = |r: &NodeRequirement| core::NodeSelectorRequirement {
+        key: r.key.clone(),
+        operator: r.operator.clone(),
+        values: non_empty(r.values.clone()),
+    };
+    Some(core::NodeAffinity {
+        required_during_scheduling_ignored_during_execution: (!node.required.is_empty()).then(
+            || core::NodeSelector {
+                node_selector_terms: vec![core::NodeSelectorTerm {
+                    match_expressions: Some(node.required.iter().map(expression).collect()),
+                    match_fields: None,
+                }],
+            },
+        ),
+        preferred_during_scheduling_ignored_during_execution: non_empty(
+            node.preferred
+                .iter()
+                .map(|(weight, r)| core::PreferredSchedulingTerm {
+                    weight: *weight,
+                    preference: core::NodeSelectorTerm {
+                        match_expressions: Some(vec![expression(r)]),
+                        match_fields: None,
+                    },
+                })
+                .collect(),
+        ),
+    })
+}
+
+fn affinity(
+    w: &Workload,
+    node: &NodeAffinity,
+    anti_affinity: &AntiAffinity,
+) -> Option<core::Affinity> {
+    if anti_affinity.is_none() {
+        return node_affinity(node).map(|node_affinity| core::Affinity {
+            node_affinity: Some(node_affinity),
+            ..core::Affinity::default()
+        });
     }
     let term = |topology_key: &str| core::PodAffinityTerm {
         label_selector: Some(selector(w)),
@@ -350,6 +393,7 @@ fn affinity(w: &Workload, anti_affinity: &AntiAffinity) -> Option<core::Affinity
             preferred_during_scheduling_ignored_during_execution: non_empty(preferred),
             required_during_scheduling_ignored_during_execution: non_empty(required),
         }),
+        node_affinity: node_affinity(node),
         ..core::Affinity::default()
     })
 }
@@ -638,8 +682,25 @@ mod tests {
             .expect("required");
         assert_eq!(terms[0].topology_key, "kubernetes.io/hostname");
 
+        // Without anti-affinity the node affinity stays, alone.
         let mut none = web();
         none.pod.anti_affinity = AntiAffinity::default();
+        let affinity = spec(&none).affinity.expect("node affinity");
+        assert_eq!(affinity.pod_anti_affinity, None);
+        let node = affinity.node_affinity.expect("node affinity");
+        let terms = node
+            .required_during_scheduling_ignored_during_execution
+            .expect("required")
+            .node_selector_terms;
+        assert_eq!(terms.len(), 1);
+        assert_eq!(
+            terms[0]
+                .match_expressions
+                .as_ref()
+                .map(|e| e[0].key.as_str()),
+            Some("node-pool")
+        );
+        none.pod.node_affinity = NodeAffinity::default();
         assert_eq!(spec(&none).affinity, None);
     }
 

@@ -1,29 +1,33 @@
 //! Traefik: one IngressRoute per `Route`, plus one Middleware per feature it uses (rate limit,
-//! CORS, auth, path rewrite). It must not choose the backend: lowering already did (rule 8).
+//! CORS, auth, path rewrite) and a ServersTransport when the route sets backend timeouts
+//! (`connect` → `dialTimeout`, `server` → `responseHeaderTimeout`). It must not choose the
+//! backend: lowering already did (rule 8).
 
 use std::collections::BTreeMap;
 
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::crd::traefik::{
-    BasicAuth, ForwardAuth, Headers, IngressRoute, IngressRouteSpec, IngressRouteTls, Middleware,
-    MiddlewareRef, MiddlewareSpec, RateLimit, ReplacePathRegex, Route as TraefikRoute, RouteKind,
-    RouteService, StripPrefix, TlsDomain,
+    BasicAuth, ForwardAuth, ForwardingTimeouts, Headers, IngressRoute, IngressRouteSpec,
+    IngressRouteTls, Middleware, MiddlewareRef, MiddlewareSpec, RateLimit, ReplacePathRegex,
+    Route as TraefikRoute, RouteKind, RouteService, ServersTransport, ServersTransportSpec,
+    StripPrefix, TlsDomain,
 };
 use super::object::object;
 use super::routes::route_meta;
 use super::{Manifest, non_empty_map, only_true, port_target};
 use crate::config::PathType;
-use crate::workload::{Auth, Cors, Rewrite, Route, Tls};
+use crate::workload::{Auth, Cors, Rewrite, Route, Timeouts, Tls};
 
 object!(Middleware, "Middleware", MIDDLEWARE);
+object!(ServersTransport, "ServersTransport", MIDDLEWARE);
 object!(IngressRoute, "IngressRoute", INGRESS);
 
 /// The annotation Traefik's CRD provider filters IngressRoutes on when it is given an
 /// `ingressClass`.
 const CLASS_ANNOTATION: &str = "kubernetes.io/ingress.class";
 
-/// The route's Middlewares, then its IngressRoute.
+/// The route's Middlewares and ServersTransport, then its IngressRoute.
 pub(super) fn render(
     route: &Route,
     namespace: &str,
@@ -36,6 +40,13 @@ pub(super) fn render(
             spec,
         })
         .collect();
+    let transport = forwarding_timeouts(&route.timeouts).map(|timeouts| ServersTransport {
+        metadata: route_meta(format!("{}-transport", route.name), namespace, labels),
+        spec: ServersTransportSpec {
+            forwarding_timeouts: Some(timeouts),
+            ..ServersTransportSpec::default()
+        },
+    });
     let mut metadata = route_meta(route.name.clone(), namespace, labels);
     let mut annotations = route.annotations.clone();
     if let Some(class) = &route.class {
@@ -55,6 +66,7 @@ pub(super) fn render(
                 services: vec![RouteService {
                     name: route.backend.service.clone(),
                     port: Some(port_target(&route.backend.port)),
+                    servers_transport: transport.as_ref().and_then(|t| t.metadata.name.clone()),
                     ..RouteService::default()
                 }],
                 middlewares: middlewares
@@ -71,8 +83,20 @@ pub(super) fn render(
     middlewares
         .into_iter()
         .map(Manifest::new)
+        .chain(transport.map(Manifest::new))
         .chain([Manifest::new(ingress_route)])
         .collect()
+}
+
+/// The backend timeouts a ServersTransport carries, `None` when the route sets neither.
+/// (`client` and `queue` have no per-route form in Traefik; lowering warns about them.)
+fn forwarding_timeouts(timeouts: &Timeouts) -> Option<ForwardingTimeouts> {
+    let duration = |d: &Option<String>| d.clone().map(IntOrString::String);
+    (timeouts.connect.is_some() || timeouts.server.is_some()).then(|| ForwardingTimeouts {
+        dial_timeout: duration(&timeouts.connect),
+        response_header_timeout: duration(&timeouts.server),
+        idle_conn_timeout: None,
+    })
 }
 
 /// ``(Host(`a`) || Host(`b`)) && PathPrefix(`/p`) && Method(`GET`)``: any of the hosts (none:
@@ -258,6 +282,8 @@ mod tests {
                 middlewares.push(middleware.clone());
             } else if let Some(route) = m.get::<IngressRoute>() {
                 routes.push(route.clone());
+            } else if m.get::<ServersTransport>().is_some() {
+                // Checked by `timeouts_go_to_a_servers_transport_the_service_references`.
             } else {
                 panic!("unexpected {}", m.kind());
             }
@@ -458,6 +484,64 @@ mod tests {
                 "address": "http://auth.shop.svc.cluster.local:4181/verify",
                 "authResponseHeaders": ["X-User"],
             }})
+        );
+    }
+
+    #[test]
+    fn timeouts_go_to_a_servers_transport_the_service_references() {
+        let mut r = route("web", "web", None);
+        r.timeouts = Timeouts {
+            connect: Some("10s".to_string()),
+            server: Some("180s".to_string()),
+            client: None,
+            queue: None,
+        };
+        let manifests = render(&r, "shop", &labels(&[("team", "checkout")]));
+        let transport = manifests
+            .iter()
+            .find_map(|m| m.get::<ServersTransport>())
+            .expect("a ServersTransport");
+        assert_eq!(transport.metadata.name.as_deref(), Some("web-transport"));
+        assert_eq!(transport.metadata.namespace.as_deref(), Some("shop"));
+        assert_eq!(
+            serde_json::to_value(&transport.spec).expect("json"),
+            serde_json::json!({"forwardingTimeouts": {
+                "dialTimeout": "10s", "responseHeaderTimeout": "180s"}})
+        );
+        let (_, ingress_route) = split(manifests);
+        assert_eq!(
+            ingress_route.spec.routes[0].services[0]
+                .servers_transport
+                .as_deref(),
+            Some("web-transport")
+        );
+
+        // Only a server timeout: no dial timeout; neither: no ServersTransport at all.
+        r.timeouts.connect = None;
+        let only_server = render(&r, "shop", &BTreeMap::new());
+        let transport = only_server
+            .iter()
+            .find_map(|m| m.get::<ServersTransport>())
+            .expect("a ServersTransport");
+        let timeouts = transport
+            .spec
+            .forwarding_timeouts
+            .as_ref()
+            .expect("timeouts");
+        assert_eq!(timeouts.dial_timeout, None);
+        r.timeouts = Timeouts {
+            client: Some("5s".to_string()),
+            ..Timeouts::default()
+        };
+        let (_, ingress_route) = render_one(&r);
+        assert_eq!(
+            ingress_route.spec.routes[0].services[0].servers_transport,
+            None
+        );
+        assert!(
+            render(&r, "shop", &BTreeMap::new())
+                .iter()
+                .all(|m| m.kind() != "ServersTransport")
         );
     }
 

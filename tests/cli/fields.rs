@@ -206,3 +206,239 @@ fn no_resources_and_untagged_images_are_warned() {
         pinned.stderr
     );
 }
+
+/// The `--stdout` document of `kind` named `name`.
+fn document<'a>(stdout: &'a str, kind: &str, name: &str) -> &'a str {
+    stdout
+        .split("\n---\n")
+        .find(|d| {
+            d.contains(&format!("\nkind: {kind}\n")) && d.contains(&format!("  name: {name}\n"))
+        })
+        .unwrap_or_else(|| panic!("no {kind} {name} in:\n{stdout}"))
+}
+
+fn timeouts_project(timeouts: &str) -> Project {
+    Project::with_apps_yaml(&format!(
+        "{TRAEFIK_AND_HAPROXY}apps:\n  - name: web\n    image: nginx\n    container: {{ports: [{{container_port: 80}}]}}\ngateway:\n  routes:\n    - path: /web\n      service: web\n      port: 80\n      timeouts: {timeouts}\n"
+    ))
+}
+
+#[test]
+fn route_timeouts_on_traefik_are_a_servers_transport_the_route_references() {
+    let run = timeouts_project("{connect: 10s, server: 180s}")
+        .run(&["generate", "--env", "local", "--stdout"]);
+    run.code(0);
+    assert!(!run.stderr.contains("timeouts"), "{}", run.stderr);
+    let transport = document(&run.stdout, "ServersTransport", "gateway-web-transport");
+    assert!(
+        transport.contains("apiVersion: traefik.io/v1alpha1"),
+        "{transport}"
+    );
+    assert!(transport.contains("  namespace: apps\n"), "{transport}");
+    assert!(
+        transport.contains(
+            "spec:\n  forwardingTimeouts:\n    dialTimeout: 10s\n    responseHeaderTimeout: 180s"
+        ),
+        "{transport}"
+    );
+    let route = document(&run.stdout, "IngressRoute", "gateway-web");
+    assert!(
+        route.contains(
+            "    - name: web\n      port: 80\n      serversTransport: gateway-web-transport"
+        ),
+        "{route}"
+    );
+    // Applied before the IngressRoute that references it.
+    assert!(
+        run.stdout.find("kind: ServersTransport") < run.stdout.find("kind: IngressRoute"),
+        "{}",
+        run.stdout
+    );
+    // An app's own ingress gets one too.
+    let app = Project::with_apps_yaml(&format!(
+        "{TRAEFIK_AND_HAPROXY}apps:\n  - name: web\n    image: nginx\n    container: {{ports: [{{container_port: 80}}]}}\n    ingress:\n      path: /\n      timeouts: {{server: 2m}}\n"
+    ))
+    .run(&["generate", "--env", "local", "--stdout"]);
+    app.code(0);
+    let transport = document(&app.stdout, "ServersTransport", "web-transport");
+    assert!(
+        transport.contains("    responseHeaderTimeout: 2m"),
+        "{transport}"
+    );
+    assert!(!transport.contains("dialTimeout"), "{transport}");
+    assert!(
+        app.stdout.contains("serversTransport: web-transport"),
+        "{}",
+        app.stdout
+    );
+}
+
+#[test]
+fn route_timeouts_on_haproxy_are_its_timeout_annotations() {
+    let run = timeouts_project("{connect: 10s, server: 180s, queue: 30s}")
+        .run(&["generate", "--env", "gcp", "--stdout"]);
+    run.code(0);
+    assert!(!run.stderr.contains("timeouts"), "{}", run.stderr);
+    let ingress = document(&run.stdout, "Ingress", "gateway-web");
+    for annotation in [
+        "haproxy-ingress.github.io/timeout-connect: 10s",
+        "haproxy-ingress.github.io/timeout-server: 180s",
+        "haproxy-ingress.github.io/timeout-queue: 30s",
+    ] {
+        assert!(
+            ingress.contains(annotation),
+            "{annotation} not in {ingress}"
+        );
+    }
+    assert!(!run.stdout.contains("ServersTransport"), "{}", run.stdout);
+}
+
+#[test]
+fn a_timeout_the_controller_cannot_express_is_a_warning_naming_controller_and_field() {
+    let project = timeouts_project("{connect: 10s, client: 60s, queue: 30s}");
+    let traefik = project.run(&["generate", "--env", "local", "--stdout"]);
+    traefik
+        .code(0)
+        .stderr_contains("apps.yaml:16:40: warning: gateway.routes[0].timeouts.client: `timeouts.client` cannot be expressed for Traefik")
+        .stderr_contains("apps.yaml:16:52: warning: gateway.routes[0].timeouts.queue: `timeouts.queue` cannot be expressed for Traefik");
+    // What Traefik can express is still there.
+    let transport = document(&traefik.stdout, "ServersTransport", "gateway-web-transport");
+    assert!(transport.contains("dialTimeout: 10s"), "{transport}");
+    assert!(
+        !transport.contains("60s") && !transport.contains("30s"),
+        "{transport}"
+    );
+    let haproxy = project.run(&["generate", "--env", "gcp", "--stdout"]);
+    haproxy
+        .code(0)
+        .stderr_contains("apps.yaml:16:40: warning: gateway.routes[0].timeouts.client: `timeouts.client` cannot be expressed for HAProxy Ingress");
+    assert!(
+        !haproxy.stderr.contains("timeouts.queue"),
+        "{}",
+        haproxy.stderr
+    );
+    assert!(
+        !haproxy.stdout.contains("timeout-client"),
+        "{}",
+        haproxy.stdout
+    );
+}
+
+const JOB_FUNCTIONS: &str = "from k3sfn import queue_trigger, schedule_trigger, serverless\n\n\
+@serverless(service_account=\"runner\", timeout=600)\n\
+@queue_trigger(queue_name=\"jobs\", mode=\"job\")\ndef run(messages):\n    pass\n\n\
+@schedule_trigger(cron=\"0 3 * * *\")\ndef nightly():\n    pass\n";
+
+const PLACEMENT: &str = "    node_selector: {kubernetes.io/arch: arm64}\n    tolerations: [{key: spot, operator: Exists, effect: NoSchedule}]\n    priority_class_name: batch\n    affinity: {required: [{key: node-type, operator: In, values: [batch]}], preferred: [{weight: 20, key: zone, operator: Exists}]}\n";
+
+#[test]
+fn function_job_and_placement_settings_reach_the_scaled_job_and_the_cron_job() {
+    let run = Project::with_apps_yaml(&format!(
+        "{ENVS}serverless:\n  - name: fns\n    path: fns\n    resources: {{memory: 64Mi, cpu: 50m}}\n    job: {{backoff_limit: 0, ttl_seconds_after_finished: 300, active_deadline_seconds: 900}}\n{PLACEMENT}"
+    ))
+    .file("fns/functions/jobs.py", JOB_FUNCTIONS)
+    .run(&["generate", "--env", "gcp", "--stdout"]);
+    run.code(0);
+    assert!(!run.stderr.contains("job."), "{}", run.stderr);
+    let scaled_job = document(&run.stdout, "ScaledJob", "fns-run");
+    for expected in [
+        "  jobTargetRef:\n    activeDeadlineSeconds: 900\n    backoffLimit: 0\n",
+        "    ttlSecondsAfterFinished: 300\n",
+        "        nodeSelector:\n          kubernetes.io/arch: arm64\n",
+        "        priorityClassName: batch\n",
+        "        serviceAccountName: runner\n",
+        "        affinity:\n          nodeAffinity:\n            preferredDuringSchedulingIgnoredDuringExecution:\n            - preference:\n                matchExpressions:\n                - key: zone\n                  operator: Exists\n              weight: 20\n            requiredDuringSchedulingIgnoredDuringExecution:\n              nodeSelectorTerms:\n              - matchExpressions:\n                - key: node-type\n                  operator: In\n                  values:\n                  - batch\n",
+        "        tolerations:\n        - effect: NoSchedule\n          key: spot\n          operator: Exists\n",
+    ] {
+        assert!(
+            scaled_job.contains(expected),
+            "{expected:?} not in {scaled_job}"
+        );
+    }
+    let cron_job = document(&run.stdout, "CronJob", "fns-nightly");
+    for expected in [
+        "    spec:\n      activeDeadlineSeconds: 900\n      backoffLimit: 0\n",
+        "      ttlSecondsAfterFinished: 300\n",
+        "          nodeSelector:\n            kubernetes.io/arch: arm64\n",
+        "          priorityClassName: batch\n",
+        "          tolerations:\n          - effect: NoSchedule\n",
+    ] {
+        assert!(
+            cron_job.contains(expected),
+            "{expected:?} not in {cron_job}"
+        );
+    }
+}
+
+#[test]
+fn function_job_settings_without_a_job_function_are_warned_per_field() {
+    let run = Project::with_apps_yaml(&format!(
+        "{ENVS}serverless:\n  - name: fns\n    path: fns\n    job:\n      backoff_limit: 0\n      ttl_seconds_after_finished: 300\n{PLACEMENT}"
+    ))
+    .file(
+        "fns/functions/api.py",
+        "from k3sfn import http_trigger\n\n@http_trigger(path=\"/f\")\ndef f(request):\n    return {}\n",
+    )
+    .run(&["generate", "--env", "gcp", "--stdout"]);
+    run.code(0)
+        .stderr_contains("apps.yaml:9:22: warning: serverless.fns.job.backoff_limit: `job.backoff_limit` has no effect: no function of `fns` runs as a Job")
+        .stderr_contains("apps.yaml:10:35: warning: serverless.fns.job.ttl_seconds_after_finished: `job.ttl_seconds_after_finished` has no effect");
+    // Placement applies to Deployments as well.
+    let deployment = document(&run.stdout, "Deployment", "fns-f");
+    assert!(
+        deployment.contains("      priorityClassName: batch\n"),
+        "{deployment}"
+    );
+    assert!(
+        deployment.contains("      nodeSelector:\n        kubernetes.io/arch: arm64\n"),
+        "{deployment}"
+    );
+}
+
+#[test]
+fn app_placement_reaches_deployments_and_job_settings_reach_cron_jobs() {
+    let run = Project::with_apps_yaml(&format!(
+        "{ENVS}apps:\n  - name: web\n    image: nginx:1.27\n    security: {{service_account: web}}\n{PLACEMENT}  - name: backup\n    image: busybox:1.36\n    kind: cronjob\n    job: {{schedule: \"0 2 * * *\", backoff_limit: 0, ttl_seconds_after_finished: 60, active_deadline_seconds: 120}}\n{PLACEMENT}"
+    ))
+    .run(&["generate", "--env", "gcp", "--stdout"]);
+    run.code(0);
+    let deployment = document(&run.stdout, "Deployment", "web");
+    for expected in [
+        "      nodeSelector:\n        kubernetes.io/arch: arm64\n",
+        "      priorityClassName: batch\n",
+        "      serviceAccountName: web\n",
+        "            - matchExpressions:\n              - key: node-type\n                operator: In\n",
+        "      tolerations:\n      - effect: NoSchedule\n        key: spot\n",
+    ] {
+        assert!(
+            deployment.contains(expected),
+            "{expected:?} not in {deployment}"
+        );
+    }
+    let cron_job = document(&run.stdout, "CronJob", "backup");
+    for expected in [
+        "      activeDeadlineSeconds: 120\n      backoffLimit: 0\n",
+        "      ttlSecondsAfterFinished: 60\n",
+        "          nodeSelector:\n            kubernetes.io/arch: arm64\n",
+        "          priorityClassName: batch\n",
+    ] {
+        assert!(
+            cron_job.contains(expected),
+            "{expected:?} not in {cron_job}"
+        );
+    }
+    // Job settings on a Deployment are refused, naming the block.
+    Project::with_apps_yaml(&format!(
+        "{ENVS}apps:\n  - name: web\n    image: nginx:1.27\n    job: {{backoff_limit: 0}}\n"
+    ))
+    .run(&["validate", "--env", "gcp"])
+    .code(1)
+    .stderr_contains("apps.web.job: `job:` settings need `kind: cronjob` or `kind: job`");
+    // A requirement the API server would refuse is refused here, at its operator.
+    Project::with_apps_yaml(&format!(
+        "{ENVS}apps:\n  - name: web\n    image: nginx:1.27\n    affinity: {{required: [{{key: a, operator: Exists, values: [x]}}]}}\n"
+    ))
+    .run(&["validate", "--env", "gcp"])
+    .code(1)
+    .error_at("apps.yaml:8:46", "apps.web.affinity.required[0].operator", "operator `Exists` takes no `values`");
+}

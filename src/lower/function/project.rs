@@ -12,7 +12,7 @@ use crate::lower::context::LowerContext;
 use crate::lower::dockerfile::{APP_DIR, DockerfileInput, copied_sources, render_dockerfile};
 use crate::names::{CRONJOB_NAME_MAX, check_dns_label, to_dns_label};
 use crate::resolve::Entry;
-use crate::sources::python::{DiscoveredFunction, Trigger};
+use crate::sources::python::{DiscoveredFunction, QueueMode, Trigger};
 use crate::workload::ImageBuild;
 
 /// The project's image: its own Dockerfile when `build.dockerfile` names one, otherwise the
@@ -113,6 +113,54 @@ pub(super) fn check_unused_ingress_settings(entry: &Entry<ServerlessEntry>, d: &
                 )
                 .at(span)
                 .field(format!("{}.ingress.{key}", entry.field())),
+            );
+        }
+    }
+}
+
+/// `job:` settings when no function of the project runs as a Job (a queue function in
+/// `mode="job"`, a scheduled one): said per field, since Deployments have none of them.
+pub(super) fn check_unused_job_settings(
+    entry: &Entry<ServerlessEntry>,
+    functions: &[DiscoveredFunction],
+    d: &mut Diagnostics,
+) {
+    let Some(job) = &entry.spec.job else {
+        return;
+    };
+    let any_job = functions.iter().any(|f| match &f.trigger {
+        Trigger::Queue(trigger) => trigger.mode.value == QueueMode::Job,
+        Trigger::Schedule(_) => true,
+        Trigger::Http(_) => false,
+    });
+    if any_job {
+        return;
+    }
+    let set = [
+        ("backoff_limit", job.backoff_limit.as_ref().map(|v| v.span)),
+        (
+            "ttl_seconds_after_finished",
+            job.ttl_seconds_after_finished.as_ref().map(|v| v.span),
+        ),
+        (
+            "active_deadline_seconds",
+            job.active_deadline_seconds.as_ref().map(|v| v.span),
+        ),
+    ];
+    for (key, span) in set {
+        if let Some(span) = span {
+            d.push(
+                Diagnostic::warning(
+                    Code::UnusedSetting,
+                    format!(
+                        "`job.{key}` has no effect: no function of `{}` runs as a Job (HTTP \
+                         functions and queue workers are Deployments)",
+                        entry.name.value
+                    ),
+                )
+                .at(span)
+                .field(format!("{}.job.{key}", entry.field()))
+                .help("it applies to @queue_trigger(mode=\"job\") and @schedule_trigger functions"),
             );
         }
     }

@@ -1,5 +1,5 @@
-//! Traefik v3 custom resources (`traefik.io/v1alpha1`): IngressRoute and the HTTP Middleware
-//! variants k3s uses. Types only; which routes and middlewares exist is the renderers' business.
+//! Traefik v3 custom resources (`traefik.io/v1alpha1`): IngressRoute, the HTTP Middleware
+//! variants k3s uses, and ServersTransport (how Traefik talks to a route's backend). Types only; which routes and middlewares exist is the renderers' business.
 
 use std::collections::BTreeMap;
 
@@ -73,6 +73,11 @@ pub struct RouteService {
     /// Traefik defaults it to true.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pass_host_header: Option<bool>,
+    /// A ServersTransport of the IngressRoute's namespace by name (another namespace's as
+    /// `<namespace>-<name>@kubernetescrd`, with `allowCrossNamespace`). Only for a Kubernetes
+    /// Service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub servers_transport: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -347,6 +352,40 @@ pub struct Compress {
     pub encodings: Vec<String>,
 }
 
+/// How Traefik connects to the servers of the services that reference it.
+#[derive(CustomResource, Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[kube(
+    group = "traefik.io",
+    version = "v1alpha1",
+    kind = "ServersTransport",
+    namespaced,
+    schema = "disabled",
+    derive = "PartialEq"
+)]
+#[serde(rename_all = "camelCase")]
+pub struct ServersTransportSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forwarding_timeouts: Option<ForwardingTimeouts>,
+    /// Traefik defaults it to 2; a negative value disables idle connections.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_idle_conns_per_host: Option<i64>,
+}
+
+/// Go durations (`10s`, `1m30s`; the CRD's pattern is `^([0-9]+(ns|us|µs|ms|s|m|h)?)+$`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ForwardingTimeouts {
+    /// Until a connection to a server is established; Traefik's default 30s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dial_timeout: Option<IntOrString>,
+    /// From the request written until the response headers are read; default none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_header_timeout: Option<IntOrString>,
+    /// How long an idle keep-alive connection stays open; default 90s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idle_conn_timeout: Option<IntOrString>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -408,6 +447,37 @@ mod tests {
         assert_eq!(
             v["spec"]["tls"],
             json!({"certResolver": "letsencrypt", "domains": [{"main": "shop.example.com"}]})
+        );
+    }
+
+    #[test]
+    fn servers_transport_serializes_like_the_crd() {
+        let st = ServersTransport::new(
+            "api-transport",
+            ServersTransportSpec {
+                forwarding_timeouts: Some(ForwardingTimeouts {
+                    dial_timeout: Some(IntOrString::String("10s".into())),
+                    response_header_timeout: Some(IntOrString::String("3m".into())),
+                    idle_conn_timeout: None,
+                }),
+                max_idle_conns_per_host: None,
+            },
+        );
+        let v = serde_json::to_value(&st).unwrap();
+        assert_eq!(v["apiVersion"], "traefik.io/v1alpha1");
+        assert_eq!(v["kind"], "ServersTransport");
+        assert_eq!(
+            v["spec"],
+            json!({"forwardingTimeouts": {"dialTimeout": "10s", "responseHeaderTimeout": "3m"}})
+        );
+        let service = RouteService {
+            name: "api".into(),
+            servers_transport: Some("api-transport".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            serde_json::to_value(&service).unwrap(),
+            json!({"name": "api", "serversTransport": "api-transport"})
         );
     }
 
