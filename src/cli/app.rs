@@ -19,14 +19,19 @@ pub enum AppCommand {
         #[arg(short, long)]
         env: Option<String>,
         /// Write DIR/manifests.yaml instead of printing
-        #[arg(short, long, value_name = "DIR")]
-        output: Option<PathBuf>,
+        #[arg(long, value_name = "DIR")]
+        output_dir: Option<PathBuf>,
+        /// Format of what is printed (only `yaml`; a directory is --output-dir)
+        #[arg(short, long, value_name = "FORMAT", value_parser = super::parse_manifest_format,
+              conflicts_with = "output_dir")]
+        output: Option<super::ManifestFormat>,
     },
     /// List the apps of an environment: image, controller, scaling, route
     List {
         /// Environment [default: the first declared]
         #[arg(short, long)]
         env: Option<String>,
+        /// Output format
         #[arg(short, long, value_enum, default_value_t)]
         output: ListFormat,
     },
@@ -45,13 +50,18 @@ struct AppRow {
 
 pub fn run(context: &Context, command: &AppCommand) -> CommandResult {
     match command {
-        AppCommand::Generate { name, env, output } => {
+        AppCommand::Generate {
+            name,
+            env,
+            output_dir,
+            ..
+        } => {
             section::generate_entry(
                 context,
                 Section::Apps,
                 name,
                 env.as_deref(),
-                output.as_deref(),
+                output_dir.as_deref(),
                 std::path::Path::new(""),
             )?;
         }
@@ -74,6 +84,11 @@ pub fn run(context: &Context, command: &AppCommand) -> CommandResult {
                     .expect("JSON serializes")
                 ),
                 ListFormat::Table => out!("{}", table(&rows)),
+                ListFormat::Name => {
+                    for row in &rows {
+                        outln!("{}", row.name);
+                    }
+                }
             }
         }
     }

@@ -26,7 +26,7 @@ pub struct Args {
 
 #[derive(Debug, Subcommand)]
 pub enum ComposeCommand {
-    /// Print one compose entry's manifests for one environment (or write them under --output)
+    /// Print one compose entry's manifests for one environment (or write them under --output-dir)
     Generate(GenerateArgs),
     /// Convert compose files to Kubernetes manifests, without apps.yaml
     Convert(Box<ConvertArgs>),
@@ -44,8 +44,12 @@ pub struct GenerateArgs {
     #[arg(short, long = "env", value_name = "ENV")]
     pub env: Option<String>,
     /// Write DIR/compose/NAME/manifests.yaml instead of printing
-    #[arg(short, long, value_name = "DIR")]
-    pub output: Option<PathBuf>,
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+    /// Format of what is printed (only `yaml`; a directory is --output-dir)
+    #[arg(short, long, value_name = "FORMAT", value_parser = super::parse_manifest_format,
+          conflicts_with = "output_dir")]
+    pub output: Option<super::ManifestFormat>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -61,8 +65,12 @@ pub struct ConvertArgs {
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
     /// Write DIR/compose/NAME/manifests.yaml instead of printing
-    #[arg(short, long, value_name = "DIR")]
-    pub output: Option<PathBuf>,
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+    /// Format of what is printed (only `yaml`; a directory is --output-dir)
+    #[arg(short, long, value_name = "FORMAT", value_parser = super::parse_manifest_format,
+          conflicts_with = "output_dir")]
+    pub output: Option<super::ManifestFormat>,
     /// Read variables from this file instead of the project's .env
     #[arg(long, value_name = "FILE")]
     pub env_file: Option<PathBuf>,
@@ -132,7 +140,7 @@ fn generate(context: &Context, args: &GenerateArgs) -> CommandResult {
         Section::Compose,
         &args.name,
         args.env.as_deref(),
-        args.output.as_deref(),
+        args.output_dir.as_deref(),
         &Path::new("compose").join(&args.name),
     )?;
     Ok(EXIT_OK)
@@ -276,7 +284,7 @@ fn convert(context: &Context, args: &ConvertArgs) -> CommandResult {
         .map(|f| crate::diagnostic::display_path(f).display().to_string())
         .collect();
     let text = document(&convert_header(&given.join(", ")), &output.documents);
-    emit(output, text, args.output.as_deref())
+    emit(output, text, args.output_dir.as_deref())
 }
 
 /// The environment `env` (or the first) of apps.yaml and its compose entry `name`, for

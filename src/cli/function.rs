@@ -22,18 +22,23 @@ pub enum FnCommand {
         /// Environment, for an entry [default: the first declared]
         #[arg(short, long)]
         env: Option<String>,
+        /// Output format
         #[arg(short, long, value_enum, default_value_t)]
         output: ListFormat,
     },
-    /// Print (or write) a function project's manifests; --output also writes its Dockerfile
+    /// Print (or write) a function project's manifests; --output-dir also writes its Dockerfile
     Generate {
         /// The `serverless:` entry's name in apps.yaml
         name: String,
         #[arg(short, long)]
         env: Option<String>,
         /// Write DIR/manifests.yaml and DIR/Dockerfile instead of printing
-        #[arg(short, long, value_name = "DIR")]
-        output: Option<PathBuf>,
+        #[arg(long, value_name = "DIR")]
+        output_dir: Option<PathBuf>,
+        /// Format of what is printed (only `yaml`; a directory is --output-dir)
+        #[arg(short, long, value_name = "FORMAT", value_parser = super::parse_manifest_format,
+              conflicts_with = "output_dir")]
+        output: Option<super::ManifestFormat>,
     },
     /// Run a project's functions locally with the k3sfn runtime: HTTP ones on port_base,
     /// port_base+1, …, queue workers against --redis, scheduled ones with --once; Ctrl-C stops
@@ -73,13 +78,18 @@ struct ScalingRow {
 pub fn run(context: &Context, command: &FnCommand) -> CommandResult {
     match command {
         FnCommand::Run(args) => return super::function_run::run(context, args),
-        FnCommand::Generate { name, env, output } => {
+        FnCommand::Generate {
+            name,
+            env,
+            output_dir,
+            ..
+        } => {
             section::generate_entry(
                 context,
                 Section::Serverless,
                 name,
                 env.as_deref(),
-                output.as_deref(),
+                output_dir.as_deref(),
                 std::path::Path::new(""),
             )?;
         }
@@ -100,6 +110,11 @@ pub fn run(context: &Context, command: &FnCommand) -> CommandResult {
                         .expect("JSON serializes")
                 ),
                 ListFormat::Table => out!("{}", table(&rows)),
+                ListFormat::Name => {
+                    for row in &rows {
+                        outln!("{}", row.name);
+                    }
+                }
             }
         }
     }

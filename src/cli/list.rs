@@ -76,6 +76,11 @@ pub fn run(context: &Context, args: &Args) -> CommandResult {
             serde_json::to_string_pretty(&listing).expect("JSON serializes")
         ),
         ListFormat::Table => out!("{}", table(&listing)),
+        ListFormat::Name => {
+            for entry in &listing.entries {
+                outln!("{}", entry.name);
+            }
+        }
     }
     Ok(EXIT_OK)
 }

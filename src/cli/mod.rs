@@ -87,18 +87,44 @@ pub enum Command {
     Completions(completions::Args),
 }
 
+/// `-o/--output` of `validate`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum Format {
+    /// Diagnostics as text on stderr
     #[default]
     Text,
+    /// One JSON document on stdout
     Json,
 }
 
+/// `-o/--output` of the listing commands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum ListFormat {
+    /// Aligned columns
     #[default]
     Table,
+    /// One JSON document, stable for scripts
     Json,
+    /// Only the names, one a line
+    Name,
+}
+
+/// `-o/--output` of a command that prints manifests. Only `yaml`: a directory to write into is
+/// `--output-dir DIR` (Helm's name), so `-o DIR` is an error that says so rather than a folder
+/// named after a format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ManifestFormat {
+    Yaml,
+}
+
+pub(crate) fn parse_manifest_format(text: &str) -> Result<ManifestFormat, String> {
+    match text {
+        "yaml" => Ok(ManifestFormat::Yaml),
+        other => Err(format!(
+            "-o/--output is an output format and this command prints only `yaml`; \
+             to write files under a directory use --output-dir {other}"
+        )),
+    }
 }
 
 pub(crate) fn parse_key_value(text: &str) -> Result<(String, String), String> {

@@ -77,7 +77,15 @@ fn fn_list_of_a_directory_needs_no_apps_yaml() {
 fn fn_generate_writes_manifests_and_the_dockerfile() {
     let project = functions_project();
     project
-        .run(&["fn", "generate", "fns", "--env", "gcp", "--output", "out"])
+        .run(&[
+            "fn",
+            "generate",
+            "fns",
+            "--env",
+            "gcp",
+            "--output-dir",
+            "out",
+        ])
         .code(0);
     let dockerfile = std::fs::read_to_string(project.path().join("out/Dockerfile")).unwrap();
     assert!(dockerfile.contains("requirements.txt"));
