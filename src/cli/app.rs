@@ -43,7 +43,11 @@ struct AppRow {
     namespace: String,
     image: String,
     kind: &'static str,
-    replicas: String,
+    /// The fixed replica count; null when an autoscaler decides (`autoscaled`) or the kind has
+    /// none (jobs).
+    replicas: Option<u32>,
+    /// Whether an HPA or KEDA decides the replica count.
+    autoscaled: bool,
     scaling: &'static str,
     route: Option<String>,
 }
@@ -108,10 +112,10 @@ fn app_row(w: &Workload) -> AppRow {
             Controller::ScaledJob { .. } => "ScaledJob",
         },
         replicas: match w.replicas {
-            Replicas::Fixed(n) => n.to_string(),
-            Replicas::Autoscaled => "auto".to_string(),
-            Replicas::NotApplicable => "-".to_string(),
+            Replicas::Fixed(n) => Some(n),
+            Replicas::Autoscaled | Replicas::NotApplicable => None,
         },
+        autoscaled: matches!(w.replicas, Replicas::Autoscaled),
         scaling: scaling_name(&w.scaling),
         route: w.routes.first().map(|r| {
             let host = r.hosts.first().map(String::as_str).unwrap_or("*");
@@ -148,7 +152,11 @@ fn table(rows: &[AppRow]) -> String {
                 r.name.clone(),
                 r.namespace.clone(),
                 r.kind.to_string(),
-                r.replicas.clone(),
+                match (r.replicas, r.autoscaled) {
+                    (Some(n), _) => n.to_string(),
+                    (None, true) => "auto".to_string(),
+                    (None, false) => "-".to_string(),
+                },
                 r.scaling.to_string(),
                 r.route.clone().unwrap_or_else(|| "-".to_string()),
                 r.image.clone(),

@@ -34,7 +34,7 @@ pub struct Args {
     #[arg(long, conflicts_with = "output_dir")]
     pub stdout: bool,
     /// With --check, show a unified diff of each changed file
-    #[arg(short, long)]
+    #[arg(short, long, requires = "check")]
     pub verbose: bool,
     #[command(flatten)]
     pub images: ImageArgs,

@@ -27,6 +27,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -56,6 +57,14 @@ pub struct Cli {
     /// Set a variable for `${VAR}` (wins over the environment and apps.yaml); repeatable
     #[arg(long = "set", global = true, value_name = "VAR=VALUE", value_parser = parse_key_value)]
     pub set: Vec<(String, String)>,
+
+    /// Print no warnings (errors are still printed; --warnings-as-errors still counts them)
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    /// Exit 1 when there is any warning, as for an invalid apps.yaml (for CI)
+    #[arg(long, global = true)]
+    pub warnings_as_errors: bool,
 
     #[command(subcommand)]
     pub command: Command,
@@ -156,8 +165,75 @@ fn report_peak_memory() {
     }
 }
 
+/// `--quiet`: warnings are counted but not printed.
+static QUIET: AtomicBool = AtomicBool::new(false);
+/// Warnings reported so far (printed or not), for `--warnings-as-errors`.
+static WARNINGS: AtomicUsize = AtomicUsize::new(0);
+
+/// Counts the warnings among `diagnostics` for `--warnings-as-errors`; every command that
+/// reports diagnostics (as text or JSON) passes them here.
+pub fn count_warnings(diagnostics: &Diagnostics) {
+    let warnings = diagnostics.items.len() - diagnostics.error_count();
+    WARNINGS.fetch_add(warnings, Ordering::Relaxed);
+}
+
+/// Whether the command reads apps.yaml (or compose files) and so `${VAR}` references.
+fn reads_variables(command: &Command) -> bool {
+    !matches!(command, Command::Schema | Command::Completions(_))
+}
+
+/// Whether the command was asked for JSON on stdout: then failures are JSON there too.
+fn json_output(command: &Command) -> bool {
+    match command {
+        Command::Validate(args) => args.output == Format::Json,
+        Command::List(args) => args.output == ListFormat::Json,
+        Command::App(app::AppCommand::List { output, .. }) => *output == ListFormat::Json,
+        Command::Fn(function::FnCommand::List { output, .. }) => *output == ListFormat::Json,
+        Command::BuildPlan(args) => args.output == build_plan::PlanFormat::Json,
+        Command::Compose(args) => matches!(
+            &args.command,
+            compose::ComposeCommand::Parse(p) if p.output == compose::ModelFormat::Json
+        ),
+        _ => false,
+    }
+}
+
+/// `--set NAME=…` whose NAME no reference asked for: a warning, with the closest name that
+/// was asked for.
+fn unused_set_variables(set: &[(String, String)]) -> Diagnostics {
+    let referenced = crate::interpolate::referenced_names();
+    let mut diagnostics = Diagnostics::new();
+    for (name, _) in set {
+        if referenced.contains(name) {
+            continue;
+        }
+        let mut d = crate::diagnostic::Diagnostic::warning(
+            crate::diagnostic::Code::UnusedVariable,
+            format!("--set {name}=…: no `${{{name}}}` in what was read uses it"),
+        );
+        if let Some(s) =
+            crate::diagnostic::did_you_mean(name, referenced.iter().map(String::as_str))
+        {
+            d = d.help(format!("did you mean `{s}`?"));
+        }
+        diagnostics.push(d);
+    }
+    diagnostics
+}
+
 /// Runs parsed arguments; returns the exit code.
 pub fn run(cli: Cli) -> u8 {
+    QUIET.store(cli.quiet, Ordering::Relaxed);
+    // A given -f that is not a file is an error for every command, also those that do not
+    // read it (`schema`), so a typo in a script never passes unnoticed.
+    if let Some(file) = &cli.file
+        && !file.is_file()
+    {
+        eprintln!("error: -f/--file {} does not exist", file.display());
+        return EXIT_USAGE;
+    }
+    let json = json_output(&cli.command);
+    let reads_variables = reads_variables(&cli.command);
     let context = Context {
         file: cli.file.clone(),
         inputs: Inputs::from_process(cli.set.iter().cloned().collect::<BTreeMap<_, _>>()),
@@ -173,21 +249,81 @@ pub fn run(cli: Cli) -> u8 {
         Command::Schema => schema::run(),
         Command::Completions(args) => completions::run(&args),
     };
-    match result {
-        Ok(code) => code,
+    let code = match result {
+        Ok(code) => {
+            if reads_variables {
+                print_diagnostics(&unused_set_variables(&cli.set));
+            }
+            code
+        }
+        Err(Failure::Invalid(diagnostics)) if json => {
+            print_diagnostics(&diagnostics);
+            print_json_diagnostics(
+                diagnostics
+                    .clone()
+                    .sorted()
+                    .items
+                    .iter()
+                    .map(|d| d.to_json()),
+            );
+            diagnostics.exit_code().max(EXIT_INVALID)
+        }
         Err(Failure::Invalid(diagnostics)) => {
             print_diagnostics(&diagnostics);
             diagnostics.exit_code().max(EXIT_INVALID)
         }
+        Err(Failure::Usage(message)) if json => {
+            eprintln!("error: {message}");
+            print_json_diagnostics(std::iter::once(bare_json_error(&message)));
+            EXIT_USAGE
+        }
         Err(Failure::Usage(message)) => {
             eprintln!("error: {message}");
+            EXIT_USAGE
+        }
+        Err(Failure::Io(error)) if json => {
+            eprintln!("error: {error:#}");
+            print_json_diagnostics(std::iter::once(bare_json_error(&format!("{error:#}"))));
             EXIT_USAGE
         }
         Err(Failure::Io(error)) => {
             eprintln!("error: {error:#}");
             EXIT_USAGE
         }
+    };
+    let warnings = WARNINGS.load(Ordering::Relaxed);
+    if cli.warnings_as_errors && warnings > 0 && code == EXIT_OK {
+        eprintln!(
+            "error: {warnings} warning{} and --warnings-as-errors",
+            if warnings == 1 { "" } else { "s" }
+        );
+        return EXIT_INVALID;
     }
+    code
+}
+
+/// A failure without a place (usage, I/O) in the shape of a diagnostic's JSON.
+fn bare_json_error(message: &str) -> serde_json::Value {
+    serde_json::json!({
+        "severity": "error",
+        "code": null,
+        "message": message,
+        "file": null,
+        "line": null,
+        "column": null,
+        "field": null,
+        "help": [],
+    })
+}
+
+/// `{"diagnostics": [...]}` on stdout: what a command asked for JSON prints when it fails (the
+/// same diagnostics go to stderr as text, for whoever reads that: Tilt shows it).
+fn print_json_diagnostics(items: impl Iterator<Item = serde_json::Value>) {
+    let json = serde_json::json!({ "diagnostics": items.collect::<Vec<_>>() });
+    outln!(
+        "{}",
+        serde_json::to_string_pretty(&json).expect("JSON serializes")
+    );
 }
 
 /// How a command failed, which decides the exit code.
@@ -269,9 +405,13 @@ pub fn write_stdout(text: &str) {
     }
 }
 
-/// Prints diagnostics to stderr, errors first, with a count.
+/// Prints diagnostics to stderr, errors first, with a count; warnings not under `--quiet`.
 pub fn print_diagnostics(diagnostics: &Diagnostics) {
-    let sorted = diagnostics.clone().sorted();
+    count_warnings(diagnostics);
+    let mut sorted = diagnostics.clone().sorted();
+    if QUIET.load(Ordering::Relaxed) {
+        sorted.items.retain(|d| d.is_error());
+    }
     let mut stderr = std::io::stderr().lock();
     let _ = stderr.write_all(sorted.render().as_bytes());
     let errors = sorted.error_count();

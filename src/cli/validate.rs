@@ -68,6 +68,7 @@ pub fn run(context: &Context, args: &Args) -> CommandResult {
 }
 
 fn print_json(diagnostics: &crate::diagnostic::Diagnostics, environments: &[String]) {
+    super::count_warnings(diagnostics);
     let json = serde_json::json!({
         "valid": !diagnostics.has_errors(),
         "environments": environments,

@@ -66,3 +66,118 @@ fn o_name_prints_names_one_a_line() {
     run.code(0);
     assert_eq!(run.stdout, "web\n");
 }
+
+/// Two warnings: no Argo CD repository in either environment.
+const WARNED: &str = "version: \"2\"\nenvironments:\n  local: {}\n  gcp: {domain: example.com}\napps:\n  - name: web\n    image: \"nginx:${TAG:-1}\"\n";
+
+#[test]
+fn warnings_as_errors_exits_1_and_quiet_silences_warnings_only() {
+    let project = Project::with_apps_yaml(WARNED);
+    let plain = project.run(&["validate"]);
+    plain.code(0).stderr_contains("warning:");
+    project
+        .run(&["validate", "--warnings-as-errors"])
+        .code(1)
+        .stderr_contains("--warnings-as-errors");
+    let quiet = project.run(&["-q", "validate"]);
+    quiet.code(0);
+    assert!(!quiet.stderr.contains("warning"), "{}", quiet.stderr);
+    project
+        .run(&["generate", "--quiet", "--warnings-as-errors"])
+        .code(1);
+    // Errors are still printed under --quiet.
+    Project::with_apps_yaml(&format!("{WARNED}    replics: 2\n"))
+        .run(&["validate", "-q"])
+        .code(1)
+        .error_at("apps.yaml:8:5", "apps.web.replics", "unknown key");
+}
+
+#[test]
+fn a_set_variable_nothing_uses_is_a_warning_with_did_you_mean() {
+    let project = Project::with_apps_yaml(WARNED);
+    project
+        .run(&["--set", "TGA=2", "validate"])
+        .code(0)
+        .stderr_contains("warning: --set TGA=…: no `${TGA}`")
+        .stderr_contains("did you mean `TAG`?");
+    let used = project.run(&["--set", "TAG=2", "validate"]);
+    used.code(0);
+    assert!(!used.stderr.contains("--set"), "{}", used.stderr);
+    project
+        .run(&["--set", "TGA=2", "validate", "--warnings-as-errors"])
+        .code(1);
+}
+
+#[test]
+fn verbose_without_check_is_a_usage_error() {
+    project()
+        .run(&["generate", "-v"])
+        .code(2)
+        .stderr_contains("--check");
+}
+
+#[test]
+fn a_missing_file_given_with_f_is_an_error_for_every_command() {
+    for args in [&["schema"][..], &["validate"], &["list", "-o", "json"]] {
+        let mut full = vec!["-f", "/nonexistent/apps.yaml"];
+        full.extend_from_slice(args);
+        Project::new()
+            .run(&full)
+            .code(2)
+            .stderr_contains("/nonexistent/apps.yaml does not exist");
+    }
+}
+
+#[test]
+fn json_output_stays_json_when_loading_fails() {
+    let project = Project::with_apps_yaml(&format!("{WARNED}    replics: 2\n"));
+    for args in [
+        &["list", "-o", "json"][..],
+        &["app", "list", "-o", "json"],
+        &["build-plan", "--env", "gcp"],
+    ] {
+        let run = project.run(args);
+        run.code(1);
+        let json: serde_json::Value = serde_json::from_str(&run.stdout)
+            .unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}):\n{}", run.stdout));
+        let d = &json["diagnostics"][0];
+        assert_eq!(d["severity"], "error");
+        assert_eq!(d["code"], "unknown-key");
+        assert_eq!(d["file"], "apps.yaml");
+        assert_eq!(d["line"], 8);
+        assert_eq!(d["column"], 5);
+        assert_eq!(d["field"], "apps.web.replics");
+    }
+}
+
+#[test]
+fn app_list_json_has_typed_replicas() {
+    let project = Project::with_apps_yaml(&format!(
+        "{ENVS}apps:\n  - name: web\n    image: nginx\n    gcp: {{replicas: 3}}\n  - name: auto\n    image: nginx\n    scaling: {{type: hpa, target_cpu_percent: 70}}\n    resources: {{cpu: 100m}}\n  - name: nightly\n    image: busybox\n    kind: cronjob\n    job: {{schedule: \"@daily\"}}\n"
+    ));
+    let run = project.run(&["app", "list", "--env", "gcp", "-o", "json"]);
+    run.code(0);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let by_name = |name: &str| {
+        json["apps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["name"] == name)
+            .unwrap_or_else(|| panic!("{name} in {json}"))
+            .clone()
+    };
+    assert_eq!(by_name("web")["replicas"], 3);
+    assert_eq!(by_name("web")["autoscaled"], false);
+    assert_eq!(by_name("auto")["replicas"], serde_json::Value::Null);
+    assert_eq!(by_name("auto")["autoscaled"], true);
+    assert_eq!(by_name("nightly")["replicas"], serde_json::Value::Null);
+    assert_eq!(by_name("nightly")["autoscaled"], false);
+}
+
+#[test]
+fn build_plan_table_has_one_header() {
+    let run = project().run(&["build-plan", "--env", "gcp", "-o", "table"]);
+    run.code(0);
+    assert_eq!(run.stdout.matches("IMAGE").count(), 1, "{}", run.stdout);
+}

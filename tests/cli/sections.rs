@@ -30,7 +30,8 @@ fn app_list_as_json() {
     run.code(0);
     let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(json["apps"][0]["name"], "web");
-    assert_eq!(json["apps"][0]["replicas"], "1");
+    assert_eq!(json["apps"][0]["replicas"], 1);
+    assert_eq!(json["apps"][0]["autoscaled"], false);
     assert_eq!(json["apps"][0]["kind"], "Deployment");
 }
 
