@@ -12,6 +12,9 @@ use crate::workload::{Controller, Replicas, Scaling, Workload};
 #[derive(Debug, clap::Subcommand)]
 pub enum AppCommand {
     /// Print (or write) one app's manifests for an environment
+    #[command(
+        after_help = "Examples:\n  k3s app generate api\n  k3s app generate api --env gcp -o yaml\n  k3s app generate api --env gcp --output-dir out"
+    )]
     Generate {
         /// The app's name in apps.yaml
         name: String,
@@ -27,6 +30,9 @@ pub enum AppCommand {
         output: Option<super::ManifestFormat>,
     },
     /// List the apps of an environment: image, controller, scaling, route
+    #[command(
+        after_help = "Examples:\n  k3s app list\n  k3s app list --env gcp -o json\n  k3s app list -o name"
+    )]
     List {
         /// Environment [default: the first declared]
         #[arg(short, long)]

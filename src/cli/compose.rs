@@ -27,12 +27,22 @@ pub struct Args {
 #[derive(Debug, Subcommand)]
 pub enum ComposeCommand {
     /// Print one compose entry's manifests for one environment (or write them under --output-dir)
+    #[command(
+        after_help = "Examples:\n  k3s compose generate shop\n  k3s compose generate shop --env gcp --output-dir out"
+    )]
     Generate(GenerateArgs),
     /// Convert compose files to Kubernetes manifests, without apps.yaml
+    #[command(
+        after_help = "Examples:\n  k3s compose convert compose.yaml\n  k3s compose convert compose.yaml compose.prod.yaml --namespace shop --output-dir out\n  k3s compose convert --entry shop --env gcp"
+    )]
     Convert(Box<ConvertArgs>),
     /// Print an apps.yaml `compose:` entry, pre-filled where conversion needs a decision
+    #[command(after_help = "Examples:\n  k3s compose init ./shop --name shop >> apps.yaml")]
     Init(InitArgs),
     /// Print a compose project as k3s reads it: merged, interpolated, in long form
+    #[command(
+        after_help = "Examples:\n  k3s compose parse .\n  k3s compose parse compose.yaml --profile debug -o json"
+    )]
     Parse(ParseArgs),
 }
 

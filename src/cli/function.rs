@@ -16,6 +16,9 @@ use crate::workload::{EnvSource, Scaling, Workload};
 #[derive(Debug, clap::Subcommand)]
 pub enum FnCommand {
     /// List a project's functions: trigger, path/queue/cron, visibility, resources, scaling
+    #[command(
+        after_help = "Examples:\n  k3s fn list fns\n  k3s fn list fns --env gcp -o json\n  k3s fn list ./functions"
+    )]
     List {
         /// A `serverless:` entry of apps.yaml, or a project directory (decorators only)
         target: String,
@@ -27,9 +30,13 @@ pub enum FnCommand {
         output: ListFormat,
     },
     /// Print (or write) a function project's manifests; --output-dir also writes its Dockerfile
+    #[command(
+        after_help = "Examples:\n  k3s fn generate fns\n  k3s fn generate fns --env gcp --output-dir out"
+    )]
     Generate {
         /// The `serverless:` entry's name in apps.yaml
         name: String,
+        /// Environment [default: the first declared]
         #[arg(short, long)]
         env: Option<String>,
         /// Write DIR/manifests.yaml and DIR/Dockerfile instead of printing
@@ -43,6 +50,9 @@ pub enum FnCommand {
     /// Run a project's functions locally with the k3sfn runtime: HTTP ones on port_base,
     /// port_base+1, …, queue workers against --redis, scheduled ones with --once; Ctrl-C stops
     /// them all
+    #[command(
+        after_help = "Examples:\n  k3s fn run fns\n  k3s fn run fns hello --port-base 9000\n  k3s fn run fns nightly --once\n  k3s fn run fns --redis redis://localhost:6379"
+    )]
     Run(super::function_run::RunArgs),
 }
 

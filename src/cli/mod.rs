@@ -47,7 +47,9 @@ pub const EXIT_USAGE: u8 = 2;
     about = "Every Kubernetes manifest of an environment from one apps.yaml (schema v2)",
     long_about = "Every Kubernetes manifest of an environment from one apps.yaml (schema v2), \
                   as an Argo CD GitOps tree.\n\nExit codes: 0 success, 1 invalid input or drift \
-                  found, 2 usage or I/O error."
+                  found, 2 usage or I/O error.",
+    after_help = "Examples:\n  k3s validate\n  k3s generate --check\n  k3s -f examples/shop/apps.yaml \
+                  list -o json\n  k3s app generate api --env gcp"
 )]
 pub struct Cli {
     /// apps.yaml to read [default: apps.yaml in the current directory or the nearest parent]
@@ -73,26 +75,51 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check apps.yaml and everything it generates, for every environment (or those named)
+    #[command(
+        after_help = "Examples:\n  k3s validate\n  k3s validate --env gcp -o json\n  k3s validate --warnings-as-errors"
+    )]
     Validate(validate::Args),
     /// Write every environment's Argo CD tree (or check it is up to date, or print it)
+    #[command(
+        after_help = "Examples:\n  k3s generate\n  k3s generate --env gcp --output-dir /tmp/tree\n  k3s generate --check -v\n  k3s generate --env dev -o yaml | kubectl apply -f -\n  k3s generate --env gcp --images tags-gcp.env"
+    )]
     Generate(generate::Args),
     /// List the entries of apps.yaml with their section, namespace and state per environment
+    #[command(
+        after_help = "Examples:\n  k3s list\n  k3s list --env gcp -o json\n  k3s list -o name"
+    )]
     List(list::Args),
     /// Traditional apps: one app's manifests, or the apps of an environment
     #[command(subcommand)]
+    #[command(
+        after_help = "Examples:\n  k3s app list --env gcp\n  k3s app generate api --env gcp\n  k3s app generate api --output-dir out"
+    )]
     App(app::AppCommand),
     /// Serverless functions: a project's functions, its manifests and Dockerfile, or running them
     /// locally
     #[command(subcommand, name = "fn")]
+    #[command(
+        after_help = "Examples:\n  k3s fn list fns -o json\n  k3s fn generate fns --output-dir out\n  k3s fn run fns"
+    )]
     Fn(function::FnCommand),
     /// Compose projects: one entry's manifests, conversion without apps.yaml, a starting entry,
     /// the parsed model
+    #[command(
+        after_help = "Examples:\n  k3s compose generate shop --env gcp\n  k3s compose convert compose.yaml --output-dir out\n  k3s compose init . --name shop\n  k3s compose parse . -o json"
+    )]
     Compose(compose::Args),
     /// Every image an environment builds, as JSON for CI and Tilt
+    #[command(
+        after_help = "Examples:\n  k3s build-plan --env gcp > plan.json\n  k3s build-plan --env dev -o table\n  k3s build-plan --env gcp -o name"
+    )]
     BuildPlan(build_plan::Args),
     /// Print the JSON Schema of apps.yaml
+    #[command(after_help = "Examples:\n  k3s schema > schemas/apps-schema.json")]
     Schema,
     /// Print shell completions
+    #[command(
+        after_help = "Examples:\n  source <(k3s completions bash)\n  k3s completions zsh > ~/.zfunc/_k3s\n  k3s completions fish > ~/.config/fish/completions/k3s.fish"
+    )]
     Completions(completions::Args),
 }
 
@@ -430,5 +457,38 @@ pub fn print_diagnostics(diagnostics: &Diagnostics) {
                 String::new()
             }
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// Every command's help has an `Examples:` section and every argument a description.
+    #[test]
+    fn every_help_has_examples_and_every_argument_a_description() {
+        fn walk(command: &clap::Command, path: &str, problems: &mut Vec<String>) {
+            let has_examples = command
+                .get_after_help()
+                .is_some_and(|h| h.to_string().contains("Examples:"));
+            if !has_examples {
+                problems.push(format!("`{path}` has no Examples:"));
+            }
+            for arg in command.get_arguments() {
+                let id = arg.get_id().as_str();
+                if id == "help" || id == "version" {
+                    continue;
+                }
+                if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    problems.push(format!("`{path}` argument `{id}` has no description"));
+                }
+            }
+            for sub in command.get_subcommands() {
+                walk(sub, &format!("{path} {}", sub.get_name()), problems);
+            }
+        }
+        let mut problems = Vec::new();
+        walk(&super::Cli::command(), "k3s", &mut problems);
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
     }
 }

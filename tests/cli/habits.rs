@@ -181,3 +181,19 @@ fn build_plan_table_has_one_header() {
     run.code(0);
     assert_eq!(run.stdout.matches("IMAGE").count(), 1, "{}", run.stdout);
 }
+
+#[test]
+fn help_pages_have_examples() {
+    for args in [
+        &["--help"][..],
+        &["generate", "--help"],
+        &["app", "generate", "--help"],
+        &["compose", "convert", "--help"],
+        &["fn", "run", "--help"],
+    ] {
+        Project::new()
+            .run(args)
+            .code(0)
+            .stdout_contains("Examples:\n  k3s ");
+    }
+}
