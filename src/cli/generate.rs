@@ -164,7 +164,12 @@ fn check(
         };
         outln!("{}: {what}", output.join(&drift.path).display());
         if verbose {
-            out!("{}", drift.unified_diff());
+            let diff = drift.unified_diff();
+            if super::colour::stdout() {
+                out!("{}", super::colour::diff(&diff));
+            } else {
+                out!("{diff}");
+            }
         }
     }
     let drifted = all.len();

@@ -13,6 +13,7 @@ macro_rules! outln {
 
 mod app;
 mod build_plan;
+mod colour;
 mod completions;
 mod compose;
 mod function;
@@ -440,7 +441,13 @@ pub fn print_diagnostics(diagnostics: &Diagnostics) {
         sorted.items.retain(|d| d.is_error());
     }
     let mut stderr = std::io::stderr().lock();
-    let _ = stderr.write_all(sorted.render().as_bytes());
+    let rendered = sorted.render();
+    let rendered = if colour::stderr() {
+        colour::diagnostics(&rendered)
+    } else {
+        rendered
+    };
+    let _ = stderr.write_all(rendered.as_bytes());
     let errors = sorted.error_count();
     let warnings = sorted.items.len() - errors;
     if errors > 0 {

@@ -197,3 +197,33 @@ fn help_pages_have_examples() {
             .stdout_contains("Examples:\n  k3s ");
     }
 }
+
+#[test]
+fn colour_only_when_forced_or_on_a_terminal_and_never_with_no_color() {
+    let project = Project::with_apps_yaml(WARNED);
+    let piped = project.run_with_env(&["validate"], &[("NO_COLOR", ""), ("CLICOLOR_FORCE", "")]);
+    piped.code(0).stderr_contains("warning:");
+    assert!(!piped.stderr.contains('\x1b'), "no colour when piped");
+    project
+        .run_with_env(&["validate"], &[("NO_COLOR", ""), ("CLICOLOR_FORCE", "1")])
+        .code(0)
+        .stderr_contains("\x1b[1;33mwarning:\x1b[0m");
+    let no_color =
+        project.run_with_env(&["validate"], &[("NO_COLOR", "1"), ("CLICOLOR_FORCE", "1")]);
+    assert!(!no_color.stderr.contains('\x1b'), "NO_COLOR wins");
+    // `--check -v` diffs.
+    project.run(&["generate"]).code(0);
+    std::fs::write(
+        project.path().join("apps.yaml"),
+        WARNED.replace("${TAG:-1}", "2"),
+    )
+    .unwrap();
+    let diff = project.run_with_env(
+        &["generate", "--check", "-v"],
+        &[("NO_COLOR", ""), ("CLICOLOR_FORCE", "1")],
+    );
+    diff.code(1).stdout_contains("\x1b[32m+");
+    let plain = project.run_with_env(&["generate", "--check", "-v"], &[("NO_COLOR", "1")]);
+    plain.code(1);
+    assert!(!plain.stdout.contains('\x1b'));
+}
