@@ -17,9 +17,10 @@ pub enum AppCommand {
     )]
     Generate {
         /// The app's name in apps.yaml
+        #[arg(add = clap_complete::ArgValueCandidates::new(super::completions::apps))]
         name: String,
         /// Environment [default: the first declared]
-        #[arg(short, long)]
+        #[arg(short, long, add = clap_complete::ArgValueCandidates::new(super::completions::environments))]
         env: Option<String>,
         /// Write DIR/manifests.yaml instead of printing
         #[arg(long, value_name = "DIR")]
@@ -35,7 +36,7 @@ pub enum AppCommand {
     )]
     List {
         /// Environment [default: the first declared]
-        #[arg(short, long)]
+        #[arg(short, long, add = clap_complete::ArgValueCandidates::new(super::completions::environments))]
         env: Option<String>,
         /// Output format
         #[arg(short, long, value_enum, default_value_t)]

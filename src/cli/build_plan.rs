@@ -26,7 +26,7 @@ pub enum PlanFormat {
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Environment to plan
-    #[arg(short, long)]
+    #[arg(short, long, add = clap_complete::ArgValueCandidates::new(super::completions::environments))]
     pub env: String,
     /// Output format
     #[arg(short, long, value_enum, default_value_t)]

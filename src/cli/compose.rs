@@ -49,9 +49,10 @@ pub enum ComposeCommand {
 #[derive(Debug, clap::Args)]
 pub struct GenerateArgs {
     /// The compose entry's name in apps.yaml
+    #[arg(add = clap_complete::ArgValueCandidates::new(super::completions::compose))]
     pub name: String,
     /// Environment [default: the first declared]
-    #[arg(short, long = "env", value_name = "ENV")]
+    #[arg(short, long = "env", value_name = "ENV", add = clap_complete::ArgValueCandidates::new(super::completions::environments))]
     pub env: Option<String>,
     /// Write DIR/compose/NAME/manifests.yaml instead of printing
     #[arg(long, value_name = "DIR")]
@@ -96,10 +97,10 @@ pub struct ConvertArgs {
     pub settings: Option<PathBuf>,
     /// Take the settings (and the environment's registry, secret store and namespace) from this
     /// `compose:` entry of apps.yaml (`-f` names apps.yaml)
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", add = clap_complete::ArgValueCandidates::new(super::completions::compose))]
     pub entry: Option<String>,
     /// The environment of --entry [default: the first declared]
-    #[arg(short, long = "env", value_name = "ENV", requires = "entry")]
+    #[arg(short, long = "env", value_name = "ENV", requires = "entry", add = clap_complete::ArgValueCandidates::new(super::completions::environments))]
     pub env: Option<String>,
     #[command(flatten)]
     pub images: ImageArgs,

@@ -21,9 +21,10 @@ pub enum FnCommand {
     )]
     List {
         /// A `serverless:` entry of apps.yaml, or a project directory (decorators only)
+        #[arg(add = clap_complete::ArgValueCandidates::new(super::completions::functions))]
         target: String,
         /// Environment, for an entry [default: the first declared]
-        #[arg(short, long)]
+        #[arg(short, long, add = clap_complete::ArgValueCandidates::new(super::completions::environments))]
         env: Option<String>,
         /// Output format
         #[arg(short, long, value_enum, default_value_t)]
@@ -35,9 +36,10 @@ pub enum FnCommand {
     )]
     Generate {
         /// The `serverless:` entry's name in apps.yaml
+        #[arg(add = clap_complete::ArgValueCandidates::new(super::completions::functions))]
         name: String,
         /// Environment [default: the first declared]
-        #[arg(short, long)]
+        #[arg(short, long, add = clap_complete::ArgValueCandidates::new(super::completions::environments))]
         env: Option<String>,
         /// Write DIR/manifests.yaml and DIR/Dockerfile instead of printing
         #[arg(long, value_name = "DIR")]

@@ -18,7 +18,7 @@ pub const DEFAULT_OUTPUT: &str = "argocd-state";
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Environment to generate; repeatable [default: every declared environment]
-    #[arg(short, long = "env", value_name = "ENV")]
+    #[arg(short, long = "env", value_name = "ENV", add = clap_complete::ArgValueCandidates::new(super::completions::environments))]
     pub env: Vec<String>,
     /// Root of the tree; files go under DIR/<env>/ [default: argocd-state/ beside apps.yaml]
     #[arg(long, value_name = "DIR")]

@@ -173,6 +173,7 @@ pub(crate) fn parse_key_value(text: &str) -> Result<(String, String), String> {
 
 /// Runs the command line of this process.
 pub fn main() -> ExitCode {
+    completions::complete_if_asked();
     let cli = Cli::parse();
     let code = run(cli);
     if std::env::var_os("K3S_REPORT_PEAK_MEMORY").is_some() {

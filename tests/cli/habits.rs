@@ -227,3 +227,30 @@ fn colour_only_when_forced_or_on_a_terminal_and_never_with_no_color() {
     plain.code(1);
     assert!(!plain.stdout.contains('\x1b'));
 }
+
+#[test]
+fn completions_complete_entry_and_environment_names_from_apps_yaml() {
+    let project = Project::with_apps_yaml(&format!(
+        "{ENVS}{APPS}  - name: worker\n    image: busybox\ncompose:\n  - name: shop\n    path: shop\n"
+    ));
+    let complete = |words: &[&str]| {
+        let mut args = vec!["--", "k3s"];
+        args.extend_from_slice(words);
+        let run = project.run_with_env(&args, &[("K3S_COMPLETE", "fish")]);
+        run.code(0);
+        run.stdout
+            .lines()
+            .map(|l| l.split('\t').next().unwrap().to_string())
+            .filter(|l| !l.starts_with('-'))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(complete(&["app", "generate", ""]), ["web", "worker"]);
+    assert_eq!(complete(&["app", "generate", "w"]), ["web", "worker"]);
+    assert_eq!(complete(&["compose", "generate", ""]), ["shop"]);
+    assert_eq!(complete(&["generate", "--env", ""]), ["local", "gcp"]);
+    assert_eq!(complete(&["list", "--env", "g"]), ["gcp"]);
+    project
+        .run(&["completions", "bash"])
+        .code(0)
+        .stdout_contains("K3S_COMPLETE");
+}
