@@ -21,7 +21,7 @@ fn main() {
     let (time, memory) = measure(
         &binary,
         &top,
-        &["generate", "--output", top_out.to_str().unwrap()],
+        &["generate", "--output-dir", top_out.to_str().unwrap()],
     );
     report("apps.yaml (repo), generate all", time, memory);
     check(
@@ -45,7 +45,7 @@ fn main() {
         let (time, memory) = measure(
             &binary,
             &file,
-            &["generate", "--output", out.to_str().unwrap()],
+            &["generate", "--output-dir", out.to_str().unwrap()],
         );
         report(&format!("{size} apps × 3 envs, generate"), time, memory);
         generate_times.push((size, time));

@@ -39,6 +39,24 @@ impl fmt::Display for InterpolationError {
     }
 }
 
+/// Every variable name a reference asked for in this process, so the command line can warn
+/// about a `--set NAME=…` that nothing uses.
+static REFERENCED: std::sync::Mutex<std::collections::BTreeSet<String>> =
+    std::sync::Mutex::new(std::collections::BTreeSet::new());
+
+fn note_reference(name: &str) {
+    if let Ok(mut names) = REFERENCED.lock()
+        && !names.contains(name)
+    {
+        names.insert(name.to_string());
+    }
+}
+
+/// The variable names references have asked for so far in this process.
+pub fn referenced_names() -> std::collections::BTreeSet<String> {
+    REFERENCED.lock().map(|n| n.clone()).unwrap_or_default()
+}
+
 /// True when the text contains anything interpolation would change.
 pub fn has_references(text: &str) -> bool {
     text.contains('$')
@@ -70,6 +88,7 @@ pub fn interpolate(
         } else if syntax == Syntax::BracedAndBare && starts_name(after) {
             let len = name_len(after);
             let name = &after[..len];
+            note_reference(name);
             out.push_str(&lookup(name).ok_or_else(|| InterpolationError::Unset {
                 name: name.to_string(),
             })?);
@@ -125,6 +144,7 @@ fn expand_braced(
     let len = name_len(body);
     let name = &body[..len];
     let operator = &body[len..];
+    note_reference(name);
     let value = lookup(name);
     let nested = |text: &str| interpolate(text, syntax, lookup);
     let (op, arg) = split_operator(operator).ok_or_else(|| InterpolationError::Syntax {

@@ -12,21 +12,33 @@ use crate::workload::{Controller, Replicas, Scaling, Workload};
 #[derive(Debug, clap::Subcommand)]
 pub enum AppCommand {
     /// Print (or write) one app's manifests for an environment
+    #[command(
+        after_help = "Examples:\n  k3s app generate api\n  k3s app generate api --env gcp -o yaml\n  k3s app generate api --env gcp --output-dir out"
+    )]
     Generate {
         /// The app's name in apps.yaml
+        #[arg(add = clap_complete::ArgValueCandidates::new(super::completions::apps))]
         name: String,
         /// Environment [default: the first declared]
-        #[arg(short, long)]
+        #[arg(short, long, add = clap_complete::ArgValueCandidates::new(super::completions::environments))]
         env: Option<String>,
         /// Write DIR/manifests.yaml instead of printing
-        #[arg(short, long, value_name = "DIR")]
-        output: Option<PathBuf>,
+        #[arg(long, value_name = "DIR")]
+        output_dir: Option<PathBuf>,
+        /// Format of what is printed (only `yaml`; a directory is --output-dir)
+        #[arg(short, long, value_name = "FORMAT", value_parser = super::parse_manifest_format,
+              conflicts_with = "output_dir")]
+        output: Option<super::ManifestFormat>,
     },
     /// List the apps of an environment: image, controller, scaling, route
+    #[command(
+        after_help = "Examples:\n  k3s app list\n  k3s app list --env gcp -o json\n  k3s app list -o name"
+    )]
     List {
         /// Environment [default: the first declared]
-        #[arg(short, long)]
+        #[arg(short, long, add = clap_complete::ArgValueCandidates::new(super::completions::environments))]
         env: Option<String>,
+        /// Output format
         #[arg(short, long, value_enum, default_value_t)]
         output: ListFormat,
     },
@@ -38,20 +50,29 @@ struct AppRow {
     namespace: String,
     image: String,
     kind: &'static str,
-    replicas: String,
+    /// The fixed replica count; null when an autoscaler decides (`autoscaled`) or the kind has
+    /// none (jobs).
+    replicas: Option<u32>,
+    /// Whether an HPA or KEDA decides the replica count.
+    autoscaled: bool,
     scaling: &'static str,
     route: Option<String>,
 }
 
 pub fn run(context: &Context, command: &AppCommand) -> CommandResult {
     match command {
-        AppCommand::Generate { name, env, output } => {
+        AppCommand::Generate {
+            name,
+            env,
+            output_dir,
+            ..
+        } => {
             section::generate_entry(
                 context,
                 Section::Apps,
                 name,
                 env.as_deref(),
-                output.as_deref(),
+                output_dir.as_deref(),
                 std::path::Path::new(""),
             )?;
         }
@@ -74,6 +95,11 @@ pub fn run(context: &Context, command: &AppCommand) -> CommandResult {
                     .expect("JSON serializes")
                 ),
                 ListFormat::Table => out!("{}", table(&rows)),
+                ListFormat::Name => {
+                    for row in &rows {
+                        outln!("{}", row.name);
+                    }
+                }
             }
         }
     }
@@ -93,10 +119,10 @@ fn app_row(w: &Workload) -> AppRow {
             Controller::ScaledJob { .. } => "ScaledJob",
         },
         replicas: match w.replicas {
-            Replicas::Fixed(n) => n.to_string(),
-            Replicas::Autoscaled => "auto".to_string(),
-            Replicas::NotApplicable => "-".to_string(),
+            Replicas::Fixed(n) => Some(n),
+            Replicas::Autoscaled | Replicas::NotApplicable => None,
         },
+        autoscaled: matches!(w.replicas, Replicas::Autoscaled),
         scaling: scaling_name(&w.scaling),
         route: w.routes.first().map(|r| {
             let host = r.hosts.first().map(String::as_str).unwrap_or("*");
@@ -133,7 +159,11 @@ fn table(rows: &[AppRow]) -> String {
                 r.name.clone(),
                 r.namespace.clone(),
                 r.kind.to_string(),
-                r.replicas.clone(),
+                match (r.replicas, r.autoscaled) {
+                    (Some(n), _) => n.to_string(),
+                    (None, true) => "auto".to_string(),
+                    (None, false) => "-".to_string(),
+                },
                 r.scaling.to_string(),
                 r.route.clone().unwrap_or_else(|| "-".to_string()),
                 r.image.clone(),

@@ -14,16 +14,21 @@ use crate::pipeline::{EnvironmentPlan, PlanOptions, plan_environment};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
 pub enum PlanFormat {
+    /// The whole plan, for Tilt and CI
     #[default]
     Json,
+    /// Image, context and Dockerfile columns
     Table,
+    /// Only the references of the images built, one a line
+    Name,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Environment to plan
-    #[arg(short, long)]
+    #[arg(short, long, add = clap_complete::ArgValueCandidates::new(super::completions::environments))]
     pub env: String,
+    /// Output format
     #[arg(short, long, value_enum, default_value_t)]
     pub output: PlanFormat,
     #[command(flatten)]
@@ -146,11 +151,7 @@ pub fn run(context: &Context, args: &Args) -> CommandResult {
             serde_json::to_string_pretty(&build_plan).expect("JSON serializes")
         ),
         PlanFormat::Table => {
-            let mut rows = vec![vec![
-                "IMAGE".to_string(),
-                "CONTEXT".to_string(),
-                "DOCKERFILE".to_string(),
-            ]];
+            let mut rows = Vec::new();
             for image in &build_plan.images {
                 rows.push(vec![
                     image.reference.clone(),
@@ -163,6 +164,11 @@ pub fn run(context: &Context, args: &Args) -> CommandResult {
             }
             let header = ["IMAGE", "CONTEXT", "DOCKERFILE"];
             out!("{}", super::list::format_table(&header, rows));
+        }
+        PlanFormat::Name => {
+            for image in &build_plan.images {
+                outln!("{}", image.reference);
+            }
         }
     }
     Ok(EXIT_OK)

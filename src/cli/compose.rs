@@ -26,26 +26,41 @@ pub struct Args {
 
 #[derive(Debug, Subcommand)]
 pub enum ComposeCommand {
-    /// Print one compose entry's manifests for one environment (or write them under --output)
+    /// Print one compose entry's manifests for one environment (or write them under --output-dir)
+    #[command(
+        after_help = "Examples:\n  k3s compose generate shop\n  k3s compose generate shop --env gcp --output-dir out"
+    )]
     Generate(GenerateArgs),
     /// Convert compose files to Kubernetes manifests, without apps.yaml
+    #[command(
+        after_help = "Examples:\n  k3s compose convert compose.yaml\n  k3s compose convert compose.yaml compose.prod.yaml --namespace shop --output-dir out\n  k3s compose convert --entry shop --env gcp"
+    )]
     Convert(Box<ConvertArgs>),
     /// Print an apps.yaml `compose:` entry, pre-filled where conversion needs a decision
+    #[command(after_help = "Examples:\n  k3s compose init ./shop --name shop >> apps.yaml")]
     Init(InitArgs),
     /// Print a compose project as k3s reads it: merged, interpolated, in long form
+    #[command(
+        after_help = "Examples:\n  k3s compose parse .\n  k3s compose parse compose.yaml --profile debug -o json"
+    )]
     Parse(ParseArgs),
 }
 
 #[derive(Debug, clap::Args)]
 pub struct GenerateArgs {
     /// The compose entry's name in apps.yaml
+    #[arg(add = clap_complete::ArgValueCandidates::new(super::completions::compose))]
     pub name: String,
     /// Environment [default: the first declared]
-    #[arg(short, long = "env", value_name = "ENV")]
+    #[arg(short, long = "env", value_name = "ENV", add = clap_complete::ArgValueCandidates::new(super::completions::environments))]
     pub env: Option<String>,
     /// Write DIR/compose/NAME/manifests.yaml instead of printing
-    #[arg(short, long, value_name = "DIR")]
-    pub output: Option<PathBuf>,
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+    /// Format of what is printed (only `yaml`; a directory is --output-dir)
+    #[arg(short, long, value_name = "FORMAT", value_parser = super::parse_manifest_format,
+          conflicts_with = "output_dir")]
+    pub output: Option<super::ManifestFormat>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -61,8 +76,12 @@ pub struct ConvertArgs {
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
     /// Write DIR/compose/NAME/manifests.yaml instead of printing
-    #[arg(short, long, value_name = "DIR")]
-    pub output: Option<PathBuf>,
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+    /// Format of what is printed (only `yaml`; a directory is --output-dir)
+    #[arg(short, long, value_name = "FORMAT", value_parser = super::parse_manifest_format,
+          conflicts_with = "output_dir")]
+    pub output: Option<super::ManifestFormat>,
     /// Read variables from this file instead of the project's .env
     #[arg(long, value_name = "FILE")]
     pub env_file: Option<PathBuf>,
@@ -78,10 +97,10 @@ pub struct ConvertArgs {
     pub settings: Option<PathBuf>,
     /// Take the settings (and the environment's registry, secret store and namespace) from this
     /// `compose:` entry of apps.yaml (`-f` names apps.yaml)
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", add = clap_complete::ArgValueCandidates::new(super::completions::compose))]
     pub entry: Option<String>,
     /// The environment of --entry [default: the first declared]
-    #[arg(short, long = "env", value_name = "ENV", requires = "entry")]
+    #[arg(short, long = "env", value_name = "ENV", requires = "entry", add = clap_complete::ArgValueCandidates::new(super::completions::environments))]
     pub env: Option<String>,
     #[command(flatten)]
     pub images: ImageArgs,
@@ -132,7 +151,7 @@ fn generate(context: &Context, args: &GenerateArgs) -> CommandResult {
         Section::Compose,
         &args.name,
         args.env.as_deref(),
-        args.output.as_deref(),
+        args.output_dir.as_deref(),
         &Path::new("compose").join(&args.name),
     )?;
     Ok(EXIT_OK)
@@ -278,7 +297,7 @@ fn convert(context: &Context, args: &ConvertArgs) -> CommandResult {
         .map(|f| crate::diagnostic::display_path(f).display().to_string())
         .collect();
     let text = document(&convert_header(&given.join(", ")), &output.documents);
-    emit(output, text, args.output.as_deref())
+    emit(output, text, args.output_dir.as_deref())
 }
 
 /// The environment `env` (or the first) of apps.yaml and its compose entry `name`, for

@@ -16,28 +16,45 @@ use crate::workload::{EnvSource, Scaling, Workload};
 #[derive(Debug, clap::Subcommand)]
 pub enum FnCommand {
     /// List a project's functions: trigger, path/queue/cron, visibility, resources, scaling
+    #[command(
+        after_help = "Examples:\n  k3s fn list fns\n  k3s fn list fns --env gcp -o json\n  k3s fn list ./functions"
+    )]
     List {
         /// A `serverless:` entry of apps.yaml, or a project directory (decorators only)
+        #[arg(add = clap_complete::ArgValueCandidates::new(super::completions::functions))]
         target: String,
         /// Environment, for an entry [default: the first declared]
-        #[arg(short, long)]
+        #[arg(short, long, add = clap_complete::ArgValueCandidates::new(super::completions::environments))]
         env: Option<String>,
+        /// Output format
         #[arg(short, long, value_enum, default_value_t)]
         output: ListFormat,
     },
-    /// Print (or write) a function project's manifests; --output also writes its Dockerfile
+    /// Print (or write) a function project's manifests; --output-dir also writes its Dockerfile
+    #[command(
+        after_help = "Examples:\n  k3s fn generate fns\n  k3s fn generate fns --env gcp --output-dir out"
+    )]
     Generate {
         /// The `serverless:` entry's name in apps.yaml
+        #[arg(add = clap_complete::ArgValueCandidates::new(super::completions::functions))]
         name: String,
-        #[arg(short, long)]
+        /// Environment [default: the first declared]
+        #[arg(short, long, add = clap_complete::ArgValueCandidates::new(super::completions::environments))]
         env: Option<String>,
         /// Write DIR/manifests.yaml and DIR/Dockerfile instead of printing
-        #[arg(short, long, value_name = "DIR")]
-        output: Option<PathBuf>,
+        #[arg(long, value_name = "DIR")]
+        output_dir: Option<PathBuf>,
+        /// Format of what is printed (only `yaml`; a directory is --output-dir)
+        #[arg(short, long, value_name = "FORMAT", value_parser = super::parse_manifest_format,
+              conflicts_with = "output_dir")]
+        output: Option<super::ManifestFormat>,
     },
     /// Run a project's functions locally with the k3sfn runtime: HTTP ones on port_base,
     /// port_base+1, …, queue workers against --redis, scheduled ones with --once; Ctrl-C stops
     /// them all
+    #[command(
+        after_help = "Examples:\n  k3s fn run fns\n  k3s fn run fns hello --port-base 9000\n  k3s fn run fns nightly --once\n  k3s fn run fns --redis redis://localhost:6379"
+    )]
     Run(super::function_run::RunArgs),
 }
 
@@ -73,13 +90,18 @@ struct ScalingRow {
 pub fn run(context: &Context, command: &FnCommand) -> CommandResult {
     match command {
         FnCommand::Run(args) => return super::function_run::run(context, args),
-        FnCommand::Generate { name, env, output } => {
+        FnCommand::Generate {
+            name,
+            env,
+            output_dir,
+            ..
+        } => {
             section::generate_entry(
                 context,
                 Section::Serverless,
                 name,
                 env.as_deref(),
-                output.as_deref(),
+                output_dir.as_deref(),
                 std::path::Path::new(""),
             )?;
         }
@@ -100,6 +122,11 @@ pub fn run(context: &Context, command: &FnCommand) -> CommandResult {
                         .expect("JSON serializes")
                 ),
                 ListFormat::Table => out!("{}", table(&rows)),
+                ListFormat::Name => {
+                    for row in &rows {
+                        outln!("{}", row.name);
+                    }
+                }
             }
         }
     }

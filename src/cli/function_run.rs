@@ -53,11 +53,12 @@ const QUEUE_CONNECTION: &[&str] = &[
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
     /// The `serverless:` entry's name in apps.yaml
+    #[arg(add = clap_complete::ArgValueCandidates::new(super::completions::functions))]
     pub name: String,
     /// Python names (or Kubernetes names) of the functions to run [default: all]
     pub functions: Vec<String>,
     /// Environment whose settings the functions get [default: the first declared]
-    #[arg(short, long)]
+    #[arg(short, long, add = clap_complete::ArgValueCandidates::new(super::completions::environments))]
     pub env: Option<String>,
     /// Redis or Valkey for queue functions: redis://[:PASSWORD@]HOST[:PORT][/DB], rediss:// for TLS
     #[arg(long, value_name = "URL", default_value = DEFAULT_REDIS)]

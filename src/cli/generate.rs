@@ -12,25 +12,29 @@ use crate::images::ImageTags;
 use crate::lower::TreeLocation;
 use crate::pipeline::{PlanOptions, for_each_environment, plan_environment, selected_environments};
 
-/// Where the tree goes when `--output` is not given, beside apps.yaml.
+/// Where the tree goes when `--output-dir` is not given, beside apps.yaml.
 pub const DEFAULT_OUTPUT: &str = "argocd-state";
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Environment to generate; repeatable [default: every declared environment]
-    #[arg(short, long = "env", value_name = "ENV")]
+    #[arg(short, long = "env", value_name = "ENV", add = clap_complete::ArgValueCandidates::new(super::completions::environments))]
     pub env: Vec<String>,
     /// Root of the tree; files go under DIR/<env>/ [default: argocd-state/ beside apps.yaml]
-    #[arg(short, long, value_name = "DIR")]
-    pub output: Option<PathBuf>,
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+    /// Print instead of writing, in this format (only `yaml`: the same as --stdout)
+    #[arg(short, long, value_name = "FORMAT", value_parser = super::parse_manifest_format,
+          conflicts_with_all = ["output_dir", "check"])]
+    pub output: Option<super::ManifestFormat>,
     /// Write nothing; list the files that would change and exit 1 if any would
     #[arg(long, conflicts_with = "stdout")]
     pub check: bool,
     /// Print one environment's manifests as one multi-document stream instead of writing
-    #[arg(long)]
+    #[arg(long, conflicts_with = "output_dir")]
     pub stdout: bool,
     /// With --check, show a unified diff of each changed file
-    #[arg(short, long)]
+    #[arg(short, long, requires = "check")]
     pub verbose: bool,
     #[command(flatten)]
     pub images: ImageArgs,
@@ -59,14 +63,15 @@ impl ImageArgs {
 pub fn run(context: &Context, args: &Args) -> CommandResult {
     let (project, mut diagnostics) = context.load()?;
     let environments = selected_environments(&project, &args.env);
-    if args.stdout && environments.len() != 1 {
+    let stdout = args.stdout || args.output.is_some();
+    if stdout && environments.len() != 1 {
         return Err(Failure::Usage(
             "--stdout prints one environment: name it with --env".to_string(),
         ));
     }
     // `.` components confuse directory creation (`out/.` cannot be created before `out`).
     let output: PathBuf = args
-        .output
+        .output_dir
         .clone()
         .unwrap_or_else(|| project.dir.join(DEFAULT_OUTPUT))
         .components()
@@ -97,7 +102,7 @@ pub fn run(context: &Context, args: &Args) -> CommandResult {
     let outputs = for_each_environment(&environments, |env| {
         plan_environment(&project, env, &options).map(|mut plan| {
             let warnings = std::mem::take(&mut plan.warnings);
-            let output = if args.stdout {
+            let output = if stdout {
                 Output::Stream(manifest_stream(&plan))
             } else {
                 Output::Tree(environment_tree(plan))
@@ -124,7 +129,7 @@ pub fn run(context: &Context, args: &Args) -> CommandResult {
         return Err(Failure::Invalid(diagnostics));
     }
     print_diagnostics(&diagnostics);
-    if args.stdout {
+    if stdout {
         for text in streams {
             out!("{text}");
         }
@@ -167,7 +172,12 @@ fn check(
         };
         outln!("{}: {what}", output.join(&drift.path).display());
         if verbose {
-            out!("{}", drift.unified_diff());
+            let diff = drift.unified_diff();
+            if super::colour::stdout() {
+                out!("{}", super::colour::diff(&diff));
+            } else {
+                out!("{diff}");
+            }
         }
     }
     let drifted = all.len();

@@ -16,7 +16,7 @@ use crate::pipeline::{
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Environment to show; repeatable [default: every declared environment]
-    #[arg(short, long = "env", value_name = "ENV")]
+    #[arg(short, long = "env", value_name = "ENV", add = clap_complete::ArgValueCandidates::new(super::completions::environments))]
     pub env: Vec<String>,
     /// Output format
     #[arg(short, long, value_enum, default_value_t)]
@@ -76,6 +76,11 @@ pub fn run(context: &Context, args: &Args) -> CommandResult {
             serde_json::to_string_pretty(&listing).expect("JSON serializes")
         ),
         ListFormat::Table => out!("{}", table(&listing)),
+        ListFormat::Name => {
+            for entry in &listing.entries {
+                outln!("{}", entry.name);
+            }
+        }
     }
     Ok(EXIT_OK)
 }

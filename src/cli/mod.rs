@@ -13,6 +13,7 @@ macro_rules! outln {
 
 mod app;
 mod build_plan;
+mod colour;
 mod completions;
 mod compose;
 mod function;
@@ -27,6 +28,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -46,7 +48,9 @@ pub const EXIT_USAGE: u8 = 2;
     about = "Every Kubernetes manifest of an environment from one apps.yaml (schema v2)",
     long_about = "Every Kubernetes manifest of an environment from one apps.yaml (schema v2), \
                   as an Argo CD GitOps tree.\n\nExit codes: 0 success, 1 invalid input or drift \
-                  found, 2 usage or I/O error."
+                  found, 2 usage or I/O error.",
+    after_help = "Examples:\n  k3s validate\n  k3s generate --check\n  k3s -f examples/shop/apps.yaml \
+                  list -o json\n  k3s app generate api --env gcp"
 )]
 pub struct Cli {
     /// apps.yaml to read [default: apps.yaml in the current directory or the nearest parent]
@@ -57,6 +61,14 @@ pub struct Cli {
     #[arg(long = "set", global = true, value_name = "VAR=VALUE", value_parser = parse_key_value)]
     pub set: Vec<(String, String)>,
 
+    /// Print no warnings (errors are still printed; --warnings-as-errors still counts them)
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    /// Exit 1 when there is any warning, as for an invalid apps.yaml (for CI)
+    #[arg(long, global = true)]
+    pub warnings_as_errors: bool,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -64,41 +76,92 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check apps.yaml and everything it generates, for every environment (or those named)
+    #[command(
+        after_help = "Examples:\n  k3s validate\n  k3s validate --env gcp -o json\n  k3s validate --warnings-as-errors"
+    )]
     Validate(validate::Args),
     /// Write every environment's Argo CD tree (or check it is up to date, or print it)
+    #[command(
+        after_help = "Examples:\n  k3s generate\n  k3s generate --env gcp --output-dir /tmp/tree\n  k3s generate --check -v\n  k3s generate --env dev -o yaml | kubectl apply -f -\n  k3s generate --env gcp --images tags-gcp.env"
+    )]
     Generate(generate::Args),
     /// List the entries of apps.yaml with their section, namespace and state per environment
+    #[command(
+        after_help = "Examples:\n  k3s list\n  k3s list --env gcp -o json\n  k3s list -o name"
+    )]
     List(list::Args),
     /// Traditional apps: one app's manifests, or the apps of an environment
     #[command(subcommand)]
+    #[command(
+        after_help = "Examples:\n  k3s app list --env gcp\n  k3s app generate api --env gcp\n  k3s app generate api --output-dir out"
+    )]
     App(app::AppCommand),
     /// Serverless functions: a project's functions, its manifests and Dockerfile, or running them
     /// locally
     #[command(subcommand, name = "fn")]
+    #[command(
+        after_help = "Examples:\n  k3s fn list fns -o json\n  k3s fn generate fns --output-dir out\n  k3s fn run fns"
+    )]
     Fn(function::FnCommand),
     /// Compose projects: one entry's manifests, conversion without apps.yaml, a starting entry,
     /// the parsed model
+    #[command(
+        after_help = "Examples:\n  k3s compose generate shop --env gcp\n  k3s compose convert compose.yaml --output-dir out\n  k3s compose init . --name shop\n  k3s compose parse . -o json"
+    )]
     Compose(compose::Args),
     /// Every image an environment builds, as JSON for CI and Tilt
+    #[command(
+        after_help = "Examples:\n  k3s build-plan --env gcp > plan.json\n  k3s build-plan --env dev -o table\n  k3s build-plan --env gcp -o name"
+    )]
     BuildPlan(build_plan::Args),
     /// Print the JSON Schema of apps.yaml
+    #[command(after_help = "Examples:\n  k3s schema > schemas/apps-schema.json")]
     Schema,
     /// Print shell completions
+    #[command(
+        after_help = "Examples:\n  source <(k3s completions bash)\n  k3s completions zsh > ~/.zfunc/_k3s\n  k3s completions fish > ~/.config/fish/completions/k3s.fish"
+    )]
     Completions(completions::Args),
 }
 
+/// `-o/--output` of `validate`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum Format {
+    /// Diagnostics as text on stderr
     #[default]
     Text,
+    /// One JSON document on stdout
     Json,
 }
 
+/// `-o/--output` of the listing commands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum ListFormat {
+    /// Aligned columns
     #[default]
     Table,
+    /// One JSON document, stable for scripts
     Json,
+    /// Only the names, one a line
+    Name,
+}
+
+/// `-o/--output` of a command that prints manifests. Only `yaml`: a directory to write into is
+/// `--output-dir DIR` (Helm's name), so `-o DIR` is an error that says so rather than a folder
+/// named after a format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ManifestFormat {
+    Yaml,
+}
+
+pub(crate) fn parse_manifest_format(text: &str) -> Result<ManifestFormat, String> {
+    match text {
+        "yaml" => Ok(ManifestFormat::Yaml),
+        other => Err(format!(
+            "-o/--output is an output format and this command prints only `yaml`; \
+             to write files under a directory use --output-dir {other}"
+        )),
+    }
 }
 
 pub(crate) fn parse_key_value(text: &str) -> Result<(String, String), String> {
@@ -110,6 +173,7 @@ pub(crate) fn parse_key_value(text: &str) -> Result<(String, String), String> {
 
 /// Runs the command line of this process.
 pub fn main() -> ExitCode {
+    completions::complete_if_asked();
     let cli = Cli::parse();
     let code = run(cli);
     if std::env::var_os("K3S_REPORT_PEAK_MEMORY").is_some() {
@@ -130,8 +194,75 @@ fn report_peak_memory() {
     }
 }
 
+/// `--quiet`: warnings are counted but not printed.
+static QUIET: AtomicBool = AtomicBool::new(false);
+/// Warnings reported so far (printed or not), for `--warnings-as-errors`.
+static WARNINGS: AtomicUsize = AtomicUsize::new(0);
+
+/// Counts the warnings among `diagnostics` for `--warnings-as-errors`; every command that
+/// reports diagnostics (as text or JSON) passes them here.
+pub fn count_warnings(diagnostics: &Diagnostics) {
+    let warnings = diagnostics.items.len() - diagnostics.error_count();
+    WARNINGS.fetch_add(warnings, Ordering::Relaxed);
+}
+
+/// Whether the command reads apps.yaml (or compose files) and so `${VAR}` references.
+fn reads_variables(command: &Command) -> bool {
+    !matches!(command, Command::Schema | Command::Completions(_))
+}
+
+/// Whether the command was asked for JSON on stdout: then failures are JSON there too.
+fn json_output(command: &Command) -> bool {
+    match command {
+        Command::Validate(args) => args.output == Format::Json,
+        Command::List(args) => args.output == ListFormat::Json,
+        Command::App(app::AppCommand::List { output, .. }) => *output == ListFormat::Json,
+        Command::Fn(function::FnCommand::List { output, .. }) => *output == ListFormat::Json,
+        Command::BuildPlan(args) => args.output == build_plan::PlanFormat::Json,
+        Command::Compose(args) => matches!(
+            &args.command,
+            compose::ComposeCommand::Parse(p) if p.output == compose::ModelFormat::Json
+        ),
+        _ => false,
+    }
+}
+
+/// `--set NAME=…` whose NAME no reference asked for: a warning, with the closest name that
+/// was asked for.
+fn unused_set_variables(set: &[(String, String)]) -> Diagnostics {
+    let referenced = crate::interpolate::referenced_names();
+    let mut diagnostics = Diagnostics::new();
+    for (name, _) in set {
+        if referenced.contains(name) {
+            continue;
+        }
+        let mut d = crate::diagnostic::Diagnostic::warning(
+            crate::diagnostic::Code::UnusedVariable,
+            format!("--set {name}=…: no `${{{name}}}` in what was read uses it"),
+        );
+        if let Some(s) =
+            crate::diagnostic::did_you_mean(name, referenced.iter().map(String::as_str))
+        {
+            d = d.help(format!("did you mean `{s}`?"));
+        }
+        diagnostics.push(d);
+    }
+    diagnostics
+}
+
 /// Runs parsed arguments; returns the exit code.
 pub fn run(cli: Cli) -> u8 {
+    QUIET.store(cli.quiet, Ordering::Relaxed);
+    // A given -f that is not a file is an error for every command, also those that do not
+    // read it (`schema`), so a typo in a script never passes unnoticed.
+    if let Some(file) = &cli.file
+        && !file.is_file()
+    {
+        eprintln!("error: -f/--file {} does not exist", file.display());
+        return EXIT_USAGE;
+    }
+    let json = json_output(&cli.command);
+    let reads_variables = reads_variables(&cli.command);
     let context = Context {
         file: cli.file.clone(),
         inputs: Inputs::from_process(cli.set.iter().cloned().collect::<BTreeMap<_, _>>()),
@@ -147,21 +278,81 @@ pub fn run(cli: Cli) -> u8 {
         Command::Schema => schema::run(),
         Command::Completions(args) => completions::run(&args),
     };
-    match result {
-        Ok(code) => code,
+    let code = match result {
+        Ok(code) => {
+            if reads_variables {
+                print_diagnostics(&unused_set_variables(&cli.set));
+            }
+            code
+        }
+        Err(Failure::Invalid(diagnostics)) if json => {
+            print_diagnostics(&diagnostics);
+            print_json_diagnostics(
+                diagnostics
+                    .clone()
+                    .sorted()
+                    .items
+                    .iter()
+                    .map(|d| d.to_json()),
+            );
+            diagnostics.exit_code().max(EXIT_INVALID)
+        }
         Err(Failure::Invalid(diagnostics)) => {
             print_diagnostics(&diagnostics);
             diagnostics.exit_code().max(EXIT_INVALID)
         }
+        Err(Failure::Usage(message)) if json => {
+            eprintln!("error: {message}");
+            print_json_diagnostics(std::iter::once(bare_json_error(&message)));
+            EXIT_USAGE
+        }
         Err(Failure::Usage(message)) => {
             eprintln!("error: {message}");
+            EXIT_USAGE
+        }
+        Err(Failure::Io(error)) if json => {
+            eprintln!("error: {error:#}");
+            print_json_diagnostics(std::iter::once(bare_json_error(&format!("{error:#}"))));
             EXIT_USAGE
         }
         Err(Failure::Io(error)) => {
             eprintln!("error: {error:#}");
             EXIT_USAGE
         }
+    };
+    let warnings = WARNINGS.load(Ordering::Relaxed);
+    if cli.warnings_as_errors && warnings > 0 && code == EXIT_OK {
+        eprintln!(
+            "error: {warnings} warning{} and --warnings-as-errors",
+            if warnings == 1 { "" } else { "s" }
+        );
+        return EXIT_INVALID;
     }
+    code
+}
+
+/// A failure without a place (usage, I/O) in the shape of a diagnostic's JSON.
+fn bare_json_error(message: &str) -> serde_json::Value {
+    serde_json::json!({
+        "severity": "error",
+        "code": null,
+        "message": message,
+        "file": null,
+        "line": null,
+        "column": null,
+        "field": null,
+        "help": [],
+    })
+}
+
+/// `{"diagnostics": [...]}` on stdout: what a command asked for JSON prints when it fails (the
+/// same diagnostics go to stderr as text, for whoever reads that: Tilt shows it).
+fn print_json_diagnostics(items: impl Iterator<Item = serde_json::Value>) {
+    let json = serde_json::json!({ "diagnostics": items.collect::<Vec<_>>() });
+    outln!(
+        "{}",
+        serde_json::to_string_pretty(&json).expect("JSON serializes")
+    );
 }
 
 /// How a command failed, which decides the exit code.
@@ -243,11 +434,21 @@ pub fn write_stdout(text: &str) {
     }
 }
 
-/// Prints diagnostics to stderr, errors first, with a count.
+/// Prints diagnostics to stderr, errors first, with a count; warnings not under `--quiet`.
 pub fn print_diagnostics(diagnostics: &Diagnostics) {
-    let sorted = diagnostics.clone().sorted();
+    count_warnings(diagnostics);
+    let mut sorted = diagnostics.clone().sorted();
+    if QUIET.load(Ordering::Relaxed) {
+        sorted.items.retain(|d| d.is_error());
+    }
     let mut stderr = std::io::stderr().lock();
-    let _ = stderr.write_all(sorted.render().as_bytes());
+    let rendered = sorted.render();
+    let rendered = if colour::stderr() {
+        colour::diagnostics(&rendered)
+    } else {
+        rendered
+    };
+    let _ = stderr.write_all(rendered.as_bytes());
     let errors = sorted.error_count();
     let warnings = sorted.items.len() - errors;
     if errors > 0 {
@@ -264,5 +465,38 @@ pub fn print_diagnostics(diagnostics: &Diagnostics) {
                 String::new()
             }
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// Every command's help has an `Examples:` section and every argument a description.
+    #[test]
+    fn every_help_has_examples_and_every_argument_a_description() {
+        fn walk(command: &clap::Command, path: &str, problems: &mut Vec<String>) {
+            let has_examples = command
+                .get_after_help()
+                .is_some_and(|h| h.to_string().contains("Examples:"));
+            if !has_examples {
+                problems.push(format!("`{path}` has no Examples:"));
+            }
+            for arg in command.get_arguments() {
+                let id = arg.get_id().as_str();
+                if id == "help" || id == "version" {
+                    continue;
+                }
+                if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    problems.push(format!("`{path}` argument `{id}` has no description"));
+                }
+            }
+            for sub in command.get_subcommands() {
+                walk(sub, &format!("{path} {}", sub.get_name()), problems);
+            }
+        }
+        let mut problems = Vec::new();
+        walk(&super::Cli::command(), "k3s", &mut problems);
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
     }
 }

@@ -7,7 +7,7 @@ use crate::pipeline::{PlanOptions, for_each_environment, plan_environment, selec
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Environment to check; repeatable [default: every declared environment]
-    #[arg(short, long = "env", value_name = "ENV")]
+    #[arg(short, long = "env", value_name = "ENV", add = clap_complete::ArgValueCandidates::new(super::completions::environments))]
     pub env: Vec<String>,
     /// Output format
     #[arg(short, long, value_enum, default_value_t)]
@@ -68,6 +68,7 @@ pub fn run(context: &Context, args: &Args) -> CommandResult {
 }
 
 fn print_json(diagnostics: &crate::diagnostic::Diagnostics, environments: &[String]) {
+    super::count_warnings(diagnostics);
     let json = serde_json::json!({
         "valid": !diagnostics.has_errors(),
         "environments": environments,

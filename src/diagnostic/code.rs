@@ -87,6 +87,7 @@ codes! {
     UnknownEntry = "unknown-entry", Input, "A command names an entry that apps.yaml does not have, or that is disabled.";
     // Variables and env files.
     UnsetVariable = "unset-variable", Input, "A `${VAR}` without a value in any source and without a default.";
+    UnusedVariable = "unused-variable", Input, "A `--set NAME=value` whose NAME no `${NAME}` in what was read refers to (a typo, most often).";
     RequiredVariable = "required-variable", Input, "A `${VAR:?message}` whose variable is unset or empty.";
     BadInterpolation = "bad-interpolation", Input, "A `$` expression that is not valid interpolation syntax.";
     DotenvSyntax = "dotenv-syntax", Input, "A line of an env file that is not `NAME=value`.";

@@ -31,7 +31,7 @@ fn convert_needs_no_apps_yaml() {
             "shop/compose.yaml",
             "--name",
             "store",
-            "-o",
+            "--output-dir",
             "out",
         ])
         .code(0);
@@ -87,7 +87,15 @@ fn compose_generate_prints_or_writes_one_entry() {
         .stdout_contains("for environment `gcp`")
         .stdout_contains("name: shop-web-env");
     project
-        .run(&["compose", "generate", "shop", "--env", "gcp", "-o", "out"])
+        .run(&[
+            "compose",
+            "generate",
+            "shop",
+            "--env",
+            "gcp",
+            "--output-dir",
+            "out",
+        ])
         .code(0);
     assert!(
         project

@@ -18,7 +18,7 @@ fn generated_tree(apps_yaml: &Path) -> String {
         .arg("-f")
         .arg(apps_yaml)
         .arg("generate")
-        .arg("--output")
+        .arg("--output-dir")
         .arg(out.path())
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())

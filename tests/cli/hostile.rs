@@ -173,14 +173,14 @@ fn single_entry_commands_write_through_emit_and_refuse_links_and_hand_written_fi
     std::fs::create_dir_all(project.path().join("out")).unwrap();
     std::os::unix::fs::symlink(&victim, project.path().join("out/manifests.yaml")).unwrap();
     project
-        .run(&["app", "generate", "web", "--output", "out"])
+        .run(&["app", "generate", "web", "--output-dir", "out"])
         .code(2)
         .stderr_contains("out/manifests.yaml: is a symbolic link");
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "outside\n");
     std::fs::remove_file(project.path().join("out/manifests.yaml")).unwrap();
     std::fs::write(project.path().join("out/manifests.yaml"), "mine\n").unwrap();
     project
-        .run(&["app", "generate", "web", "--output", "out"])
+        .run(&["app", "generate", "web", "--output-dir", "out"])
         .code(2)
         .stderr_contains("out/manifests.yaml: was not written by k3s");
     assert_eq!(
@@ -189,7 +189,7 @@ fn single_entry_commands_write_through_emit_and_refuse_links_and_hand_written_fi
     );
     // compose generate and convert: contained, and 0600 for the Secret they write.
     project
-        .run(&["compose", "generate", "shop", "--output", "out"])
+        .run(&["compose", "generate", "shop", "--output-dir", "out"])
         .code(0);
     let file = project.path().join("out/compose/shop/manifests.yaml");
     assert_eq!(mode(&file), 0o600);
@@ -198,7 +198,7 @@ fn single_entry_commands_write_through_emit_and_refuse_links_and_hand_written_fi
             "compose",
             "convert",
             "shop/compose.yaml",
-            "--output",
+            "--output-dir",
             "conv",
         ])
         .code(0);
@@ -216,7 +216,7 @@ fn single_entry_commands_write_through_emit_and_refuse_links_and_hand_written_fi
             "compose",
             "convert",
             "shop/compose.yaml",
-            "--output",
+            "--output-dir",
             "conv",
         ])
         .code(2)

@@ -13,6 +13,7 @@ mod fields;
 mod fn_run;
 mod generate;
 mod golden;
+mod habits;
 mod hostile;
 mod images;
 mod list;

@@ -30,7 +30,8 @@ fn app_list_as_json() {
     run.code(0);
     let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(json["apps"][0]["name"], "web");
-    assert_eq!(json["apps"][0]["replicas"], "1");
+    assert_eq!(json["apps"][0]["replicas"], 1);
+    assert_eq!(json["apps"][0]["autoscaled"], false);
     assert_eq!(json["apps"][0]["kind"], "Deployment");
 }
 
@@ -77,7 +78,15 @@ fn fn_list_of_a_directory_needs_no_apps_yaml() {
 fn fn_generate_writes_manifests_and_the_dockerfile() {
     let project = functions_project();
     project
-        .run(&["fn", "generate", "fns", "--env", "gcp", "--output", "out"])
+        .run(&[
+            "fn",
+            "generate",
+            "fns",
+            "--env",
+            "gcp",
+            "--output-dir",
+            "out",
+        ])
         .code(0);
     let dockerfile = std::fs::read_to_string(project.path().join("out/Dockerfile")).unwrap();
     assert!(dockerfile.contains("requirements.txt"));

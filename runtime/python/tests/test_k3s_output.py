@@ -60,7 +60,7 @@ class Rendered:
         self.documents = [d for d in yaml.safe_load_all(_k3s("generate", "--env", "local", "--stdout")) if d]
         out = Path(tempfile.mkdtemp(prefix="k3s-tree-"))
         try:
-            _k3s("generate", "--env", "local", "--output", str(out))
+            _k3s("generate", "--env", "local", "--output-dir", str(out))
             self.dockerfile = (out / "local" / "serverless" / "toolbox" / "Dockerfile").read_text()
         finally:
             shutil.rmtree(out, ignore_errors=True)
