@@ -21,7 +21,7 @@ fn read(project: &Project, path: &str) -> String {
 fn the_root_application_syncs_the_output_directory() {
     let project = Project::with_apps_yaml(&format!("{ENVS}{REPO}{}", web()));
     project
-        .run(&["generate", "--output", "deploy/tree"])
+        .run(&["generate", "--output-dir", "deploy/tree"])
         .code(0);
     let root = read(&project, "deploy/tree/gcp/bootstrap/root.yaml");
     assert!(root.contains("kind: Application"), "{root}");
@@ -48,7 +48,9 @@ fn argocd_path_and_source_path_place_the_tree_in_the_repository() {
         "{ENVS}argocd: {{repo_url: https://git.example.com/platform.git, path: gitops/k3s}}\n{}",
         web()
     ));
-    project.run(&["generate", "--output", "elsewhere"]).code(0);
+    project
+        .run(&["generate", "--output-dir", "elsewhere"])
+        .code(0);
     let root = read(&project, "elsewhere/gcp/bootstrap/root.yaml");
     assert!(root.contains("path: gitops/k3s/gcp\n"), "{root}");
     // Without argocd.path, the output below apps.yaml's directory, below source_path.
@@ -72,7 +74,7 @@ fn an_output_outside_the_project_is_placed_by_its_git_repository() {
             "-f",
             "platform/apps.yaml",
             "generate",
-            "--output",
+            "--output-dir",
             "gitops/k3s",
         ])
         .code(0);
@@ -88,7 +90,7 @@ fn an_output_argo_cd_cannot_find_is_warned() {
     let out = tempfile::tempdir().unwrap();
     let target = out.path().join("tree");
     project
-        .run(&["generate", "--output", target.to_str().unwrap()])
+        .run(&["generate", "--output-dir", target.to_str().unwrap()])
         .code(0)
         .stderr_contains("is neither below apps.yaml's directory nor in a git repository")
         .stderr_contains("argocd.path");
@@ -228,7 +230,7 @@ fn every_example_tree_builds_with_kubectl_kustomize() {
                 "generate",
                 "--repo-url",
                 "https://git.example.com/x.git",
-                "--output",
+                "--output-dir",
             ])
             .arg(&tree)
             .env_clear()
