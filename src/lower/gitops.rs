@@ -2,12 +2,17 @@
 //! AppProject, sync waves from `depends_on`, and `/spec/replicas` ignored where an autoscaler
 //! owns it (DESIGN rule 9). Paths are where the generated tree lives in git.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use super::Lowered;
+use super::argocd_plan::{
+    ApplicationPlan, ArgocdPlan, Destination, IgnoredReplicas, ProjectPlan, RootPlan, Source,
+    SyncSettings, TreeLocation,
+};
 use super::helm::HelmRelease;
 use super::namespaces::NamespacePlan;
-use crate::config::{BoolOr, Dependency, DependencyType, Section};
+use super::sync_waves::sync_waves;
+use crate::config::BoolOr;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
 use crate::names::check_dns_label;
 use crate::resolve::Resolved;
@@ -16,125 +21,6 @@ use crate::yaml::Spanned;
 
 pub const DEFAULT_TREE_PATH: &str = "argocd-state";
 pub const DEFAULT_SERVER: &str = "https://kubernetes.default.svc";
-
-#[derive(Debug, Clone)]
-pub struct ApplicationPlan {
-    pub name: String,
-    /// Its file under `applications/`: `<section>-<entry>.yaml`, `gateway.yaml`,
-    /// `namespaces.yaml`.
-    pub file: String,
-    /// Argo CD's namespace.
-    pub namespace: String,
-    pub project: String,
-    /// The entry it deploys (label value).
-    pub entry: String,
-    pub sync_wave: i32,
-    pub destination: Destination,
-    pub source: Source,
-    pub ignore_replicas: Vec<IgnoredReplicas>,
-    pub sync: SyncSettings,
-    /// Where apps.yaml names what the Application deploys (its entry's name; none for the
-    /// gateway), and that field: problems in the rendered object are reported there.
-    pub span: Option<Span>,
-    pub field: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Destination {
-    /// Exactly one of server and name.
-    pub server: Option<String>,
-    pub name: Option<String>,
-    pub namespace: String,
-}
-
-#[derive(Debug, Clone)]
-pub enum Source {
-    /// A directory of the generated tree.
-    Directory {
-        repo_url: String,
-        revision: String,
-        path: String,
-    },
-    /// A Helm chart, with values files from this repository (`$values`).
-    Helm {
-        release: HelmRelease,
-        repo_url: String,
-        revision: String,
-        /// apps.yaml's directory in the repository, prefixed to values files.
-        source_path: String,
-    },
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IgnoredReplicas {
-    pub group: String,
-    pub kind: String,
-    pub name: String,
-    pub namespace: String,
-}
-
-#[derive(Debug, Clone)]
-pub struct SyncSettings {
-    /// (prune, self heal, allow empty); `None`: manual sync.
-    pub automated: Option<(bool, bool, bool)>,
-    pub options: Vec<String>,
-    pub retry_limit: i64,
-}
-
-#[derive(Debug, Clone)]
-pub struct ProjectPlan {
-    pub name: String,
-    pub namespace: String,
-    pub environment: String,
-    pub source_repos: Vec<String>,
-    pub destinations: Vec<Destination>,
-    /// Cluster-scoped kinds allowed, `(group, kind)`: Namespace when the tree writes
-    /// Namespaces or an Application creates its namespace; nothing else k3s writes is
-    /// cluster-scoped.
-    pub cluster_kinds: Vec<(String, String)>,
-    /// Namespaced kinds allowed, `(group, kind)`; empty: every kind.
-    pub namespace_kinds: Vec<(String, String)>,
-    /// Its `spec.description`.
-    pub description: String,
-    /// `argocd.project` when it is set: problems in the rendered object are reported there.
-    pub span: Option<Span>,
-}
-
-/// The root Application of an environment (app-of-apps) and the AppProject it belongs to,
-/// which may only put Applications and AppProjects into Argo CD's namespace. The user applies
-/// both once (`kubectl apply -k <env>/bootstrap`); the root then syncs `<env>/`.
-#[derive(Debug, Clone)]
-pub struct RootPlan {
-    pub application: ApplicationPlan,
-    pub project: ProjectPlan,
-}
-
-/// What Argo CD gets for one environment.
-#[derive(Debug, Clone)]
-pub struct ArgocdPlan {
-    pub applications: Vec<ApplicationPlan>,
-    pub project: ProjectPlan,
-    pub root: RootPlan,
-}
-
-/// Where the generated tree sits in git.
-#[derive(Debug, Clone, Default)]
-pub struct TreeLocation {
-    /// `--repo-url`, winning over `argocd.repo_url`.
-    pub repo_url_override: Option<String>,
-    /// The output directory relative to apps.yaml's directory, used (below
-    /// `argocd.source_path`) when `argocd.path` is not set (the default output gives
-    /// `argocd-state`).
-    pub tree_path: Option<String>,
-    /// The output directory relative to the root of the git repository holding it, when it is
-    /// not below apps.yaml's directory.
-    pub repository_tree_path: Option<String>,
-    /// The output directory as given, when neither of the above is known: Applications cannot
-    /// point at it, and a warning says so.
-    pub unplaced_output: Option<String>,
-    /// Manifests only, no Argo CD objects and nothing said about them (`k3s compose convert`).
-    pub manifests_only: bool,
-}
 
 /// A path in the git repository: relative, and never above the repository's root.
 fn check_repository_path(path: &Spanned<String>, key: &str, d: &mut Diagnostics) {
@@ -645,132 +531,4 @@ fn ignored_replicas(lowered: &Lowered) -> Vec<IgnoredReplicas> {
             })
         })
         .collect()
-}
-
-/// Sync wave per entry: one more than the highest wave of what it depends on. Unknown
-/// dependencies and cycles are errors; a dependency disabled in this environment is skipped.
-fn sync_waves(resolved: &Resolved, d: &mut Diagnostics) -> BTreeMap<String, i32> {
-    let mut graph: BTreeMap<String, (Section, Span, Vec<Dependency>)> = BTreeMap::new();
-    for e in &resolved.helm {
-        graph.insert(
-            e.name.value.clone(),
-            (e.section, e.name.span, e.spec.depends_on.clone()),
-        );
-    }
-    for e in &resolved.serverless {
-        graph.insert(
-            e.name.value.clone(),
-            (e.section, e.name.span, e.spec.depends_on.clone()),
-        );
-    }
-    for e in &resolved.apps {
-        graph.insert(
-            e.name.value.clone(),
-            (e.section, e.name.span, e.spec.depends_on.clone()),
-        );
-    }
-    for e in &resolved.compose {
-        graph.insert(
-            e.name.value.clone(),
-            (e.section, e.name.span, e.spec.depends_on.clone()),
-        );
-    }
-    let disabled: BTreeSet<&str> = resolved
-        .disabled
-        .iter()
-        .map(|(_, n)| n.value.as_str())
-        .collect();
-    // Check every edge once.
-    let mut edges: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (name, (_, _, deps)) in &graph {
-        let mut targets = Vec::new();
-        for dep in deps {
-            let target = &dep.name.value;
-            let field = format!("{name}.depends_on");
-            match graph.get(target) {
-                Some((section, _, _)) => {
-                    if let Some(kind) = &dep.kind
-                        && !matches_section(kind.value, *section)
-                    {
-                        d.push(
-                            Diagnostic::error(
-                                Code::BadDependency,
-                                format!(
-                                    "`{target}` is in `{}`, not of the type given here",
-                                    section.key()
-                                ),
-                            )
-                            .at(kind.span)
-                            .field(field),
-                        );
-                    }
-                    targets.push(target.clone());
-                }
-                None if disabled.contains(target.as_str()) => {}
-                None => d.push(
-                    Diagnostic::error(
-                        Code::BadDependency,
-                        format!("depends on `{target}`, which no entry is called"),
-                    )
-                    .at(dep.name.span)
-                    .field(field),
-                ),
-            }
-        }
-        edges.insert(name.clone(), targets);
-    }
-    let mut waves = BTreeMap::new();
-    for name in graph.keys() {
-        let mut stack = Vec::new();
-        wave_of(name, &edges, &mut waves, &mut stack, &graph, d);
-    }
-    waves
-}
-
-fn matches_section(kind: DependencyType, section: Section) -> bool {
-    matches!(
-        (kind, section),
-        (DependencyType::Helm, Section::Helm)
-            | (DependencyType::Serverless, Section::Serverless)
-            | (DependencyType::App, Section::Apps)
-            | (DependencyType::Compose, Section::Compose)
-    )
-}
-
-fn wave_of(
-    name: &str,
-    edges: &BTreeMap<String, Vec<String>>,
-    waves: &mut BTreeMap<String, i32>,
-    stack: &mut Vec<String>,
-    graph: &BTreeMap<String, (Section, Span, Vec<Dependency>)>,
-    d: &mut Diagnostics,
-) -> i32 {
-    if let Some(wave) = waves.get(name) {
-        return *wave;
-    }
-    if let Some(start) = stack.iter().position(|n| n == name) {
-        let mut cycle = stack[start..].to_vec();
-        cycle.push(name.to_string());
-        d.push(
-            Diagnostic::error(
-                Code::DependencyCycle,
-                format!("depends_on forms a cycle: {}", cycle.join(" → ")),
-            )
-            .at_opt(graph.get(name).map(|(_, span, _)| *span))
-            .field(format!("{name}.depends_on")),
-        );
-        waves.insert(name.to_string(), 0);
-        return 0;
-    }
-    stack.push(name.to_string());
-    let wave = edges
-        .get(name)
-        .into_iter()
-        .flatten()
-        .map(|dep| wave_of(dep, edges, waves, stack, graph, d) + 1)
-        .max()
-        .unwrap_or(0);
-    stack.pop();
-    waves.insert(name.to_string(), wave);
-    wave
 }

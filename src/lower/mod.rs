@@ -3,6 +3,7 @@
 //! which front-end a workload came from.
 
 mod app;
+mod argocd_plan;
 mod availability;
 mod build;
 mod compose;
@@ -11,24 +12,33 @@ mod dockerfile;
 mod entries;
 mod env;
 mod env_objects;
+mod extra_services;
 mod function;
 mod gateway;
 mod gitops;
 mod helm;
+mod hpa_requests;
 mod namespaces;
 mod network;
+mod out_of_git;
 mod ports;
 mod probes;
 mod resources;
 mod route;
+mod route_controller;
 mod scaling;
 pub(crate) mod security;
 mod service;
 mod spec;
+mod sync_waves;
 mod volumes;
 mod workload;
 mod workload_kind;
 
+pub use argocd_plan::{
+    ApplicationPlan, ArgocdPlan, Destination, IgnoredReplicas, ProjectPlan, RootPlan, Source,
+    SyncSettings, TreeLocation,
+};
 pub use compose::{
     DEFAULT_CLAIM_SIZE, ServiceHints, VolumeHint, init_hints, load_compose_project, lower_compose,
     lower_compose_project, well_known_port,
@@ -36,10 +46,6 @@ pub use compose::{
 pub use context::LowerContext;
 pub use function::function_visibility;
 pub use gateway::GatewayRoute;
-pub use gitops::{
-    ApplicationPlan, ArgocdPlan, Destination, IgnoredReplicas, ProjectPlan, RootPlan, Source,
-    SyncSettings, TreeLocation,
-};
 pub use helm::HelmRelease;
 pub use namespaces::{NamespacePlan, SYSTEM_NAMESPACES};
 

@@ -10,26 +10,25 @@ use super::availability::{
 };
 use super::context::LowerContext;
 use super::env::{LoweredEnv, lower_env};
+use super::extra_services::{alias_services, governing_service};
+use super::hpa_requests::check_utilization_requests;
 use super::network::{NetworkInput, lower_network, visibility};
+use super::out_of_git::keep_out_of_git;
 use super::ports::{PortSpec, name_ports};
 use super::probes::lower_probes;
 use super::resources::lower_resources;
 use super::route::{PerMinute, RouteSpec, attach_http_scaling, lower_route};
 use super::scaling::{LoweredScaling, ScalingInput, lower_scaling};
 use super::security::lower_security;
-use super::service::{
-    headless_service, interceptor_service, main_service, pods_service_name, route_port,
-};
-use super::spec::{
-    ControllerKind, DefaultVisibility, ProbeSpec, RouteSettings, SecretValues, WorkloadSpec,
-};
+use super::service::{interceptor_service, main_service, pods_service_name, route_port};
+use super::spec::{ControllerKind, DefaultVisibility, ProbeSpec, RouteSettings, WorkloadSpec};
 use super::volumes::{LoweredVolumes, VolumeOptions, lower_volumes};
 use super::workload_kind::{JobInput, lower_controller};
-use crate::config::{ServiceType, Visibility};
+use crate::config::Visibility;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::workload::{
-    Container, ContainerPort, Controller, EnvSource, EnvVar, ImageBuild, Pod, Replicas, Resources,
-    Route, Scaling, Service, Volume, VolumeMount, VolumeSource, Workload,
+    Container, Controller, EnvSource, EnvVar, ImageBuild, Pod, Replicas, Route, Scaling, Service,
+    Volume, VolumeMount, VolumeSource, Workload,
 };
 
 /// What `environments.<env>.debug: true` sets in every main container.
@@ -349,64 +348,6 @@ pub fn lower_workload(
     }
 }
 
-/// An HPA scales on utilization, a percentage of the container's request: without the request
-/// it cannot compute it and never scales.
-fn check_utilization_requests(
-    spec: &WorkloadSpec,
-    scaling: &Scaling,
-    resources: &Resources,
-    d: &mut Diagnostics,
-) {
-    let Scaling::Hpa {
-        cpu_percent,
-        memory_percent,
-        ..
-    } = scaling
-    else {
-        return;
-    };
-    let settings = spec.scaling.settings.as_ref();
-    let targets = [
-        (
-            "cpu",
-            cpu_percent.is_some(),
-            settings.and_then(|s| s.target_cpu_percent.as_ref()),
-            "resources.cpu",
-        ),
-        (
-            "memory",
-            memory_percent.is_some(),
-            settings.and_then(|s| s.target_memory_percent.as_ref()),
-            "resources.memory",
-        ),
-    ];
-    for (resource, used, given, fix) in targets {
-        if !used || resources.requests.contains_key(resource) {
-            continue;
-        }
-        let at = given
-            .map(|g| g.span)
-            .or_else(|| settings.and_then(|s| s.kind.as_ref()).map(|k| k.span))
-            .unwrap_or(spec.settings_span);
-        let implied = if given.is_none() {
-            " (80 % CPU is the target when none is given)"
-        } else {
-            ""
-        };
-        d.push(
-            Diagnostic::error(
-                Code::BadScaling,
-                format!(
-                    "an HPA scaling on {resource} utilization needs a {resource} request{implied}: without it the HPA cannot compute the utilization"
-                ),
-            )
-            .at(at)
-            .field(format!("{}.scaling", spec.settings_field))
-            .help(format!("set `{fix}`")),
-        );
-    }
-}
-
 /// `name:tag` or `name@digest`; a port in the registry host (`host:5000/name`) is no tag.
 fn has_tag(reference: &str) -> bool {
     if reference.contains('@') {
@@ -547,145 +488,4 @@ fn controller(spec: &WorkloadSpec, volumes: &LoweredVolumes, d: &mut Diagnostics
         },
         d,
     )
-}
-
-/// A StatefulSet's governing Service: its own Service when that is headless; else a headless
-/// one with the Service's name (pods are `<workload>-0.<service>`) when it has none; else
-/// (its Service is not headless, or turned off) `<workload>-headless`.
-fn governing_service(
-    spec: &WorkloadSpec,
-    controller: &mut Controller,
-    services: &mut Vec<Service>,
-    ports: &[ContainerPort],
-) {
-    let Controller::StatefulSet {
-        service_name: governing,
-        ..
-    } = controller
-    else {
-        return;
-    };
-    match services.first() {
-        Some(main) if main.kind == ServiceType::Headless => *governing = main.name.clone(),
-        None if spec.service.enabled => {
-            *governing = spec.service.name.clone();
-            services.push(headless_service(&spec.service.name, ports));
-        }
-        _ => services.push(headless_service(governing, ports)),
-    }
-}
-
-/// A Service for each other name of the workload, onto the same pods with the main Service's
-/// ports: headless when the main one is, else ClusterIP (node ports stay on the main one).
-fn alias_services(spec: &WorkloadSpec, services: &[Service]) -> Vec<Service> {
-    let Some(main) = services.first() else {
-        return Vec::new();
-    };
-    spec.own
-        .service_aliases
-        .iter()
-        .filter(|alias| !services.iter().any(|s| &s.name == *alias))
-        .map(|alias| Service {
-            name: alias.clone(),
-            kind: if main.kind == ServiceType::Headless {
-                ServiceType::Headless
-            } else {
-                ServiceType::ClusterIP
-            },
-            ports: main
-                .ports
-                .iter()
-                .map(|p| crate::workload::ServicePort {
-                    node_port: None,
-                    ..p.clone()
-                })
-                .collect(),
-            annotations: std::collections::BTreeMap::new(),
-            external_name: None,
-        })
-        .collect()
-}
-
-/// `SecretValues::OutOfGit`: with a secret store, each Secret carrying input values becomes an
-/// ExternalSecret of the same name (remote key: that name; property: each key), and the notes
-/// say what to store where; without one, each non-empty value is warned about, at the variable
-/// when it is one (else at the workload).
-fn keep_out_of_git(
-    spec: &WorkloadSpec,
-    secrets: &mut Vec<crate::workload::Secret>,
-    external: &mut Vec<crate::workload::ExternalSecret>,
-    cx: &LowerContext<'_>,
-    d: &mut Diagnostics,
-) -> Vec<String> {
-    let SecretValues::OutOfGit {
-        variable_help,
-        file_help,
-    } = &spec.env.secret_values
-    else {
-        return Vec::new();
-    };
-    let Some(store) = &cx.resolved.defaults.secret_store else {
-        for secret in secrets.iter() {
-            for (key, value) in &secret.string_data {
-                if value.is_empty() {
-                    continue;
-                }
-                let (what, span, field, help) = match spec.env.environment.get(key) {
-                    Some(variable) => (
-                        format!("variable `{key}`"),
-                        variable.span,
-                        format!("{}.environment.{key}", spec.settings_field),
-                        variable_help,
-                    ),
-                    None => (
-                        format!("the value of `{key}`"),
-                        spec.settings_span,
-                        format!("{}.secrets.{key}", spec.settings_field),
-                        file_help,
-                    ),
-                };
-                d.push(
-                    Diagnostic::warning(
-                        Code::SecretInPlainText,
-                        format!(
-                            "{what} of `{}` is written in plain text into Secret `{}` of the generated tree",
-                            spec.field, secret.name
-                        ),
-                    )
-                    .at(span)
-                    .field(field)
-                    .help(help.clone()),
-                );
-            }
-        }
-        return Vec::new();
-    };
-    let mut notes = Vec::new();
-    for secret in secrets.drain(..) {
-        let keys: Vec<String> = secret.string_data.keys().cloned().collect();
-        notes.push(format!(
-            "Secret `{}` is filled from store `{}`: put {} as properties of its remote key `{}`",
-            secret.name,
-            store.name.value,
-            keys.iter()
-                .map(|k| format!("`{k}`"))
-                .collect::<Vec<_>>()
-                .join(", "),
-            secret.name
-        ));
-        external.push(crate::workload::ExternalSecret {
-            name: secret.name.clone(),
-            store: store.name.value.clone(),
-            store_kind: store
-                .kind
-                .unwrap_or(crate::config::StoreKind::ClusterSecretStore),
-            refresh_interval: "1h".to_string(),
-            data: keys
-                .into_iter()
-                .map(|key| (key.clone(), (secret.name.clone(), Some(key))))
-                .collect(),
-            extract: None,
-        });
-    }
-    notes
 }
