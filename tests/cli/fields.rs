@@ -442,3 +442,30 @@ fn app_placement_reaches_deployments_and_job_settings_reach_cron_jobs() {
     .code(1)
     .error_at("apps.yaml:8:46", "apps.web.affinity.required[0].operator", "operator `Exists` takes no `values`");
 }
+
+#[test]
+fn decorator_arguments_existing_functions_use_load_and_act() {
+    // Written for the Python generators k3s replaces: every argument must load and act.
+    let project = Project::with_apps_yaml(&format!(
+        "{ENVS}serverless:\n  - name: fns\n    path: fns\n"
+    ))
+    .file(
+        "fns/functions/api.py",
+        "from k3sfn import serverless, http_trigger\n\n\n@serverless(memory=\"128Mi\", visibility=\"restricted\", allow_from_namespaces=[\"web\"], allow_from_pods={\"app\": \"api\"}, labels={\"team\": \"core\"})\n@http_trigger(path=\"/a\", methods=[\"GET\"], cors=False, rate_limit=60)\ndef a(request):\n    return {}\n",
+    );
+    let run = project.run(&["generate", "--env", "local", "--stdout"]);
+    run.code(0);
+    let policy = document(&run.stdout, "NetworkPolicy", "fns-a");
+    assert!(
+        policy.contains(
+            "    - namespaceSelector:\n        matchLabels:\n          kubernetes.io/metadata.name: web\n    - podSelector:\n        matchLabels:\n          app: api\n"
+        ),
+        "{policy}"
+    );
+    let deployment = document(&run.stdout, "Deployment", "fns-a");
+    assert!(deployment.contains("        team: core\n"), "{deployment}");
+    assert!(deployment.contains("memory: 128Mi"), "{deployment}");
+    // A rate limit with no route to enforce it is said, at the argument.
+    run.stderr_contains("fns/functions/api.py:5:")
+        .stderr_contains("serverless.fns.a.@http_trigger.rate_limit");
+}
