@@ -53,10 +53,17 @@ const SECRET_PARTS: &[&str] = &[
     "PRIVATEKEY",
 ];
 
+/// Names a secret word would match that every shell sets to a path: masking their values would
+/// blank out the working directory in every message.
+const NOT_SECRET: &[&str] = &["PWD", "OLDPWD"];
+
 /// True for names like `DB_PASSWORD`, `API_KEY`, `PGPASS`, `GITHUB_PAT`, `SENTRY_DSN`,
 /// `SLACK_WEBHOOK_URL`: values that must never go into a ConfigMap or a literal in git.
 pub fn looks_secret(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
+    if NOT_SECRET.contains(&upper.as_str()) {
+        return false;
+    }
     let words: Vec<&str> = upper.split(['_', '-', '.']).collect();
     // `AUTH` holds a credential at the end (`NPM_AUTH`) or as a header (`AUTH_HEADER`); elsewhere
     // it names a setting (`GF_AUTH_ANONYMOUS_ENABLED`).
@@ -202,6 +209,8 @@ mod tests {
             "PORT",
             "SESSION_TIMEOUT",
             "GF_AUTH_ANONYMOUS_ENABLED",
+            "PWD",
+            "OLDPWD",
         ] {
             assert!(!looks_secret(name), "{name}");
         }

@@ -471,3 +471,16 @@ fn a_secret_value_in_a_bad_place_is_masked_in_every_message() {
     );
     assert!(!json.stdout.contains("s3cr3t") && !json.stdout.contains("tok-from-set"));
 }
+
+#[test]
+fn the_working_directory_is_not_mistaken_for_a_secret() {
+    // `PWD` holds a path; `MYSQL_PWD` a password. Only the second is masked.
+    let project = Project::with_apps_yaml(&format!(
+        "{ENVS}apps:\n  - name: web\n    path: ../elsewhere\n"
+    ));
+    let parent = project.path().parent().unwrap().canonicalize().unwrap();
+    let parent = parent.display().to_string();
+    let run = project.run_with_env(&["validate"], &[("PWD", parent.as_str())]);
+    run.code(1)
+        .stderr_contains(&format!("resolves to `{parent}/elsewhere`"));
+}
