@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::availability::{AntiAffinity, DisruptionBudget, Strategy};
+use super::availability::{AntiAffinity, DisruptionBudget, NodeAffinity, Strategy, Toleration};
 use super::defaults::SecretStore;
 use super::dependency::Dependency;
 use super::environment::Environment;
@@ -164,6 +164,17 @@ pub struct ComposeService {
     pub pod_disruption_budget: Option<DisruptionBudget>,
     /// Spread this service's replicas over nodes.
     pub anti_affinity: Option<AntiAffinity>,
+    /// Node labels this service's pods must run on (the pod's `nodeSelector`), over those
+    /// `deploy.placement.constraints` gives. Example: `{kubernetes.io/arch: arm64}`.
+    #[serde(default)]
+    pub node_selector: BTreeMap<String, String>,
+    /// Taints this service's pods tolerate (the pod's `tolerations`).
+    #[serde(default)]
+    pub tolerations: Vec<Toleration>,
+    /// Node affinity of this service's pods (the pod's `affinity.nodeAffinity`).
+    pub affinity: Option<NodeAffinity>,
+    /// PriorityClass of this service's pods (`priorityClassName`).
+    pub priority_class_name: Option<String>,
     /// Rollout strategy of this service's Deployment.
     pub strategy: Option<Strategy>,
 }

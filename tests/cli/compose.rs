@@ -302,3 +302,23 @@ fn secret_looking_values_never_reach_a_configmap() {
     }
     assert!(!config_map.contains("hunter2"), "{config_map}");
 }
+
+#[test]
+fn a_compose_service_takes_placement_from_apps_yaml() {
+    let project = Project::with_apps_yaml(&format!(
+        "{ENVS}compose:\n  - name: stack\n    path: stack\n    services:\n      web:\n        node_selector: {{pool: web}}\n        tolerations: [{{key: dedicated, operator: Equal, value: web, effect: NoSchedule}}]\n        affinity: {{required: [{{key: kubernetes.io/arch, operator: In, values: [arm64]}}]}}\n        priority_class_name: high\n"
+    ))
+    .file(
+        "stack/compose.yaml",
+        "services:\n  web:\n    image: nginx:1.27\n    deploy:\n      placement:\n        constraints: [\"node.platform.os == linux\"]\n",
+    );
+    let run = project.run(&["generate", "--env", "local", "--stdout"]);
+    run.code(0)
+        // The compose file's constraint and apps.yaml's selector together.
+        .stdout_contains(
+            "      nodeSelector:\n        kubernetes.io/os: linux\n        pool: web\n",
+        )
+        .stdout_contains("      priorityClassName: high\n")
+        .stdout_contains("      tolerations:\n      - effect: NoSchedule\n        key: dedicated\n")
+        .stdout_contains("              - key: kubernetes.io/arch\n                operator: In\n");
+}

@@ -212,7 +212,13 @@ fn service_spec(
         network,
         disruption_budget: settings.pod_disruption_budget.clone(),
         placement: Placement {
-            node_selector: node_selector(svc, &field, d),
+            node_selector: node_selector(svc, &field, d)
+                .into_iter()
+                .chain(settings.node_selector.clone())
+                .collect(),
+            tolerations: settings.tolerations.clone(),
+            node_affinity: settings.affinity.clone(),
+            priority_class_name: settings.priority_class_name.clone(),
             anti_affinity: settings.anti_affinity.clone(),
             termination_grace_period_seconds: svc.stop_grace_period.map(|p| i64::from(seconds(p))),
             ..Placement::default()

@@ -90,6 +90,19 @@ pub fn layer(over: &ComposeService, under: &ComposeService) -> ComposeService {
             .clone()
             .or_else(|| under.anti_affinity.clone()),
         strategy: pick(&over.strategy, &under.strategy),
+        node_selector: under
+            .node_selector
+            .iter()
+            .chain(&over.node_selector)
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        tolerations: if over.tolerations.is_empty() {
+            under.tolerations.clone()
+        } else {
+            over.tolerations.clone()
+        },
+        affinity: pick(&over.affinity, &under.affinity),
+        priority_class_name: pick(&over.priority_class_name, &under.priority_class_name),
     }
 }
 
