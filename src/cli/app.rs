@@ -65,14 +65,14 @@ pub fn run(context: &Context, command: &AppCommand) -> CommandResult {
             name,
             env,
             output_dir,
-            ..
+            output,
         } => {
             section::generate_entry(
                 context,
                 Section::Apps,
                 name,
                 env.as_deref(),
-                output_dir.as_deref(),
+                super::output_dir(output_dir, output).as_deref(),
                 std::path::Path::new(""),
             )?;
         }

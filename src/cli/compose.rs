@@ -151,7 +151,7 @@ fn generate(context: &Context, args: &GenerateArgs) -> CommandResult {
         Section::Compose,
         &args.name,
         args.env.as_deref(),
-        args.output_dir.as_deref(),
+        super::output_dir(&args.output_dir, &args.output).as_deref(),
         &Path::new("compose").join(&args.name),
     )?;
     Ok(EXIT_OK)
@@ -297,7 +297,11 @@ fn convert(context: &Context, args: &ConvertArgs) -> CommandResult {
         .map(|f| crate::diagnostic::display_path(f).display().to_string())
         .collect();
     let text = document(&convert_header(&given.join(", ")), &output.documents);
-    emit(output, text, args.output_dir.as_deref())
+    emit(
+        output,
+        text,
+        super::output_dir(&args.output_dir, &args.output).as_deref(),
+    )
 }
 
 /// The environment `env` (or the first) of apps.yaml and its compose entry `name`, for

@@ -94,14 +94,14 @@ pub fn run(context: &Context, command: &FnCommand) -> CommandResult {
             name,
             env,
             output_dir,
-            ..
+            output,
         } => {
             section::generate_entry(
                 context,
                 Section::Serverless,
                 name,
                 env.as_deref(),
-                output_dir.as_deref(),
+                super::output_dir(output_dir, output).as_deref(),
                 std::path::Path::new(""),
             )?;
         }

@@ -3,7 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{CommandResult, Context, EXIT_INVALID, EXIT_OK, Failure, print_diagnostics};
+use super::{
+    CommandResult, Context, EXIT_INVALID, EXIT_OK, Failure, ManifestFormat, print_diagnostics,
+};
 use crate::emit::{
     DriftKind, Tree, check_environment, check_undeclared, environment_tree, manifest_stream,
     write_environments,
@@ -25,7 +27,7 @@ pub struct Args {
     pub output_dir: Option<PathBuf>,
     /// Print instead of writing, in this format (only `yaml`: the same as --stdout)
     #[arg(short, long, value_name = "FORMAT", value_parser = super::parse_manifest_format,
-          conflicts_with_all = ["output_dir", "check"])]
+          conflicts_with = "output_dir")]
     pub output: Option<super::ManifestFormat>,
     /// Write nothing; list the files that would change and exit 1 if any would
     #[arg(long, conflicts_with = "stdout")]
@@ -63,16 +65,20 @@ impl ImageArgs {
 pub fn run(context: &Context, args: &Args) -> CommandResult {
     let (project, mut diagnostics) = context.load()?;
     let environments = selected_environments(&project, &args.env);
-    let stdout = args.stdout || args.output.is_some();
+    let stdout = args.stdout || ManifestFormat::prints(&args.output);
+    if stdout && args.check {
+        return Err(Failure::Usage(
+            "--check compares the tree on disk; it cannot be given with --stdout or -o yaml"
+                .to_string(),
+        ));
+    }
     if stdout && environments.len() != 1 {
         return Err(Failure::Usage(
             "--stdout prints one environment: name it with --env".to_string(),
         ));
     }
     // `.` components confuse directory creation (`out/.` cannot be created before `out`).
-    let output: PathBuf = args
-        .output_dir
-        .clone()
+    let output: PathBuf = super::output_dir(&args.output_dir, &args.output)
         .unwrap_or_else(|| project.dir.join(DEFAULT_OUTPUT))
         .components()
         .filter(|c| !matches!(c, std::path::Component::CurDir))

@@ -146,21 +146,53 @@ pub enum ListFormat {
     Name,
 }
 
-/// `-o/--output` of a command that prints manifests. Only `yaml`: a directory to write into is
-/// `--output-dir DIR` (Helm's name), so `-o DIR` is an error that says so rather than a folder
-/// named after a format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// `-o/--output` of a command that prints manifests: `yaml` prints them. A directory to write
+/// into is `--output-dir DIR` (Helm's name); the other format names are errors, never a folder
+/// named `json`. Any other value is a directory, as `--output DIR` meant before `--output-dir`
+/// existed: scripts written then keep working, with a warning (see [`output_dir`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ManifestFormat {
     Yaml,
+    /// `--output DIR`, the old spelling of `--output-dir DIR`.
+    Directory(PathBuf),
 }
+
+/// Format names `-o` takes on some command; on a manifest command only `yaml` prints.
+const FORMAT_NAMES: &[&str] = &["yaml", "json", "table", "name", "wide"];
 
 pub(crate) fn parse_manifest_format(text: &str) -> Result<ManifestFormat, String> {
     match text {
         "yaml" => Ok(ManifestFormat::Yaml),
-        other => Err(format!(
-            "-o/--output is an output format and this command prints only `yaml`; \
-             to write files under a directory use --output-dir {other}"
-        )),
+        format if FORMAT_NAMES.contains(&format) => Err(
+            "this command prints only `yaml`; to write files under a directory use --output-dir DIR"
+                .to_string(),
+        ),
+        dir => Ok(ManifestFormat::Directory(PathBuf::from(dir))),
+    }
+}
+
+impl ManifestFormat {
+    /// Whether the manifests are printed rather than written.
+    pub fn prints(output: &Option<ManifestFormat>) -> bool {
+        matches!(output, Some(ManifestFormat::Yaml))
+    }
+}
+
+/// The directory to write into: `--output-dir`, else the old `--output DIR` (said once).
+pub(crate) fn output_dir(
+    output_dir: &Option<PathBuf>,
+    output: &Option<ManifestFormat>,
+) -> Option<PathBuf> {
+    match (output_dir, output) {
+        (Some(dir), _) => Some(dir.clone()),
+        (None, Some(ManifestFormat::Directory(dir))) => {
+            eprintln!(
+                "warning: --output {} is read as --output-dir {0}: -o/--output is a format (`yaml`); write --output-dir",
+                dir.display()
+            );
+            Some(dir.clone())
+        }
+        _ => None,
     }
 }
 

@@ -10,14 +10,13 @@ fn project() -> Project {
 }
 
 #[test]
-fn o_with_a_directory_on_a_writing_command_says_output_dir_and_writes_nothing() {
+fn o_with_a_format_name_on_a_writing_command_says_output_dir_and_writes_nothing() {
     let project = project();
     for args in [
         &["app", "generate", "web", "--env", "gcp", "-o", "json"][..],
         &["generate", "-o", "json"],
-        &["generate", "--output", "out"],
-        &["compose", "generate", "shop", "-o", "out"],
-        &["fn", "generate", "fns", "-o", "out"],
+        &["compose", "generate", "shop", "-o", "table"],
+        &["fn", "generate", "fns", "-o", "name"],
     ] {
         project
             .run(args)
@@ -25,6 +24,25 @@ fn o_with_a_directory_on_a_writing_command_says_output_dir_and_writes_nothing() 
             .stderr_contains("use --output-dir");
     }
     assert_eq!(project.files(), [std::path::PathBuf::from("apps.yaml")]);
+}
+
+#[test]
+fn the_old_output_dir_spelling_still_writes_and_says_the_new_one() {
+    // Scripts written before --output-dir (`generate --output DIR`) keep working.
+    let project = project();
+    project
+        .run(&["generate", "--env", "local", "--output", "out"])
+        .code(0)
+        .stderr_contains("warning: --output out is read as --output-dir out");
+    assert!(project.path().join("out/local").is_dir());
+    project
+        .run(&["generate", "--env", "local", "--output", "out", "--check"])
+        .code(0);
+    project
+        .run(&["app", "generate", "web", "--env", "local", "-o", "appout"])
+        .code(0)
+        .stderr_contains("write --output-dir");
+    assert!(project.path().join("appout/manifests.yaml").is_file());
 }
 
 #[test]
