@@ -1,8 +1,6 @@
 //! `k3s app generate NAME` and `k3s app list`: one traditional app's manifests, and the apps
 //! with what each becomes in an environment.
 
-use std::path::PathBuf;
-
 use serde::Serialize;
 
 use super::{CommandResult, Context, EXIT_OK, ListFormat, section};
@@ -13,7 +11,8 @@ use crate::workload::{Controller, Replicas, Scaling, Workload};
 pub enum AppCommand {
     /// Print (or write) one app's manifests for an environment
     #[command(
-        after_help = "Examples:\n  k3s app generate api\n  k3s app generate api --env gcp -o yaml\n  k3s app generate api --env gcp --output-dir out"
+        after_help = "Examples:\n  k3s app generate api\n  k3s app generate api --env gcp -o yaml\n  k3s app generate api --env gcp --output-dir out",
+        mut_arg("output_dir", |a| a.help("Write DIR/manifests.yaml instead of printing"))
     )]
     Generate {
         /// The app's name in apps.yaml
@@ -22,13 +21,8 @@ pub enum AppCommand {
         /// Environment [default: the first declared]
         #[arg(short, long, add = clap_complete::ArgValueCandidates::new(super::completions::environments))]
         env: Option<String>,
-        /// Write DIR/manifests.yaml instead of printing
-        #[arg(long, value_name = "DIR")]
-        output_dir: Option<PathBuf>,
-        /// Format of what is printed (only `yaml`; a directory is --output-dir)
-        #[arg(short, long, value_name = "FORMAT", value_parser = super::parse_manifest_format,
-              conflicts_with = "output_dir")]
-        output: Option<super::ManifestFormat>,
+        #[command(flatten)]
+        output: super::ManifestOutput,
     },
     /// List the apps of an environment: image, controller, scaling, route
     #[command(
@@ -61,18 +55,13 @@ struct AppRow {
 
 pub fn run(context: &Context, command: &AppCommand) -> CommandResult {
     match command {
-        AppCommand::Generate {
-            name,
-            env,
-            output_dir,
-            output,
-        } => {
+        AppCommand::Generate { name, env, output } => {
             section::generate_entry(
                 context,
                 Section::Apps,
                 name,
                 env.as_deref(),
-                super::output_dir(output_dir, output).as_deref(),
+                output.dir().as_deref(),
                 std::path::Path::new(""),
             )?;
         }

@@ -1,5 +1,6 @@
-//! `k3s compose`: one compose entry's manifests (`generate`), compose files without apps.yaml
-//! (`convert`), a starting apps.yaml entry (`init`), and the parsed model (`parse`).
+//! `k3s compose`: one compose entry's manifests (`generate`), compose files on their own or with
+//! an entry's or a settings file's per-service settings (`convert`), a starting apps.yaml entry
+//! (`init`), and the parsed model (`parse`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -28,12 +29,15 @@ pub struct Args {
 pub enum ComposeCommand {
     /// Print one compose entry's manifests for one environment (or write them under --output-dir)
     #[command(
-        after_help = "Examples:\n  k3s compose generate shop\n  k3s compose generate shop --env gcp --output-dir out"
+        after_help = "Examples:\n  k3s compose generate shop\n  k3s compose generate shop --env gcp --output-dir out",
+        mut_arg("output_dir", |a| a.help("Write DIR/compose/NAME/manifests.yaml instead of printing"))
     )]
     Generate(GenerateArgs),
-    /// Convert compose files to Kubernetes manifests, without apps.yaml
+    /// Convert compose files to Kubernetes manifests: on their own, with a settings file
+    /// (--settings), or with an apps.yaml compose entry's settings (--entry)
     #[command(
-        after_help = "Examples:\n  k3s compose convert compose.yaml\n  k3s compose convert compose.yaml compose.prod.yaml --namespace shop --output-dir out\n  k3s compose convert --entry shop --env gcp"
+        after_help = "Examples:\n  k3s compose convert compose.yaml\n  k3s compose convert compose.yaml compose.prod.yaml --namespace shop --output-dir out\n  k3s compose convert --entry shop --env gcp",
+        mut_arg("output_dir", |a| a.help("Write DIR/compose/NAME/manifests.yaml instead of printing"))
     )]
     Convert(Box<ConvertArgs>),
     /// Print an apps.yaml `compose:` entry, pre-filled where conversion needs a decision
@@ -54,13 +58,8 @@ pub struct GenerateArgs {
     /// Environment [default: the first declared]
     #[arg(short, long = "env", value_name = "ENV", add = clap_complete::ArgValueCandidates::new(super::completions::environments))]
     pub env: Option<String>,
-    /// Write DIR/compose/NAME/manifests.yaml instead of printing
-    #[arg(long, value_name = "DIR")]
-    pub output_dir: Option<PathBuf>,
-    /// Format of what is printed (only `yaml`; a directory is --output-dir)
-    #[arg(short, long, value_name = "FORMAT", value_parser = super::parse_manifest_format,
-          conflicts_with = "output_dir")]
-    pub output: Option<super::ManifestFormat>,
+    #[command(flatten)]
+    pub output: super::ManifestOutput,
 }
 
 #[derive(Debug, clap::Args)]
@@ -75,13 +74,8 @@ pub struct ConvertArgs {
     /// Name prefix of the objects [default: the entry's, else the compose project's name]
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
-    /// Write DIR/compose/NAME/manifests.yaml instead of printing
-    #[arg(long, value_name = "DIR")]
-    pub output_dir: Option<PathBuf>,
-    /// Format of what is printed (only `yaml`; a directory is --output-dir)
-    #[arg(short, long, value_name = "FORMAT", value_parser = super::parse_manifest_format,
-          conflicts_with = "output_dir")]
-    pub output: Option<super::ManifestFormat>,
+    #[command(flatten)]
+    pub output: super::ManifestOutput,
     /// Read variables from this file instead of the project's .env
     #[arg(long, value_name = "FILE")]
     pub env_file: Option<PathBuf>,
@@ -151,7 +145,7 @@ fn generate(context: &Context, args: &GenerateArgs) -> CommandResult {
         Section::Compose,
         &args.name,
         args.env.as_deref(),
-        super::output_dir(&args.output_dir, &args.output).as_deref(),
+        args.output.dir().as_deref(),
         &Path::new("compose").join(&args.name),
     )?;
     Ok(EXIT_OK)
@@ -297,11 +291,7 @@ fn convert(context: &Context, args: &ConvertArgs) -> CommandResult {
         .map(|f| crate::diagnostic::display_path(f).display().to_string())
         .collect();
     let text = document(&convert_header(&given.join(", ")), &output.documents);
-    emit(
-        output,
-        text,
-        super::output_dir(&args.output_dir, &args.output).as_deref(),
-    )
+    emit(output, text, args.output.dir().as_deref())
 }
 
 /// The environment `env` (or the first) of apps.yaml and its compose entry `name`, for

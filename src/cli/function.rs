@@ -3,7 +3,7 @@
 //! `k3s fn run` is in `function_run.rs`.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Serialize;
 
@@ -32,7 +32,8 @@ pub enum FnCommand {
     },
     /// Print (or write) a function project's manifests; --output-dir also writes its Dockerfile
     #[command(
-        after_help = "Examples:\n  k3s fn generate fns\n  k3s fn generate fns --env gcp --output-dir out"
+        after_help = "Examples:\n  k3s fn generate fns\n  k3s fn generate fns --env gcp --output-dir out",
+        mut_arg("output_dir", |a| a.help("Write DIR/manifests.yaml and DIR/Dockerfile instead of printing"))
     )]
     Generate {
         /// The `serverless:` entry's name in apps.yaml
@@ -41,13 +42,8 @@ pub enum FnCommand {
         /// Environment [default: the first declared]
         #[arg(short, long, add = clap_complete::ArgValueCandidates::new(super::completions::environments))]
         env: Option<String>,
-        /// Write DIR/manifests.yaml and DIR/Dockerfile instead of printing
-        #[arg(long, value_name = "DIR")]
-        output_dir: Option<PathBuf>,
-        /// Format of what is printed (only `yaml`; a directory is --output-dir)
-        #[arg(short, long, value_name = "FORMAT", value_parser = super::parse_manifest_format,
-              conflicts_with = "output_dir")]
-        output: Option<super::ManifestFormat>,
+        #[command(flatten)]
+        output: super::ManifestOutput,
     },
     /// Run a project's functions locally with the k3sfn runtime: HTTP ones on port_base,
     /// port_base+1, …, queue workers against --redis, scheduled ones with --once; Ctrl-C stops
@@ -90,18 +86,13 @@ struct ScalingRow {
 pub fn run(context: &Context, command: &FnCommand) -> CommandResult {
     match command {
         FnCommand::Run(args) => return super::function_run::run(context, args),
-        FnCommand::Generate {
-            name,
-            env,
-            output_dir,
-            output,
-        } => {
+        FnCommand::Generate { name, env, output } => {
             section::generate_entry(
                 context,
                 Section::Serverless,
                 name,
                 env.as_deref(),
-                super::output_dir(output_dir, output).as_deref(),
+                output.dir().as_deref(),
                 std::path::Path::new(""),
             )?;
         }

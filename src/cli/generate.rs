@@ -3,9 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{
-    CommandResult, Context, EXIT_INVALID, EXIT_OK, Failure, ManifestFormat, print_diagnostics,
-};
+use super::{CommandResult, Context, EXIT_INVALID, EXIT_OK, Failure, print_diagnostics};
 use crate::emit::{
     DriftKind, Tree, check_environment, check_undeclared, environment_tree, manifest_stream,
     write_environments,
@@ -22,13 +20,8 @@ pub struct Args {
     /// Environment to generate; repeatable [default: every declared environment]
     #[arg(short, long = "env", value_name = "ENV", add = clap_complete::ArgValueCandidates::new(super::completions::environments))]
     pub env: Vec<String>,
-    /// Root of the tree; files go under DIR/<env>/ [default: argocd-state/ beside apps.yaml]
-    #[arg(long, value_name = "DIR")]
-    pub output_dir: Option<PathBuf>,
-    /// Print instead of writing, in this format (only `yaml`: the same as --stdout)
-    #[arg(short, long, value_name = "FORMAT", value_parser = super::parse_manifest_format,
-          conflicts_with = "output_dir")]
-    pub output: Option<super::ManifestFormat>,
+    #[command(flatten)]
+    pub output: super::ManifestOutput,
     /// Write nothing; list the files that would change and exit 1 if any would
     #[arg(long, conflicts_with = "stdout")]
     pub check: bool,
@@ -65,7 +58,7 @@ impl ImageArgs {
 pub fn run(context: &Context, args: &Args) -> CommandResult {
     let (project, mut diagnostics) = context.load()?;
     let environments = selected_environments(&project, &args.env);
-    let stdout = args.stdout || ManifestFormat::prints(&args.output);
+    let stdout = args.stdout || args.output.prints();
     if stdout && args.check {
         return Err(Failure::Usage(
             "--check compares the tree on disk; it cannot be given with --stdout or -o yaml"
@@ -78,7 +71,9 @@ pub fn run(context: &Context, args: &Args) -> CommandResult {
         ));
     }
     // `.` components confuse directory creation (`out/.` cannot be created before `out`).
-    let output: PathBuf = super::output_dir(&args.output_dir, &args.output)
+    let output: PathBuf = args
+        .output
+        .dir()
         .unwrap_or_else(|| project.dir.join(DEFAULT_OUTPUT))
         .components()
         .filter(|c| !matches!(c, std::path::Component::CurDir))

@@ -82,7 +82,9 @@ pub enum Command {
     Validate(validate::Args),
     /// Write every environment's Argo CD tree (or check it is up to date, or print it)
     #[command(
-        after_help = "Examples:\n  k3s generate\n  k3s generate --env gcp --output-dir /tmp/tree\n  k3s generate --check -v\n  k3s generate --env dev -o yaml | kubectl apply -f -\n  k3s generate --env gcp --images tags-gcp.env"
+        after_help = "Examples:\n  k3s generate\n  k3s generate --env gcp --output-dir /tmp/tree\n  k3s generate --check -v\n  k3s generate --env dev -o yaml | kubectl apply -f -\n  k3s generate --env gcp --images tags-gcp.env",
+        mut_arg("output_dir", |a| a.help("Root of the tree; files go under DIR/<env>/ [default: argocd-state/ beside apps.yaml]")),
+        mut_arg("output", |a| a.help("Print instead of writing, in this format (only `yaml`: the same as --stdout)"))
     )]
     Generate(generate::Args),
     /// List the entries of apps.yaml with their section, namespace and state per environment
@@ -103,7 +105,7 @@ pub enum Command {
         after_help = "Examples:\n  k3s fn list fns -o json\n  k3s fn generate fns --output-dir out\n  k3s fn run fns"
     )]
     Fn(function::FnCommand),
-    /// Compose projects: one entry's manifests, conversion without apps.yaml, a starting entry,
+    /// Compose projects: one entry's manifests, conversion of compose files, a starting entry,
     /// the parsed model
     #[command(
         after_help = "Examples:\n  k3s compose generate shop --env gcp\n  k3s compose convert compose.yaml --output-dir out\n  k3s compose init . --name shop\n  k3s compose parse . -o json"
@@ -178,11 +180,34 @@ impl ManifestFormat {
     }
 }
 
+/// `--output-dir DIR` and `-o FORMAT` of every command that prints or writes manifests. What
+/// lands under DIR differs per command: each sets its `--output-dir` help with
+/// `mut_arg("output_dir", …)`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ManifestOutput {
+    /// Write the files under DIR instead of printing
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+    /// Format of what is printed (only `yaml`; a directory is --output-dir)
+    #[arg(short, long, value_name = "FORMAT", value_parser = parse_manifest_format,
+          conflicts_with = "output_dir")]
+    pub output: Option<ManifestFormat>,
+}
+
+impl ManifestOutput {
+    /// Whether the manifests are printed in a format rather than written.
+    pub fn prints(&self) -> bool {
+        ManifestFormat::prints(&self.output)
+    }
+
+    /// The directory to write into: `--output-dir`, else the old `--output DIR` (said once).
+    pub fn dir(&self) -> Option<PathBuf> {
+        output_dir(&self.output_dir, &self.output)
+    }
+}
+
 /// The directory to write into: `--output-dir`, else the old `--output DIR` (said once).
-pub(crate) fn output_dir(
-    output_dir: &Option<PathBuf>,
-    output: &Option<ManifestFormat>,
-) -> Option<PathBuf> {
+fn output_dir(output_dir: &Option<PathBuf>, output: &Option<ManifestFormat>) -> Option<PathBuf> {
     match (output_dir, output) {
         (Some(dir), _) => Some(dir.clone()),
         (None, Some(ManifestFormat::Directory(dir))) => {
