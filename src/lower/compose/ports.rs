@@ -231,14 +231,16 @@ pub fn well_known_port(image: &str) -> Option<u16> {
     Some(port)
 }
 
-/// The Service type: apps.yaml's, else NodePort when a port is published, headless for a
+/// The Service type: apps.yaml's, else NodePort when a port is published and no `ingress:`
+/// publishes the service instead (the fix the host-port warning gives), headless for a
 /// StatefulSet (seed 003), else ClusterIP.
 pub fn service_type(
     ports: &ServicePorts,
     requested: Option<ServiceType>,
     stateful: bool,
+    routed: bool,
 ) -> ServiceType {
-    requested.unwrap_or(if ports.is_published() {
+    requested.unwrap_or(if ports.is_published() && !routed {
         ServiceType::NodePort
     } else if stateful {
         ServiceType::Headless

@@ -97,22 +97,22 @@ fn service_spec(
     };
     let stateful = kind == WorkloadKind::Statefulset;
     let requested_type = settings.service.as_ref().and_then(|s| s.kind);
-    let service_type = service_type(&ports, requested_type, stateful);
-    let port_settings = pin_node_ports(&ports, service_type, &field, &at, d);
-    let route = settings
+    let ingress = settings
         .ingress
         .as_ref()
-        .filter(|i| i.enabled != Some(false))
-        .map(|ingress| RouteSettings {
-            ingress: ingress.clone(),
-            methods: Vec::new(),
-            rate_per_minute: None,
-            field: format!("{field}.ingress"),
-            span,
-            no_port_help: Some(format!(
-                "add `expose:` to `{name}` in the compose file, or set `expose: [PORT]` {at}"
-            )),
-        });
+        .filter(|i| i.enabled != Some(false));
+    let service_type = service_type(&ports, requested_type, stateful, ingress.is_some());
+    let port_settings = pin_node_ports(&ports, service_type, &field, &at, d);
+    let route = ingress.map(|ingress| RouteSettings {
+        ingress: ingress.clone(),
+        methods: Vec::new(),
+        rate_per_minute: None,
+        field: format!("{field}.ingress"),
+        span,
+        no_port_help: Some(format!(
+            "add `expose:` to `{name}` in the compose file, or set `expose: [PORT]` {at}"
+        )),
+    });
     let (security, network) = network(plan, name, &settings, &ports, service_type, span, d);
     let job = job_settings(
         svc,

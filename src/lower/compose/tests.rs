@@ -666,6 +666,26 @@ fn published_ports_make_a_node_port_keeping_allowed_host_ports() {
 }
 
 #[test]
+fn an_ingress_publishes_the_service_instead_of_a_node_port() {
+    let f = with_files(
+        "    services:\n      web:\n        ingress: {path: /}\n",
+        "services:\n  web:\n    image: nginx\n    ports: [\"3000:80\"]\n",
+        &[],
+    );
+    let (workloads, d) = lower_ok(&f);
+    assert_eq!(
+        workload(&workloads, "web").services[0].kind,
+        ServiceType::ClusterIP,
+        "the route publishes the port; no NodePort on every node"
+    );
+    assert!(
+        !codes(&d, Severity::Warning).contains(&"published-port"),
+        "the warning's own fix (ingress) silences it: {}",
+        d.render()
+    );
+}
+
+#[test]
 fn strict_networks_admit_only_services_sharing_one() {
     let f = with_files(
         "    network: {policy: strict}\n",
