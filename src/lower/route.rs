@@ -413,8 +413,18 @@ pub fn attach_http_scaling(
         Some((Rewrite::StripPrefix, _)) => "/".to_string(),
         Some((Rewrite::ReplacePrefix(target), _)) => target.clone(),
     }];
-    let name = alias.unwrap_or(service);
-    for host in in_cluster_hosts(name, namespace) {
+    add_in_cluster_hosts(scaling, &[alias.unwrap_or(service)], namespace);
+}
+
+/// Adds the Host headers of in-cluster callers using `names` to a keda-http scaling's hosts.
+pub fn add_in_cluster_hosts(scaling: &mut Scaling, names: &[&str], namespace: &str) {
+    let Scaling::Http { hosts, .. } = scaling else {
+        return;
+    };
+    for host in names
+        .iter()
+        .flat_map(|name| in_cluster_hosts(name, namespace))
+    {
         if !hosts.contains(&host) {
             hosts.push(host);
         }

@@ -39,9 +39,9 @@ pub fn main_service(
 /// ExternalName of the KEDA interceptor proxy, with the proxy's port. The interceptor knows the
 /// workload by the Host header (`attach_http_scaling` lists the name's forms) and forwards to
 /// the pods' Service, which is renamed `<name>-pods`.
-pub fn interceptor_service(service: &Service, interceptor: &InterceptorAlias) -> Service {
+pub fn interceptor_service(name: &str, interceptor: &InterceptorAlias) -> Service {
     Service {
-        name: service.name.clone(),
+        name: name.to_string(),
         kind: ServiceType::ClusterIP,
         ports: vec![ServicePort {
             name: "http".to_string(),

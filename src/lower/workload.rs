@@ -17,7 +17,7 @@ use super::out_of_git::keep_out_of_git;
 use super::ports::{PortSpec, name_ports};
 use super::probes::lower_probes;
 use super::resources::lower_resources;
-use super::route::{PerMinute, RouteSpec, attach_http_scaling, lower_route};
+use super::route::{PerMinute, RouteSpec, add_in_cluster_hosts, attach_http_scaling, lower_route};
 use super::scaling::{LoweredScaling, ScalingInput, lower_scaling};
 use super::security::lower_security;
 use super::service::{interceptor_service, main_service, pods_service_name, route_port};
@@ -102,7 +102,7 @@ pub fn lower_workload(
     // 12); the pods' own Service, which the interceptor forwards to, gets another name.
     let alias = match &mut service {
         Some(pods) if keda_http => {
-            let alias = interceptor_service(pods, &cx.interceptor());
+            let alias = interceptor_service(&pods.name, &cx.interceptor());
             pods.name = pods_service_name(&pods.name);
             Some(alias)
         }
@@ -203,7 +203,13 @@ pub fn lower_workload(
     let mut controller = controller(&spec, &volumes, d);
     let mut services: Vec<Service> = service.into_iter().chain(alias).collect();
     governing_service(&spec, &mut controller, &mut services, &ports);
-    services.extend(alias_services(&spec, &services));
+    let interceptor = keda_http.then(|| cx.interceptor());
+    let aliases = alias_services(&spec, &services, interceptor.as_ref());
+    if keda_http {
+        let names: Vec<&str> = aliases.iter().map(|a| a.name.as_str()).collect();
+        add_in_cluster_hosts(&mut scaling.scaling, &names, &spec.namespace);
+    }
+    services.extend(aliases);
 
     let replicas = if kind == ControllerKind::ScaledJob {
         Replicas::NotApplicable

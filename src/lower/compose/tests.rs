@@ -10,7 +10,7 @@ use crate::lower::LowerContext;
 use crate::render::{Manifest, RenderContext, render_workload};
 use crate::resolve::{Inputs, resolve};
 use crate::workload::{
-    Controller, EnvSource, Peer, ProbeAction, RefKind, Replicas, VolumeSource, Workload,
+    Controller, EnvSource, Peer, ProbeAction, RefKind, Replicas, Scaling, VolumeSource, Workload,
 };
 
 struct Fixture {
@@ -683,6 +683,30 @@ fn an_ingress_publishes_the_service_instead_of_a_node_port() {
         "the warning's own fix (ingress) silences it: {}",
         d.render()
     );
+}
+
+#[test]
+fn under_keda_http_every_name_of_a_service_leads_through_the_interceptor() {
+    let f = with_files(
+        "    services:\n      search:\n        scaling: {type: keda-http, min_instances: 0}\n",
+        "services:\n  search:\n    image: myorg/search\n    container_name: es\n    expose: [\"9200\"]\n  web:\n    image: myorg/web\n    environment:\n      SEARCH_URL: http://es:9200\n",
+        &[],
+    );
+    let (workloads, _) = lower_ok(&f);
+    let search = workload(&workloads, "search");
+    let es = search.services.iter().find(|s| s.name == "es").unwrap();
+    assert!(
+        es.external_name
+            .as_deref()
+            .is_some_and(|n| n.starts_with("keda-add-ons-http-interceptor-proxy.")),
+        "a caller of `es` must reach the interceptor, not the pods: {es:?}"
+    );
+    let Scaling::Http { hosts, .. } = &search.scaling else {
+        panic!("keda-http scaling: {:?}", search.scaling);
+    };
+    for host in ["es", "es.apps", "es.apps.svc.cluster.local"] {
+        assert!(hosts.iter().any(|h| h == host), "{host} in {hosts:?}");
+    }
 }
 
 #[test]
