@@ -1,6 +1,7 @@
 //! `k3s completions <shell>`: print the shell's registration script for dynamic completion.
 //! The script calls back into `k3s` (with `K3S_COMPLETE=<shell>`) at each Tab, so entry and
-//! environment names come from the apps.yaml of the current directory (or its nearest parent)
+//! environment names come from the apps.yaml the line names with `-f`, else that of the current
+//! directory (or its nearest parent)
 //! at that moment; flags and subcommands are completed from the same clap definitions. This is
 //! clap_complete's dynamic engine: one small script per shell instead of five hand-written
 //! ones that would shell out to `k3s list -o name`.
@@ -49,10 +50,35 @@ pub fn run(args: &Args) -> CommandResult {
     Ok(EXIT_OK)
 }
 
-/// apps.yaml of the current directory or its nearest parent, if it loads.
+/// The apps.yaml the command line being completed names with `-f`, else that of the current
+/// directory or its nearest parent, if it loads.
 fn project() -> Option<Project> {
-    let path = find_apps_yaml(&std::env::current_dir().ok()?)?;
+    let words: Vec<String> = std::env::args().collect();
+    let path = match file_on_command_line(&words) {
+        Some(path) => path,
+        None => find_apps_yaml(&std::env::current_dir().ok()?)?,
+    };
     crate::config::load(&path).ok().map(|(project, _)| project)
+}
+
+/// `-f PATH`, `-fPATH`, `--file PATH` or `--file=PATH` among the words being completed (those
+/// after the `--` the registration script passes), the last one winning as clap would.
+fn file_on_command_line(words: &[String]) -> Option<std::path::PathBuf> {
+    let completed = words.iter().skip_while(|w| *w != "--").skip(1);
+    let mut file = None;
+    let mut words = completed.peekable();
+    while let Some(word) = words.next() {
+        let value = match word.as_str() {
+            "-f" | "--file" => words.peek().map(|w| w.to_string()),
+            w if w.starts_with("--file=") => Some(w["--file=".len()..].to_string()),
+            w if w.starts_with("-f") && !w.starts_with("--") => Some(w[2..].to_string()),
+            _ => None,
+        };
+        if let Some(value) = value.filter(|v| !v.is_empty()) {
+            file = Some(std::path::PathBuf::from(value));
+        }
+    }
+    file
 }
 
 /// Completion candidates: the declared environments.
@@ -92,4 +118,39 @@ pub fn functions() -> Vec<CompletionCandidate> {
 /// Completion candidates: the `compose:` entries.
 pub fn compose() -> Vec<CompletionCandidate> {
     entries(Section::Compose)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::file_on_command_line;
+
+    fn words(line: &str) -> Vec<String> {
+        line.split(' ').map(str::to_string).collect()
+    }
+
+    #[test]
+    fn the_file_flag_of_the_completed_line_in_every_spelling() {
+        for line in [
+            "k3s -- k3s -f a/apps.yaml app generate ",
+            "k3s -- k3s -fa/apps.yaml app generate ",
+            "k3s -- k3s --file a/apps.yaml app generate ",
+            "k3s -- k3s app generate --file=a/apps.yaml ",
+            "k3s -- k3s -f b.yaml app generate -f a/apps.yaml ",
+        ] {
+            assert_eq!(
+                file_on_command_line(&words(line)),
+                Some("a/apps.yaml".into()),
+                "{line}"
+            );
+        }
+        assert_eq!(
+            file_on_command_line(&words("k3s -- k3s app generate -f")),
+            None
+        );
+        assert_eq!(
+            file_on_command_line(&words("k3s -f x.yaml")),
+            None,
+            "before --"
+        );
+    }
 }

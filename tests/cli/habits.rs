@@ -250,7 +250,11 @@ fn colour_only_when_forced_or_on_a_terminal_and_never_with_no_color() {
 fn completions_complete_entry_and_environment_names_from_apps_yaml() {
     let project = Project::with_apps_yaml(&format!(
         "{ENVS}{APPS}  - name: worker\n    image: busybox\ncompose:\n  - name: shop\n    path: shop\n"
-    ));
+    ))
+    .file(
+        "other/apps.yaml",
+        "version: \"2\"\nenvironments:\n  staging: {}\napps:\n  - name: billing\n    image: busybox\n",
+    );
     let complete = |words: &[&str]| {
         let mut args = vec!["--", "k3s"];
         args.extend_from_slice(words);
@@ -267,6 +271,15 @@ fn completions_complete_entry_and_environment_names_from_apps_yaml() {
     assert_eq!(complete(&["compose", "generate", ""]), ["shop"]);
     assert_eq!(complete(&["generate", "--env", ""]), ["local", "gcp"]);
     assert_eq!(complete(&["list", "--env", "g"]), ["gcp"]);
+    // `-f` on the line being completed names the apps.yaml whose names are offered.
+    assert_eq!(
+        complete(&["-f", "other/apps.yaml", "app", "generate", ""]),
+        ["billing"]
+    );
+    assert_eq!(
+        complete(&["generate", "--file=other/apps.yaml", "--env", ""]),
+        ["staging"]
+    );
     project
         .run(&["completions", "bash"])
         .code(0)
