@@ -1,8 +1,8 @@
 //! `k3s completions <shell>`: print the shell's registration script for dynamic completion.
 //! The script calls back into `k3s` (with `K3S_COMPLETE=<shell>`) at each Tab, so entry and
 //! environment names come from the apps.yaml the line names with `-f`, else that of the current
-//! directory (or its nearest parent)
-//! at that moment; flags and subcommands are completed from the same clap definitions. This is
+//! directory (or its nearest parent), at that moment; flags and subcommands are completed from
+//! the same clap definitions. This is
 //! clap_complete's dynamic engine: one small script per shell instead of five hand-written
 //! ones that would shell out to `k3s list -o name`.
 
