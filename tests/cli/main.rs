@@ -17,6 +17,7 @@ mod habits;
 mod hostile;
 mod images;
 mod list;
+mod real_files;
 mod schema;
 mod sections;
 mod tilt;
