@@ -240,6 +240,13 @@ pub fn plan_volumes(
                     ..base(ConfigVolumeType::HostPath, name)
                 });
             }
+            MountKind::HomePath { source } => {
+                if let Some(settings) = pvc_settings {
+                    out.volumes.push(settings.clone());
+                    continue;
+                }
+                refuse_home_path(source, mount, input, d);
+            }
             MountKind::Dropped => {
                 if let Some(settings) = pvc_settings {
                     out.volumes.push(settings.clone());
@@ -289,6 +296,24 @@ fn host_path_allowed(
         )),
     );
     false
+}
+
+/// A `~user/…` host path (or `~` without HOME): which directory it names is not known here.
+/// The help's replacement volume matches the mount by its path, so following it works.
+fn refuse_home_path(source: &str, mount: &Mount, input: &PlanInput<'_>, d: &mut Diagnostics) {
+    let target = &mount.target;
+    d.push(
+        Diagnostic::error(
+            Code::HostPath,
+            format!("`{source}` is a path in a user's home directory, which cannot be known here (HOME is not set, or `~user` names another user)"),
+        )
+        .at(mount.span)
+        .field(mount.field.clone())
+        .help(format!(
+            "write the absolute path on the node in the compose file, or replace the mount of `{target}` with `{{name: host, type: hostPath, path: /ABSOLUTE/PATH, mount_path: {target}}}` under `services.{}.volumes` {}, with `allow_host_path: true` and `security: {{profile: privileged}}`",
+            input.service, input.place
+        )),
+    );
 }
 
 fn default_size() -> Quantity {
