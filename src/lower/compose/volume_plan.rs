@@ -99,8 +99,10 @@ pub fn plan_volumes(
     d: &mut Diagnostics,
 ) -> PlannedVolumes {
     let overrides = &input.settings.volumes;
+    // apps.yaml's names are kept as written wherever they end up in the pod (an added volume,
+    // or one replacing a mount), so generated names keep clear of them.
     for o in overrides {
-        if !mounts.iter().any(|m| m.matches(o)) {
+        if o.kind.value != ConfigVolumeType::Pvc || !mounts.iter().any(|m| m.matches(o)) {
             names.reserve(&o.name.value);
         }
     }
