@@ -7,6 +7,7 @@ mod support;
 mod argocd;
 mod bad_input;
 mod compose;
+mod compose_stacks;
 mod containment;
 mod field_walk;
 mod fields;
