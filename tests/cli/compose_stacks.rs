@@ -188,6 +188,45 @@ fn convert_takes_the_per_service_settings_its_help_names() {
     assert_eq!(service_ports(&documents(&run.stdout), "worker"), [7000]);
 }
 
+#[test]
+fn convert_alone_says_how_to_read_a_file_outside_the_compose_directory() {
+    let project = Project::new()
+        .file(
+            "shop/compose.yaml",
+            "services:\n  web:\n    image: nginx:1.27\n    env_file: ../shared.env\n",
+        )
+        .file("shared.env", "GREETING=hello\n");
+    project
+        .run(&["compose", "convert", "shop/compose.yaml"])
+        .code(1)
+        .stderr_contains("outside the project directory")
+        .stderr_contains("help: k3s reads only files below the compose file's directory; if this one is meant, convert through a `compose:` entry of apps.yaml with `allow_outside_project: true` (`k3s compose convert --entry NAME`)");
+    // Following it: an entry that opts in (in an apps.yaml beside the compose file, so that the
+    // env file lies outside that project too).
+    let entry = format!("{ENVS}compose:\n  - name: shop\n    path: .\n");
+    let convert = [
+        "-f",
+        "shop/apps.yaml",
+        "compose",
+        "convert",
+        "--entry",
+        "shop",
+    ];
+    let project = project.file("shop/apps.yaml", &entry);
+    project
+        .run(&convert)
+        .code(1)
+        .stderr_contains("set `allow_outside_project: true` on the compose entry in apps.yaml");
+    project
+        .file(
+            "shop/apps.yaml",
+            &format!("{entry}    allow_outside_project: true\n"),
+        )
+        .run(&convert)
+        .code(0)
+        .stdout_contains("GREETING: hello");
+}
+
 // --- Anonymous volumes ---------------------------------------------------------------------------
 
 #[test]
