@@ -227,6 +227,42 @@ fn convert_alone_says_how_to_read_a_file_outside_the_compose_directory() {
         .stdout_contains("GREETING: hello");
 }
 
+#[test]
+fn every_help_line_of_convert_alone_can_be_followed_without_apps_yaml() {
+    // The corpus, the sample stacks and one project of each help-printing mistake, converted
+    // without apps.yaml: a help line that points at apps.yaml must say how to use it here.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut files = crate::corpus::corpus_files(&root.join("compose-go"));
+    files.extend(crate::corpus::corpus_files(&root.join("compose-stacks")));
+    let mistakes = Project::new().file(
+        "m/compose.yaml",
+        "services:\n  web:\n    image: nginx:1.27\n    ports: [\"80:80\"]\n    depends_on:\n      db: {condition: service_healthy}\n      worker: {condition: service_started}\n    volumes: [/cache, /etc/hostname:/etc/host-name, ~bob/x:/x]\n    environment: {API_TOKEN: t0ken}\n  db:\n    image: postgres:16\n    restart: \"no\"\n    networks:\n      default: {ipv4_address: 172.20.0.5}\n  worker:\n    image: myorg/worker:1\n",
+    );
+    files.push(mistakes.path().join("m/compose.yaml"));
+    let project = Project::new();
+    let mut helps = 0;
+    for file in files {
+        let run = project.run_with_env(
+            &["compose", "convert", file.to_str().unwrap(), "--name", "c"],
+            &[("HOME", "/home/u")],
+        );
+        for help in run.stderr.lines().filter(|l| l.contains("= help: ")) {
+            helps += 1;
+            assert!(
+                !help.contains("apps.yaml") || help.contains("--entry"),
+                "{}: {help}",
+                file.display()
+            );
+            assert!(
+                !help.contains("settings file") || help.contains("--settings FILE"),
+                "{}: {help}",
+                file.display()
+            );
+        }
+    }
+    assert!(helps > 20, "only {helps} help lines");
+}
+
 // --- Anonymous volumes ---------------------------------------------------------------------------
 
 #[test]
