@@ -299,3 +299,34 @@ fn job_settings_on_another_kind_are_said_per_field_and_a_schedule_is_an_error() 
     .code(0)
     .stderr_contains("apps.yaml:10:30: warning: compose.shop.services.web.job.backoff_limit: `job.backoff_limit` has no effect on a Deployment");
 }
+
+#[test]
+fn a_scheduled_functions_cron_job_takes_its_service_account_and_the_entrys_job_settings() {
+    // tests/cli/fields.rs covers the ScaledJob's account; this is the CronJob's.
+    let run = Project::with_apps_yaml(&format!(
+        "{ENVS}serverless:\n  - name: fns\n    path: fns\n    job: {{backoff_limit: 0, ttl_seconds_after_finished: 120}}\n    tolerations: [{{key: spot, operator: Exists, effect: NoSchedule}}]\n"
+    ))
+    .file(
+        "fns/functions/jobs.py",
+        "from k3sfn import schedule_trigger, serverless\n\n@serverless(service_account=\"cron-runner\")\n@schedule_trigger(cron=\"0 3 * * *\")\ndef nightly():\n    pass\n",
+    )
+    .run(&["generate", "--env", "local", "--stdout"]);
+    run.code(0);
+    let cron_job = document(&run.stdout, "CronJob", "fns-nightly");
+    for expected in [
+        "      backoffLimit: 0\n",
+        "          serviceAccountName: cron-runner\n",
+        "          tolerations:\n          - effect: NoSchedule\n            key: spot\n",
+        "      ttlSecondsAfterFinished: 120",
+    ] {
+        assert!(
+            cron_job.contains(expected),
+            "{expected:?} not in {cron_job}"
+        );
+    }
+    assert!(
+        document(&run.stdout, "ServiceAccount", "cron-runner").contains("namespace: apps"),
+        "{}",
+        run.stdout
+    );
+}
