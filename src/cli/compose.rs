@@ -456,7 +456,8 @@ fn standalone_entry(
         visibility: None,
         network_policy: None,
         depends_on: Vec::new(),
-        allow_outside_project: None,
+        // The plan reads the files again: with the same opt-in (`--entry`'s) as above.
+        allow_outside_project: options.allow_outside.then_some(true),
         settings_source: SettingsSource::default(),
     };
     Entry {

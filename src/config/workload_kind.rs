@@ -53,25 +53,25 @@ pub struct JobSettings {
     /// CronJob schedule (cron syntax); required for `kind: cronjob`.
     pub schedule: Option<Spanned<String>>,
     /// IANA time zone of the schedule, e.g. `UTC`, `Europe/Paris`.
-    pub timezone: Option<String>,
+    pub timezone: Option<Spanned<String>>,
     /// Default `Forbid`.
-    pub concurrency_policy: Option<ConcurrencyPolicy>,
+    pub concurrency_policy: Option<Spanned<ConcurrencyPolicy>>,
     /// CronJob: a run that could not start within this many seconds of its time is skipped
     /// (`startingDeadlineSeconds`).
-    pub starting_deadline_seconds: Option<i64>,
+    pub starting_deadline_seconds: Option<Spanned<i64>>,
     /// Kill a run after this many seconds.
-    pub active_deadline_seconds: Option<i64>,
+    pub active_deadline_seconds: Option<Spanned<i64>>,
     /// Retries before a run is marked failed; default 2.
-    pub backoff_limit: Option<i32>,
+    pub backoff_limit: Option<Spanned<i32>>,
     /// CronJob: finished successful Jobs kept (`successfulJobsHistoryLimit`). Default: Kubernetes'
     /// 3.
-    pub successful_jobs_history_limit: Option<i32>,
+    pub successful_jobs_history_limit: Option<Spanned<i32>>,
     /// CronJob: failed Jobs kept (`failedJobsHistoryLimit`). Default: Kubernetes' 1.
-    pub failed_jobs_history_limit: Option<i32>,
+    pub failed_jobs_history_limit: Option<Spanned<i32>>,
     /// CronJob: `true` stops new runs from being scheduled (`suspend`). Default: false.
-    pub suspend: Option<bool>,
+    pub suspend: Option<Spanned<bool>>,
     /// Delete finished Jobs after this many seconds.
-    pub ttl_seconds_after_finished: Option<i32>,
+    pub ttl_seconds_after_finished: Option<Spanned<i32>>,
     /// `OnFailure` (default) or `Never`.
-    pub restart_policy: Option<JobRestartPolicy>,
+    pub restart_policy: Option<Spanned<JobRestartPolicy>>,
 }

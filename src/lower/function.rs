@@ -264,13 +264,13 @@ fn function_spec(
     // The entry's `job:` for the Job of every run (a ScaledJob's, a CronJob's).
     if let (Some(job), Some(given)) = (parts.controller.job.as_mut(), spec.job.as_ref()) {
         if let Some(limit) = &given.backoff_limit {
-            job.backoff_limit = Some(limit.value);
+            job.backoff_limit = Some(limit.clone());
         }
         if let Some(ttl) = &given.ttl_seconds_after_finished {
-            job.ttl_seconds_after_finished = Some(ttl.value);
+            job.ttl_seconds_after_finished = Some(ttl.clone());
         }
         if let Some(deadline) = &given.active_deadline_seconds {
-            job.active_deadline_seconds = Some(deadline.value);
+            job.active_deadline_seconds = Some(deadline.clone());
         }
     }
     check_ignored_settings(function, &field, d);

@@ -427,13 +427,14 @@ fn app_placement_reaches_deployments_and_job_settings_reach_cron_jobs() {
             "{expected:?} not in {cron_job}"
         );
     }
-    // Job settings on a Deployment are refused, naming the block.
+    // Job settings on a Deployment have no effect: said at the field (tests/cli/real_files.rs
+    // has the rest of that rule).
     Project::with_apps_yaml(&format!(
         "{ENVS}apps:\n  - name: web\n    image: nginx:1.27\n    job: {{backoff_limit: 0}}\n"
     ))
     .run(&["validate", "--env", "gcp"])
-    .code(1)
-    .stderr_contains("apps.web.job: `job:` settings need `kind: cronjob` or `kind: job`");
+    .code(0)
+    .stderr_contains("apps.yaml:8:26: warning: apps.web.job.backoff_limit: `job.backoff_limit` has no effect on a Deployment");
     // A requirement the API server would refuse is refused here, at its operator.
     Project::with_apps_yaml(&format!(
         "{ENVS}apps:\n  - name: web\n    image: nginx:1.27\n    affinity: {{required: [{{key: a, operator: Exists, values: [x]}}]}}\n"

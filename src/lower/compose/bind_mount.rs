@@ -55,19 +55,11 @@ pub(super) fn bind_mount(
 ) -> MountKind {
     let (service_name, project, place) = (input.service_name, input.project, input.place);
     if source.starts_with('~') {
-        // The loader expands `~` and `~/…` with HOME; what is left is unknown here.
-        d.push(
-            Diagnostic::error(
-                Code::HostPath,
-                format!("`{source}` is a path in a user's home directory, which cannot be known here (HOME is not set, or `~user` names another user)"),
-            )
-            .at(span)
-            .field(field.to_string())
-            .help(format!(
-                "write the absolute path on the node in the compose file, or replace the mount of `{target}` with `{{name: host, type: hostPath, path: /ABSOLUTE/PATH, mount_path: {target}}}` under `services.{service_name}.volumes` {place}, with `allow_host_path: true` and `security: {{profile: privileged}}`"
-            )),
-        );
-        return MountKind::Dropped;
+        // The loader expands `~` and `~/…` with HOME; what is left is unknown here, and refused
+        // unless apps.yaml replaces the mount (volume_plan.rs).
+        return MountKind::HomePath {
+            source: source.to_string(),
+        };
     }
     if Path::new(source).is_absolute() {
         return MountKind::HostPath {

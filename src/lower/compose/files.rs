@@ -294,7 +294,9 @@ fn read_file(
             )
             .at(path.span)
             .field(format!("{field}.file"))
-            .help("k3s reads only files below the project directory; set `allow_outside_project: true` on the compose entry in apps.yaml if this one is meant"),
+            .help(crate::sources::compose::outside_project_help(
+                project.standalone,
+            )),
         );
         return None;
     }

@@ -4,6 +4,7 @@
 use crate::config::{JobRestartPolicy, JobSettings, WorkloadKind};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
 use crate::sources::compose::Service as ComposeService;
+use crate::yaml::Spanned;
 
 /// What deciding a service's Job settings needs beyond the service.
 pub(super) struct JobInput<'a> {
@@ -72,12 +73,12 @@ pub(super) fn job_settings(
     }
     let mut job = settings.cloned().unwrap_or_default();
     if policy == "no" && job.restart_policy.is_none() {
-        job.restart_policy = Some(JobRestartPolicy::Never);
+        job.restart_policy = Some(Spanned::new(JobRestartPolicy::Never, where_span));
     }
     if job.backoff_limit.is_none() {
         match (policy.as_str(), retries) {
-            ("no", _) => job.backoff_limit = Some(0),
-            (_, Some(n)) => job.backoff_limit = Some(n),
+            ("no", _) => job.backoff_limit = Some(Spanned::new(0, where_span)),
+            (_, Some(n)) => job.backoff_limit = Some(Spanned::new(n, where_span)),
             _ => {}
         }
     }

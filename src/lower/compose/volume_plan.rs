@@ -99,8 +99,10 @@ pub fn plan_volumes(
     d: &mut Diagnostics,
 ) -> PlannedVolumes {
     let overrides = &input.settings.volumes;
+    // apps.yaml's names are kept as written wherever they end up in the pod (an added volume,
+    // or one replacing a mount), so generated names keep clear of them.
     for o in overrides {
-        if !mounts.iter().any(|m| m.matches(o)) {
+        if o.kind.value != ConfigVolumeType::Pvc || !mounts.iter().any(|m| m.matches(o)) {
             names.reserve(&o.name.value);
         }
     }
@@ -240,6 +242,13 @@ pub fn plan_volumes(
                     ..base(ConfigVolumeType::HostPath, name)
                 });
             }
+            MountKind::HomePath { source } => {
+                if let Some(settings) = pvc_settings {
+                    out.volumes.push(settings.clone());
+                    continue;
+                }
+                refuse_home_path(source, mount, input, d);
+            }
             MountKind::Dropped => {
                 if let Some(settings) = pvc_settings {
                     out.volumes.push(settings.clone());
@@ -289,6 +298,24 @@ fn host_path_allowed(
         )),
     );
     false
+}
+
+/// A `~user/…` host path (or `~` without HOME): which directory it names is not known here.
+/// The help's replacement volume matches the mount by its path, so following it works.
+fn refuse_home_path(source: &str, mount: &Mount, input: &PlanInput<'_>, d: &mut Diagnostics) {
+    let target = &mount.target;
+    d.push(
+        Diagnostic::error(
+            Code::HostPath,
+            format!("`{source}` is a path in a user's home directory, which cannot be known here (HOME is not set, or `~user` names another user)"),
+        )
+        .at(mount.span)
+        .field(mount.field.clone())
+        .help(format!(
+            "write the absolute path on the node in the compose file, or replace the mount of `{target}` with `{{name: host, type: hostPath, path: /ABSOLUTE/PATH, mount_path: {target}}}` under `services.{}.volumes` {}, with `allow_host_path: true` and `security: {{profile: privileged}}`",
+            input.service, input.place
+        )),
+    );
 }
 
 fn default_size() -> Quantity {

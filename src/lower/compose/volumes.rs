@@ -49,6 +49,11 @@ pub enum MountKind {
     HostPath {
         path: String,
     },
+    /// A host path in a home directory that cannot be known here (`~user/…`, or `~` without
+    /// HOME): refused unless apps.yaml replaces the mount.
+    HomePath {
+        source: String,
+    },
     /// Not converted; already reported.
     Dropped,
 }

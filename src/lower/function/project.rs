@@ -10,6 +10,7 @@ use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
 use crate::lower::build::{BuildInput, chosen_dockerfile, lower_image_build};
 use crate::lower::context::LowerContext;
 use crate::lower::dockerfile::{APP_DIR, DockerfileInput, copied_sources, render_dockerfile};
+use crate::lower::workload_kind::warn_unused_job_fields;
 use crate::names::{CRONJOB_NAME_MAX, check_dns_label, to_dns_label};
 use crate::resolve::Entry;
 use crate::sources::python::{DiscoveredFunction, QueueMode, Trigger};
@@ -147,23 +148,19 @@ pub(super) fn check_unused_job_settings(
             job.active_deadline_seconds.as_ref().map(|v| v.span),
         ),
     ];
-    for (key, span) in set {
-        if let Some(span) = span {
-            d.push(
-                Diagnostic::warning(
-                    Code::UnusedSetting,
-                    format!(
-                        "`job.{key}` has no effect: no function of `{}` runs as a Job (HTTP \
-                         functions and queue workers are Deployments)",
-                        entry.name.value
-                    ),
-                )
-                .at(span)
-                .field(format!("{}.job.{key}", entry.field()))
-                .help("it applies to @queue_trigger(mode=\"job\") and @schedule_trigger functions"),
-            );
-        }
-    }
+    let project = &entry.name.value;
+    warn_unused_job_fields(
+        &set,
+        &entry.field(),
+        &|key| {
+            format!(
+                "`job.{key}` has no effect: no function of `{project}` runs as a Job (HTTP \
+                 functions and queue workers are Deployments)"
+            )
+        },
+        "it applies to @queue_trigger(mode=\"job\") and @schedule_trigger functions",
+        d,
+    );
 }
 
 /// `auth:` settings that no function of the project uses in this environment (no function

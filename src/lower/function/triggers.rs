@@ -115,8 +115,8 @@ pub(super) fn queue_parts(
     }
     let (controller, grace) = if job_mode {
         let job = JobSettings {
-            active_deadline_seconds: timeout.map(i64::from),
-            restart_policy: Some(JobRestartPolicy::Never),
+            active_deadline_seconds: timeout.map(|t| Spanned::new(i64::from(t), trigger.span)),
+            restart_policy: Some(Spanned::new(JobRestartPolicy::Never, trigger.span)),
             ..JobSettings::default()
         };
         (
@@ -159,14 +159,14 @@ pub(super) fn queue_parts(
 pub(super) fn schedule_parts(trigger: &ScheduleTrigger, timeout: Option<u32>) -> TriggerParts {
     let job = JobSettings {
         schedule: Some(trigger.cron.clone()),
-        timezone: Some(trigger.timezone.value.clone()),
-        concurrency_policy: Some(trigger.concurrency_policy.value),
+        timezone: Some(trigger.timezone.clone()),
+        concurrency_policy: Some(trigger.concurrency_policy.clone()),
         starting_deadline_seconds: trigger
             .starting_deadline_seconds
             .as_ref()
-            .map(|s| i64::from(s.value)),
-        active_deadline_seconds: timeout.map(i64::from),
-        suspend: trigger.suspend.as_ref().map(|s| s.value),
+            .map(|s| s.clone().map(i64::from)),
+        active_deadline_seconds: timeout.map(|t| Spanned::new(i64::from(t), trigger.span)),
+        suspend: trigger.suspend.clone(),
         ..JobSettings::default()
     };
     TriggerParts {

@@ -104,6 +104,19 @@ pub fn load_project(
     }
 }
 
+/// What to do about a file the project names outside its directory, in the mode k3s runs in:
+/// `standalone` (`k3s compose convert` without apps.yaml) has no entry to set the opt-in on.
+pub fn outside_project_help(standalone: bool) -> &'static str {
+    if standalone {
+        "k3s reads only files below the compose file's directory; if this one is meant, convert \
+         through a `compose:` entry of apps.yaml with `allow_outside_project: true` \
+         (`k3s compose convert --entry NAME`)"
+    } else {
+        "k3s reads only files below the project directory; set `allow_outside_project: true` on \
+         the compose entry in apps.yaml if this one is meant"
+    }
+}
+
 struct Loader<'a> {
     options: &'a LoadOptions,
     project_dir: PathBuf,
@@ -232,7 +245,7 @@ impl<'a> Loader<'a> {
             ),
         )
         .at_opt(at)
-        .help("k3s reads only files below the project directory; set `allow_outside_project: true` on the compose entry in apps.yaml if this one is meant");
+        .help(outside_project_help(self.options.root.is_none()));
         if let Some(field) = field {
             error = error.field(field);
         }
@@ -801,6 +814,7 @@ impl<'a> Loader<'a> {
             name,
             project_dir: self.project_dir.clone(),
             root: self.root.clone(),
+            standalone: self.options.root.is_none(),
             services: BTreeMap::new(),
             inactive_services: BTreeSet::new(),
             networks: self.section(&doc, "networks"),

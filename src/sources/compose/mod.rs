@@ -11,6 +11,8 @@ mod short_syntax;
 mod variables;
 
 pub use crate::dotenv::{DotenvEntry, parse_dotenv};
-pub use load::{LoadOptions, default_compose_files, load_project, normalize_project_name};
+pub use load::{
+    LoadOptions, default_compose_files, load_project, normalize_project_name, outside_project_help,
+};
 pub use model::*;
 pub use short_syntax::{format_duration, parse_bytes, parse_duration, shell_split};

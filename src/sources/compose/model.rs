@@ -24,6 +24,9 @@ pub struct ComposeProject {
     /// Where the files the project names must resolve (`None`: anywhere); see `LoadOptions`.
     #[serde(skip)]
     pub root: Option<PathBuf>,
+    /// Loaded without apps.yaml (`k3s compose convert` alone), for help lines.
+    #[serde(skip)]
+    pub standalone: bool,
     pub services: BTreeMap<String, Spanned<Service>>,
     /// Services left out because none of their profiles is active.
     #[serde(skip_serializing_if = "BTreeSet::is_empty")]
