@@ -76,9 +76,10 @@ impl Entries {
         }
     }
 
-    /// Objects other than the workloads' own (Services, ConfigMaps, Secrets, claims) must not
-    /// share a kind, name and namespace either: compose Services keep their services' own names,
-    /// so two compose entries (or an app and a compose service) in one namespace can clash.
+    /// Objects other than the workloads' own (Services, ConfigMaps, Secrets, claims, service
+    /// accounts) must not share a kind, name and namespace either: compose Services keep their
+    /// services' own names, so two compose entries (or an app and a compose service) in one
+    /// namespace can clash, and two entries may name one service account.
     fn check_unique_objects(&mut self, workload: &Workload, d: &mut Diagnostics) {
         let mut names: Vec<(&'static str, String)> = Vec::new();
         names.extend(
@@ -100,6 +101,13 @@ impl Entries {
                 .iter()
                 .map(|c| ("PersistentVolumeClaim", c.name.clone())),
         );
+        // Two entries creating one account would each own it in their own Application.
+        names.extend(
+            workload
+                .service_account
+                .iter()
+                .map(|a| ("ServiceAccount", a.name.clone())),
+        );
         names.sort();
         names.dedup();
         for (kind, name) in names {
@@ -116,7 +124,12 @@ impl Entries {
                     .at(workload.name_span)
                     .field(workload.field.clone())
                     .label(other.span, "the other one")
-                    .help("rename one of them, or put the entries in different namespaces"),
+                    .help(if kind == "ServiceAccount" {
+                        "to share the account, set `security.create_service_account: false` on \
+                         all but the entry that creates it"
+                    } else {
+                        "rename one of them, or put the entries in different namespaces"
+                    }),
                 ),
                 None => {
                     self.objects.insert(key, Origin::of(workload));

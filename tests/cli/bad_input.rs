@@ -489,3 +489,26 @@ fn a_byte_order_mark_does_not_become_part_of_the_first_key() {
     assert!(run.stdout.contains("\n  GREETING: hello"), "{}", run.stdout);
     assert!(!run.stdout.contains('\u{feff}'));
 }
+
+#[test]
+fn two_entries_creating_one_service_account_name_both_and_may_share_it() {
+    let apps = |create: &str| {
+        format!(
+            "{ENVS}apps:\n  - name: web\n    image: nginx\n    security:\n      service_account: shared\n  - name: worker\n    image: busybox\n    security:\n      service_account: shared\n{create}"
+        )
+    };
+    let project = Project::with_apps_yaml(&apps(""));
+    project
+        .run(&["generate", "--output-dir", "out"])
+        .code(1)
+        .error_at(
+            "apps.yaml:10:11",
+            "apps.worker",
+            "ServiceAccount `shared` in namespace `apps` comes from both `apps.web` and `apps.worker`",
+        )
+        .stderr_contains("security.create_service_account: false");
+    assert!(!project.path().join("out").exists(), "no partial output");
+    Project::with_apps_yaml(&apps("      create_service_account: false\n"))
+        .run(&["validate"])
+        .code(0);
+}
