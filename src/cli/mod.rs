@@ -16,6 +16,7 @@ mod build_plan;
 mod colour;
 mod completions;
 mod compose;
+mod diff;
 mod function;
 mod function_run;
 mod generate;
@@ -85,6 +86,18 @@ pub enum Command {
         after_help = "Examples:\n  k3s generate\n  k3s generate --env gcp --output-dir /tmp/tree\n  k3s generate --check -v\n  k3s generate --env dev -o yaml | kubectl apply -f -\n  k3s generate --env gcp --images tags-gcp.env"
     )]
     Generate(generate::Args),
+    /// What applying an environment would change on the cluster of the current kubeconfig
+    /// (server-side-apply dry run, unified diff; needs a build with the `cluster` feature)
+    #[command(
+        long_about = "What applying an environment would change on the cluster of the current \
+                      kubeconfig: a server-side-apply dry run of every object `generate --stdout` \
+                      prints, then a unified diff of the live object and the result, like \
+                      `kubectl diff`.\n\nExit codes: 0 nothing would change, 1 something would \
+                      (or the cluster refuses an object), 2 the cluster cannot be reached or this \
+                      k3s was built without the `cluster` feature.",
+        after_help = "Examples:\n  k3s diff --env gcp\n  k3s diff --env dev --only api,worker\n  k3s diff --env gcp --context prod -o json\n  KUBECONFIG=~/.kube/staging k3s diff --env gcp --image api=1.4.0"
+    )]
+    Diff(diff::Args),
     /// List the entries of apps.yaml with their section, namespace and state per environment
     #[command(
         after_help = "Examples:\n  k3s list\n  k3s list --env gcp -o json\n  k3s list -o name"
@@ -247,6 +260,7 @@ fn reads_variables(command: &Command) -> bool {
 fn json_output(command: &Command) -> bool {
     match command {
         Command::Validate(args) => args.output == Format::Json,
+        Command::Diff(args) => args.output == Format::Json,
         Command::List(args) => args.output == ListFormat::Json,
         Command::App(app::AppCommand::List { output, .. }) => *output == ListFormat::Json,
         Command::Fn(function::FnCommand::List { output, .. }) => *output == ListFormat::Json,
@@ -302,6 +316,7 @@ pub fn run(cli: Cli) -> u8 {
     let result = match cli.command {
         Command::Validate(args) => validate::run(&context, &args),
         Command::Generate(args) => generate::run(&context, &args),
+        Command::Diff(args) => diff::run(&context, &args),
         Command::List(args) => list::run(&context, &args),
         Command::Compose(args) => compose::run(&context, &args),
         Command::App(command) => app::run(&context, &command),
