@@ -553,6 +553,21 @@ fn validate_cluster_accepts_what_the_server_accepts() {
 }
 
 #[test]
+fn validate_cluster_checks_one_environment() {
+    let server = ApiServer::start();
+    let project = Project::new(server.port);
+    let run = project.run(&["validate", "--cluster", "--env", "local", "--env", "local"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("--cluster checks one environment against the cluster: name it with --env"),
+        "{}",
+        run.stderr
+    );
+    assert!(server.seen().is_empty());
+}
+
+#[test]
 fn a_refused_object_is_named_with_the_servers_message_and_exits_1() {
     let (server, project) = up_to_date();
     let invalid = status_json(

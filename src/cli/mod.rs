@@ -78,7 +78,7 @@ pub struct Cli {
 pub enum Command {
     /// Check apps.yaml and everything it generates, for every environment (or those named)
     #[command(
-        after_help = "Examples:\n  k3s validate\n  k3s validate --env gcp -o json\n  k3s validate --warnings-as-errors"
+        after_help = "Examples:\n  k3s validate\n  k3s validate --env gcp -o json\n  k3s validate --warnings-as-errors\n  k3s validate --env gcp --cluster --context staging"
     )]
     Validate(validate::Args),
     /// Write every environment's Argo CD tree (or check it is up to date, or print it)
