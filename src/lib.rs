@@ -5,6 +5,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod cluster;
 pub mod config;
 pub mod cron;
 pub mod diagnostic;

@@ -105,6 +105,18 @@ fn entries(section: Section) -> Vec<CompletionCandidate> {
         .unwrap_or_default()
 }
 
+/// Completion candidates: the entries of every section.
+pub fn all_entries() -> Vec<CompletionCandidate> {
+    project()
+        .map(|p| {
+            p.entries
+                .iter()
+                .map(|e| CompletionCandidate::new(e.name.value.clone()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Completion candidates: the `apps:` entries.
 pub fn apps() -> Vec<CompletionCandidate> {
     entries(Section::Apps)

@@ -16,6 +16,7 @@ mod build_plan;
 mod colour;
 mod completions;
 mod compose;
+mod diff;
 mod function;
 mod function_run;
 mod generate;
@@ -77,7 +78,7 @@ pub struct Cli {
 pub enum Command {
     /// Check apps.yaml and everything it generates, for every environment (or those named)
     #[command(
-        after_help = "Examples:\n  k3s validate\n  k3s validate --env gcp -o json\n  k3s validate --warnings-as-errors"
+        after_help = "Examples:\n  k3s validate\n  k3s validate --env gcp -o json\n  k3s validate --warnings-as-errors\n  k3s validate --env gcp --cluster --context staging"
     )]
     Validate(validate::Args),
     /// Write every environment's Argo CD tree (or check it is up to date, or print it)
@@ -87,6 +88,18 @@ pub enum Command {
         mut_arg("output", |a| a.help("Print instead of writing, in this format (only `yaml`: the same as --stdout)"))
     )]
     Generate(generate::Args),
+    /// What applying an environment would change on the cluster of the current kubeconfig
+    /// (server-side-apply dry run, unified diff; needs a build with the `cluster` feature)
+    #[command(
+        long_about = "What applying an environment would change on the cluster of the current \
+                      kubeconfig: a server-side-apply dry run of every object `generate --stdout` \
+                      prints, then a unified diff of the live object and the result, like \
+                      `kubectl diff`.\n\nExit codes: 0 nothing would change, 1 something would \
+                      (or the cluster refuses an object), 2 the cluster cannot be reached or this \
+                      k3s was built without the `cluster` feature.",
+        after_help = "Examples:\n  k3s diff --env gcp\n  k3s diff --env dev --only api,worker\n  k3s diff --env gcp --context prod -o json\n  KUBECONFIG=~/.kube/staging k3s diff --env gcp --image api=1.4.0"
+    )]
+    Diff(diff::Args),
     /// List the entries of apps.yaml with their section, namespace and state per environment
     #[command(
         after_help = "Examples:\n  k3s list\n  k3s list --env gcp -o json\n  k3s list -o name"
@@ -272,6 +285,7 @@ fn reads_variables(command: &Command) -> bool {
 fn json_output(command: &Command) -> bool {
     match command {
         Command::Validate(args) => args.output == Format::Json,
+        Command::Diff(args) => args.output == Format::Json,
         Command::List(args) => args.output == ListFormat::Json,
         Command::App(app::AppCommand::List { output, .. }) => *output == ListFormat::Json,
         Command::Fn(function::FnCommand::List { output, .. }) => *output == ListFormat::Json,
@@ -327,6 +341,7 @@ pub fn run(cli: Cli) -> u8 {
     let result = match cli.command {
         Command::Validate(args) => validate::run(&context, &args),
         Command::Generate(args) => generate::run(&context, &args),
+        Command::Diff(args) => diff::run(&context, &args),
         Command::List(args) => list::run(&context, &args),
         Command::Compose(args) => compose::run(&context, &args),
         Command::App(command) => app::run(&context, &command),

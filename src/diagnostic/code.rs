@@ -199,6 +199,10 @@ codes! {
     ForeignStaging = "foreign-staging", Io, "A directory with k3s's staging name in the output tree that k3s did not make.";
     MissingAuthSecret = "missing-auth-secret", Input, "A function authenticates (`auth` api_key or jwt) but no Secret with its keys is named.";
     UnknownFunction = "unknown-function", Input, "A command names a function that the serverless entry's project does not have.";
+    // The live cluster (`k3s diff`, `k3s validate --cluster`).
+    ClusterRejected = "cluster-rejected", Input, "The cluster's API server refuses an object in a server-side-apply dry run (invalid, forbidden, or a kind it does not serve).";
+    ClusterWarning = "cluster-warning", Input, "The cluster's API server accepts an object with a warning (a deprecated API, a Pod Security violation).";
+    ClusterUnreachable = "cluster-unreachable", Io, "The cluster of the kubeconfig cannot be used: no kubeconfig or context, no connection, credentials refused, or a server error.";
     // k3s itself.
     Internal = "internal", Internal, "A bug in k3s; please report it with the input that caused it.";
 }

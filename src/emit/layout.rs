@@ -124,17 +124,21 @@ pub fn holds_secret(entry: &crate::pipeline::EntryOutput) -> bool {
 /// objects, no Dockerfiles): what `generate --stdout` prints for Tilt or `kubectl apply -f -`.
 /// The Namespaces come first, so that a fresh cluster takes the rest in one apply.
 pub fn manifest_stream(plan: &EnvironmentPlan) -> String {
-    let documents = plan
-        .namespaces
-        .iter()
-        .chain(plan.entries.iter().flat_map(|e| e.documents.iter()))
-        .chain(plan.gateway.iter());
     let mut out = header(&plan.resolved.env);
-    for document in documents {
+    for document in manifest_documents(plan) {
         out.push_str("---\n");
         out.push_str(document);
     }
     out
+}
+
+/// The documents of [`manifest_stream`], in its order (what `k3s diff` dry-runs).
+pub fn manifest_documents(plan: &EnvironmentPlan) -> impl Iterator<Item = &str> {
+    plan.namespaces
+        .iter()
+        .chain(plan.entries.iter().flat_map(|e| e.documents.iter()))
+        .chain(plan.gateway.iter())
+        .map(String::as_str)
 }
 
 fn manifests_file(env: &str, documents: &[String]) -> String {

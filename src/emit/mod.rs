@@ -10,7 +10,7 @@ mod tree;
 mod write;
 
 pub use check::{Drift, DriftKind, check_environment, check_undeclared};
-pub use layout::{environment_tree, holds_secret, manifest_stream};
+pub use layout::{environment_tree, holds_secret, manifest_documents, manifest_stream};
 pub use runtime_cache::unpack_runtime;
 pub use tree::{GENERATED_MARKER, Owner, Tree, convert_header, header, header_line};
 pub use write::{

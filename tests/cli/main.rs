@@ -6,6 +6,7 @@ mod support;
 
 mod argocd;
 mod bad_input;
+mod cluster;
 mod compose;
 mod compose_stacks;
 mod containment;
