@@ -17,6 +17,7 @@ mod habits;
 mod hostile;
 mod images;
 mod list;
+mod scale_to_zero;
 mod schema;
 mod sections;
 mod tilt;
