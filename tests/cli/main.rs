@@ -8,6 +8,7 @@ mod argocd;
 mod bad_input;
 mod compose;
 mod containment;
+mod daily_loop;
 mod field_walk;
 mod fields;
 mod fn_run;
