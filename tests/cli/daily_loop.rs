@@ -440,6 +440,57 @@ fn readme_explains_waves_with_the_application_health_check() {
     );
 }
 
+/// Every example's tree as the example writes it (most have no `repo_url`, so no Argo CD:
+/// manifests and kustomizations only), every directory with a kustomization.yaml built with
+/// `kubectl kustomize` (scripts/kustomize-tree). argocd.rs builds them with `--repo-url`.
+#[test]
+fn every_example_tree_as_written_builds_with_kubectl_kustomize() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = vec![root.join("apps.yaml")];
+    for entry in std::fs::read_dir(root.join("examples")).unwrap() {
+        let path = entry.unwrap().path().join("apps.yaml");
+        if path.is_file() {
+            files.push(path);
+        }
+    }
+    let out = tempfile::tempdir().unwrap();
+    let mut trees = Vec::new();
+    let mut without_argo = 0;
+    for (i, file) in files.iter().enumerate() {
+        let tree = out.path().join(i.to_string());
+        let run = std::process::Command::new(crate::support::binary())
+            .arg("-f")
+            .arg(file)
+            .args(["-q", "generate", "--output-dir"])
+            .arg(&tree)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .envs(crate::corpus::example_variables(file.parent().unwrap()))
+            .output()
+            .unwrap();
+        assert!(
+            run.status.success(),
+            "{}: {}",
+            file.display(),
+            String::from_utf8_lossy(&run.stderr)
+        );
+        if !std::fs::read_to_string(file).unwrap().contains("repo_url") {
+            without_argo += 1;
+        }
+        trees.push(tree);
+    }
+    assert!(without_argo > 0);
+    let status = std::process::Command::new(root.join("scripts/kustomize-tree"))
+        .args(&trees)
+        .status()
+        .unwrap();
+    if status.code() == Some(77) {
+        eprintln!("skipped kubectl kustomize: kubectl is not installed");
+        return;
+    }
+    assert!(status.success(), "kubectl kustomize failed (see stderr)");
+}
+
 // -- CLI habits ---------------------------------------------------------------------------------
 
 /// The subcommands listed under `Commands:` of a help page.
