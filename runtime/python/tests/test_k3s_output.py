@@ -41,7 +41,12 @@ APPS = REPO_ROOT / "examples" / "functions" / "apps.yaml"
 QUEUE_PASSWORD = "valkey-test-password"
 SMTP_USER, SMTP_PASSWORD = "mailer", "mail-password"
 SECRETS = {("valkey-auth", "password"): QUEUE_PASSWORD}
-SECRET_OBJECTS = {"smtp-credentials": {"SMTP_USERNAME": SMTP_USER, "SMTP_PASSWORD": SMTP_PASSWORD}}
+API_KEY, JWT_SECRET = "test-api-key", "test-jwt-hmac-secret-of-32-bytes!"
+# Secrets by name: their keys, as envFrom variables or as the files of a Secret volume.
+SECRET_OBJECTS = {
+    "smtp-credentials": {"SMTP_USERNAME": SMTP_USER, "SMTP_PASSWORD": SMTP_PASSWORD},
+    "toolbox-keys": {"api-key": API_KEY + "\n", "jwt-key": JWT_SECRET},  # failure_project's auth Secret
+}
 FIELDS = {"metadata.name": "pod-0", "metadata.namespace": "functions", "status.podIP": "127.0.0.1", "spec.nodeName": "node-0"}
 HEALTH_PATH = "/_k3sfn/health"
 
@@ -49,24 +54,24 @@ HEALTH_PATH = "/_k3sfn/health"
 # -- what k3s wrote ----------------------------------------------------------------------------
 
 
-def _k3s(*args: str) -> str:
-    done = subprocess.run([str(K3S), "-f", str(APPS), *args], capture_output=True, text=True, timeout=120)
+def _k3s(apps: Path, *args: str) -> str:
+    done = subprocess.run([str(K3S), "-f", str(apps), *args], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, f"k3s {' '.join(args)} exited {done.returncode}:\n{done.stderr}"
     return done.stdout
 
 
 class Rendered:
-    def __init__(self) -> None:
-        self.documents = [d for d in yaml.safe_load_all(_k3s("generate", "--env", "local", "--stdout")) if d]
+    def __init__(self, apps: Path = APPS) -> None:
+        self.documents = [d for d in yaml.safe_load_all(_k3s(apps, "generate", "--env", "local", "--stdout")) if d]
         out = Path(tempfile.mkdtemp(prefix="k3s-tree-"))
         try:
-            _k3s("generate", "--env", "local", "--output-dir", str(out))
+            _k3s(apps, "generate", "--env", "local", "--output-dir", str(out))
             self.dockerfile = (out / "local" / "serverless" / "toolbox" / "Dockerfile").read_text()
         finally:
             shutil.rmtree(out, ignore_errors=True)
-        plan = json.loads(_k3s("build-plan", "--env", "local"))
+        plan = json.loads(_k3s(apps, "build-plan", "--env", "local"))
         (image,) = [i for i in plan["images"] if i["name"] == "toolbox"]
-        self.context = (APPS.parent / image["context"]).resolve()
+        self.context = (apps.parent / image["context"]).resolve()
         # function name -> (workload document, pod spec, container)
         self.functions: Dict[str, Tuple[dict, dict, dict]] = {}
         for doc in self.documents:
@@ -235,9 +240,25 @@ def container_command(container: dict, image: Image) -> List[str]:
 OVERRIDDEN = ("PORT", "K3SFN_HTTP_HOST", "K3SFN_QUEUE_ADDRESS", "SMTP_HOST", "SMTP_PORT", "PATH")
 
 
+def mount_secret_volumes(pod: dict, container: dict, image: Image) -> None:
+    """Writes the test values of every Secret volume the container mounts at its mountPath in
+    the laid-out image, as the kubelet would (a key per file)."""
+    volumes = {v["name"]: v for v in pod.get("volumes", [])}
+    for mount in container.get("volumeMounts", []):
+        secret = volumes[mount["name"]].get("secret")
+        if secret is None:
+            continue
+        assert secret["secretName"] in SECRET_OBJECTS, f"no test values for Secret volume {secret}"
+        target = image.path(mount["mountPath"])
+        target.mkdir(parents=True, exist_ok=True)
+        for key, value in SECRET_OBJECTS[secret["secretName"]].items():
+            (target / key).write_text(value)
+
+
 def start_pod(rendered: Rendered, image: Image, function: str, **overrides: str) -> Runtime:
     assert set(overrides) <= set(OVERRIDDEN), overrides
-    _, _, container = rendered.functions[function]
+    _, pod, container = rendered.functions[function]
+    mount_secret_volumes(pod, container, image)
     env = container_env(container, image)
     env.setdefault("HOME", image.path(image.workdir).as_posix())
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "/usr/bin:/bin")
@@ -503,3 +524,252 @@ def test_dockerfile_replay_understands_heredocs(tmp_path):
     # One file changed by a byte is found.
     broken = dockerfile.replace("HEALTH_PATH = ", "HEALTH_PATH  = ", 1)
     assert embedding_problems(broken, Image(broken, context, tmp_path / "root2")) == ["k3sfn/runtime/http.py is not embedded verbatim"]
+
+
+# -- failures, auth and redelivery, from k3s's output --------------------------------------------
+#
+# The example functions neither overrun their timeout, raise, authenticate nor can be stopped
+# mid-batch within a test's time (send_emails' visibility timeout is 120 s). So a copy of
+# examples/functions gets one more module, functions/checks.py, and the entry an auth Secret;
+# k3s renders that project and its pods are started exactly as for the examples above.
+
+CHECKS = '''"""Added to examples/functions by tests/test_k3s_output.py."""
+
+import asyncio
+import os
+import time
+
+import redis
+
+from k3sfn import Context, http_trigger, queue_trigger, serverless
+
+
+@serverless(timeout=1)
+@http_trigger(path="/slow", methods=["GET"])
+async def slow(request):
+    await asyncio.sleep(10)
+    return "too late"
+
+
+@http_trigger(path="/boom", methods=["GET"])
+def boom(request):
+    raise RuntimeError("detail that must stay in the log")
+
+
+@http_trigger(path="/keyed", methods=["GET"], auth="api_key")
+def keyed(request):
+    return "key accepted"
+
+
+@http_trigger(path="/signed", methods=["GET"], auth="jwt")
+def signed(request, context: Context):
+    return {"sub": context.claims["sub"]}
+
+
+def _test_redis():
+    """Where the test reads what the worker did: the queue's own server."""
+    host, port = os.environ["K3SFN_QUEUE_ADDRESS"].rsplit(":", 1)
+    return redis.Redis(host=host, port=int(port), password=os.environ.get("K3SFN_QUEUE_PASSWORD"))
+
+
+@queue_trigger(queue_name="tasks", batch_size=4, visibility_timeout=2, max_attempts=2)
+def tasks(messages, context: Context):
+    r = _test_redis()
+    r.rpush("test:started", f"{os.getpid()} {len(messages)} {context.attempt}")
+    if r.exists("test:hang"):
+        time.sleep(3600)
+    r.rpush("test:done", *messages)
+'''
+
+
+@pytest.fixture(scope="module")
+def failing(tmp_path_factory) -> Rendered:
+    if not K3S.exists():
+        pytest.skip(f"no k3s binary at {K3S}: run `cargo build` in {REPO_ROOT}, or set K3S_BIN")
+    project = tmp_path_factory.mktemp("project") / "functions"
+    shutil.copytree(APPS.parent, project, ignore=shutil.ignore_patterns("__pycache__"))
+    apps = project / "apps.yaml"
+    text = apps.read_text()
+    assert text.count("\n    timeout: 30\n") == 1, "examples/functions/apps.yaml changed: update this fixture"
+    apps.write_text(text.replace("\n    timeout: 30\n", "\n    timeout: 30\n    auth: {secret: toolbox-keys}\n"))
+    (project / "functions" / "checks.py").write_text(CHECKS)
+    return Rendered(apps)
+
+
+@pytest.fixture(scope="module")
+def failing_image(failing, tmp_path_factory) -> Image:
+    return Image(failing.dockerfile, failing.context, tmp_path_factory.mktemp("image"))
+
+
+def _http_pod(rendered: Rendered, image: Image, pods: List[Runtime], function: str) -> Runtime:
+    pod = start_pod(rendered, image, function, PORT=str(free_port()), K3SFN_HTTP_HOST="127.0.0.1")
+    pods.append(pod)
+    pod.wait_healthy()
+    return pod
+
+
+def test_over_its_timeout_is_504(failing, failing_image, pods):
+    assert _env_of(failing, "slow")["K3SFN_TIMEOUT"] == "1"
+    pod = _http_pod(failing, failing_image, pods, "slow")
+    started = time.monotonic()
+    reply = pod.request("GET", "/slow")
+    assert reply.status == 504, reply
+    assert time.monotonic() - started < 5
+
+
+def test_an_exception_is_500_with_the_traceback_in_the_log_only(failing, failing_image, pods):
+    pod = _http_pod(failing, failing_image, pods, "boom")
+    reply = pod.request("GET", "/boom")
+    assert reply.status == 500, reply
+    assert "detail that must stay" not in reply.text and reply.json()["error"] == "Internal Server Error"
+    (failure,) = [e for e in pod.logs() if "detail that must stay in the log" in (e.get("exc_info") or "")]
+    assert failure["invocation_id"] == reply.json()["invocation_id"]
+
+
+def test_api_key_from_the_mounted_secret_is_refused_then_accepted(failing, failing_image, pods):
+    env = _env_of(failing, "keyed")
+    assert env["K3SFN_AUTH"] == "api_key" and env["K3SFN_AUTH_DIR"] == "/var/run/secrets/k3sfn-auth"
+    assert "K3SFN_AUTH" not in _env_of(failing, "boom")  # the entry names the Secret, the decorator picks the function
+    pod = _http_pod(failing, failing_image, pods, "keyed")
+    header = env.get("K3SFN_API_KEY_HEADER", "X-API-Key")
+    assert pod.request("GET", "/keyed").status == 401
+    assert pod.request("GET", "/keyed", headers={header: "wrong"}).status == 401
+    accepted = pod.request("GET", "/keyed", headers={header: API_KEY})
+    assert (accepted.status, accepted.text) == (200, "key accepted")
+
+
+def test_jwt_from_the_mounted_secret_is_refused_then_accepted(failing, failing_image, pods):
+    import jwt
+
+    assert _env_of(failing, "signed")["K3SFN_AUTH"] == "jwt"
+    pod = _http_pod(failing, failing_image, pods, "signed")
+    exp = int(time.time()) + 60
+    forged = jwt.encode({"sub": "me", "exp": exp}, "not-the-secret-but-32-bytes-long!!", algorithm="HS256")
+    assert pod.request("GET", "/signed").status == 401
+    assert pod.request("GET", "/signed", headers={"Authorization": f"Bearer {forged}"}).status == 401
+    good = jwt.encode({"sub": "me", "exp": exp}, JWT_SECRET, algorithm="HS256")
+    accepted = pod.request("GET", "/signed", headers={"Authorization": f"Bearer {good}"})
+    assert (accepted.status, accepted.json()) == (200, {"sub": "me"})
+
+
+def _done(valkey) -> List[str]:
+    return [m.decode() for m in valkey.client.lrange("test:done", 0, -1)]
+
+
+def _queue_keys(valkey, queue: str) -> List[str]:
+    return sorted(k.decode() for k in valkey.client.keys(f"{queue}:*"))
+
+
+def _worker_pod(rendered: Rendered, image: Image, pods: List[Runtime], valkey, function: str) -> Runtime:
+    pod = start_pod(rendered, image, function, K3SFN_QUEUE_ADDRESS=valkey.address)
+    pods.append(pod)
+    pod.wait_for_log(lambda e: e["message"].startswith("consuming "), 15, "the worker to start")
+    return pod
+
+
+def test_n_queue_messages_are_each_processed_once_by_two_pods(failing, failing_image, pods, valkey):
+    sent = [f"task-{i}" for i in range(60)]
+    valkey.client.rpush("tasks", *sent)
+    first = _worker_pod(failing, failing_image, pods, valkey, "tasks")
+    second = _worker_pod(failing, failing_image, pods, valkey, "tasks")
+    wait_until(lambda: len(_done(valkey)) >= len(sent), 30, what=f"{len(sent)} tasks; output:\n{first.stdout}")
+    for pod in (first, second):
+        pod.signal(signal.SIGTERM)
+    assert first.wait() == 0 and second.wait() == 0
+    assert sorted(_done(valkey)) == sorted(sent)  # each once: none lost, none twice
+    assert valkey.client.llen("tasks") == 0 and _queue_keys(valkey, "tasks") == []
+
+
+def test_a_killed_workers_batch_is_processed_after_the_visibility_timeout(failing, failing_image, pods, valkey):
+    visibility = int(_env_of(failing, "tasks")["K3SFN_VISIBILITY_TIMEOUT"])
+    assert visibility == 2
+    sent = [f"task-{i}" for i in range(10)]
+    valkey.client.set("test:hang", "1")
+    valkey.client.rpush("tasks", *sent)
+    doomed = _worker_pod(failing, failing_image, pods, valkey, "tasks")
+    wait_until(lambda: valkey.client.llen("test:started") == 1, 15, what="the worker to take a batch")
+    (held,) = [k for k in _queue_keys(valkey, "tasks") if k.startswith("tasks:processing:")]
+    held_messages = sorted(m.decode() for m in valkey.client.lrange(held, 0, -1))
+    assert len(held_messages) == 4  # batch_size
+    doomed.process.kill()  # kill -9 mid-batch: nothing settled
+    doomed.process.wait()
+    killed = time.monotonic()
+    valkey.client.delete("test:hang")
+    rescuer = _worker_pod(failing, failing_image, pods, valkey, "tasks")
+    wait_until(lambda: set(held_messages) <= set(_done(valkey)), 20, what=f"the killed batch; output:\n{rescuer.stdout}")
+    # Not before the killed worker's heartbeat (TTL = the visibility timeout, renewed every third of it) ran out.
+    assert time.monotonic() - killed >= visibility * 2 / 3 - 0.2
+    wait_until(lambda: len(_done(valkey)) >= len(sent), 20, what="all 10 tasks")
+    rescuer.signal(signal.SIGTERM)
+    assert rescuer.wait() == 0
+    assert sorted(_done(valkey)) == sorted(sent)  # none lost, none twice
+    assert any("reclaimed 4 message(s)" in e["message"] for e in rescuer.logs()), rescuer.stdout
+    assert _queue_keys(valkey, "tasks") == []
+
+
+def test_a_failing_email_lands_in_the_dead_letters(rendered, image, pods, valkey, tmp_path):
+    """examples/functions' own worker: a message without a recipient raises KeyError each time."""
+    env = _env_of(rendered, "send_emails")
+    queue, attempts = env["K3SFN_QUEUE"], int(env["K3SFN_MAX_ATTEMPTS"])
+    sink = SmtpSink(tmp_path)
+    try:
+        bad = json.dumps({"subject": "no recipient", "body": "x"})
+        valkey.client.rpush(queue, bad)
+        pod = start_pod(rendered, image, "send_emails", K3SFN_QUEUE_ADDRESS=valkey.address, SMTP_HOST="127.0.0.1", SMTP_PORT=str(sink.port))
+        pods.append(pod)
+        wait_until(lambda: valkey.client.llen(f"{queue}:dead") == 1, 30, what=f"the dead letter; output:\n{pod.stdout}")
+        (record,) = [json.loads(r) for r in valkey.client.lrange(f"{queue}:dead", 0, -1)]
+        assert record["message"] == bad and record["attempts"] == attempts
+        assert "KeyError" in record["error"] and "'to'" in record["error"]
+        assert record["function"] == "send_emails" and record["queue"] == queue
+        assert valkey.client.llen(queue) == 0 and sink.messages == []
+        pod.signal(signal.SIGTERM)
+        assert pod.wait(10) == 0
+    finally:
+        sink.stop()
+
+
+# -- the image's build, replayed -----------------------------------------------------------------
+
+
+def test_the_image_needs_only_the_project_the_base_image_and_pypi(rendered, image, pods, tmp_path):
+    """The Dockerfile's FROM is the base image apps.yaml names, its COPY sources are inside the
+    build context (the project) or heredocs, every runtime pin is exact, and its RUN steps,
+    replayed into a fresh venv (no site packages), install everything the functions need:
+    the example functions then answer from that venv."""
+    steps = parse_dockerfile(rendered.dockerfile)
+    assert [a for i, a, _ in steps if i == "FROM"] == ["python:3.12-slim"]
+    for instruction, arguments, _ in steps:
+        if instruction == "COPY":
+            *sources, _ = [w for w in arguments.split() if not w.startswith("--")]
+            for source in sources:
+                if not source.startswith("<<"):
+                    assert (rendered.context / source).resolve().is_relative_to(rendered.context), source
+    for line in (PACKAGE_ROOT / "requirements.txt").read_text().splitlines():
+        pin = line.split("#")[0].split(";")[0].strip()
+        assert not pin or re.fullmatch(r"[A-Za-z0-9_.-]+==[\w.]+", pin), f"not pinned: {line}"
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    path = f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}"
+    runs = [a for i, a, _ in steps if i == "RUN"]
+    installs = [r for r in runs if r.startswith("pip install")]
+    assert installs and all(r in installs or r.startswith("useradd ") for r in runs), runs
+    for run in installs:
+        import shlex
+
+        words = [str(image.path(w)) if w.startswith("/") else w for w in shlex.split(run)]
+        done = subprocess.run(
+            shlex.join(words), shell=True, cwd=image.path(image.workdir), env={**image.env, "PATH": path, "HOME": str(tmp_path)},
+            capture_output=True, text=True, timeout=600,
+        )
+        assert done.returncode == 0, f"RUN {run}:\n{done.stdout}\n{done.stderr}"
+    # What the RUN steps installed, and k3sfn only from the image's copy (PYTHONPATH).
+    venv_python = str(venv / "bin" / "python")
+    clean = {"PATH": path, "HOME": str(tmp_path)}
+    assert subprocess.run([venv_python, "-c", "import numpy, starlette, uvicorn, redis, jwt"], cwd=tmp_path, env=clean).returncode == 0
+    assert subprocess.run([venv_python, "-c", "import k3sfn"], cwd=tmp_path, env=clean, capture_output=True).returncode != 0
+    for function, method, path_, body in (("hello", "GET", "/hello", None), ("summarize", "POST", "/stats/summary", {"values": [1, 3]})):
+        pod = start_pod(rendered, image, function, PORT=str(free_port()), K3SFN_HTTP_HOST="127.0.0.1", PATH=path)
+        pods.append(pod)
+        pod.wait_healthy(60)
+        assert pod.request(method, path_, body=body).status == 200, pod.stdout
