@@ -6,7 +6,7 @@
 mod check;
 mod layout;
 mod runtime_cache;
-mod tree;
+pub(crate) mod tree;
 mod write;
 
 pub use check::{Drift, DriftKind, check_environment, check_undeclared};
