@@ -120,16 +120,16 @@ struct TiltUp {
     stream: String,
 }
 
-/// `tilt up -- ARGS` in `dir` with the repository's Tiltfile; `None` without python3.
-fn tilt_up(dir: &Path, env: &str, args: Value) -> Option<TiltUp> {
-    if std::process::Command::new("python3")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        eprintln!("skipped: python3 is not installed");
-        return None;
-    }
+/// `tilt up -- ARGS` in `dir` with the repository's Tiltfile (loaded by python3, which the
+/// test command requires).
+fn tilt_up(dir: &Path, env: &str, args: Value) -> TiltUp {
+    assert!(
+        std::process::Command::new("python3")
+            .arg("--version")
+            .output()
+            .is_ok(),
+        "python3 is needed to load the Tiltfile (scripts/test names what is missing)"
+    );
     let k3s = |args: &[&str]| {
         let out = std::process::Command::new(crate::support::binary())
             .args(args)
@@ -171,13 +171,13 @@ fn tilt_up(dir: &Path, env: &str, args: Value) -> Option<TiltUp> {
         String::from_utf8_lossy(&out.stderr)
     );
     let result: Value = serde_json::from_slice(&std::fs::read(&recorded).unwrap()).unwrap();
-    Some(TiltUp {
+    TiltUp {
         fail: result["fail"].as_str().map(str::to_string),
         calls: result["calls"].clone(),
         plan,
         documents,
         stream,
-    })
+    }
 }
 
 impl TiltUp {
@@ -314,9 +314,7 @@ impl TiltUp {
 #[test]
 fn tilt_up_on_a_fresh_cluster_deploys_everything_in_order() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let Some(up) = tilt_up(root, "dev", json!({})) else {
-        return;
-    };
+    let up = tilt_up(root, "dev", json!({}));
     up.check_everything_is_deployed_in_order();
     assert!(
         up.calls("helm_resource")
@@ -337,9 +335,7 @@ fn tilt_up_on_a_fresh_cluster_deploys_everything_in_order() {
 #[test]
 fn tilt_up_only_with_an_unknown_name_fails_naming_the_entries() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let Some(up) = tilt_up(root, "dev", json!({"only": ["apu"]})) else {
-        return;
-    };
+    let up = tilt_up(root, "dev", json!({"only": ["apu"]}));
     let message = up.fail.expect("an unknown --only name fails");
     assert!(
         message.contains("no entry `apu` in environment `dev`"),
@@ -349,8 +345,9 @@ fn tilt_up_only_with_an_unknown_name_fails_naming_the_entries() {
         message.contains("api") && message.contains("valkey"),
         "{message}"
     );
-    // And `--only api` deploys the api alone (with the Namespaces).
-    let up = tilt_up(root, "dev", json!({"only": ["api"]})).unwrap();
+    // And `--only api` deploys the api with what it depends on (the Valkey chart) and the
+    // Namespaces; `--exclude valkey` leaves the chart out again.
+    let up = tilt_up(root, "dev", json!({"only": ["api"]}));
     assert_eq!(up.fail, None);
     let resources: Vec<&Value> = up
         .calls("k8s_resource")
@@ -358,6 +355,21 @@ fn tilt_up_only_with_an_unknown_name_fails_naming_the_entries() {
         .map(|c| c["args"].get(0).unwrap_or(&c["kwargs"]["new_name"]))
         .collect();
     assert_eq!(resources, [&json!("namespaces"), &json!("api")]);
+    let charts: Vec<&Value> = up
+        .calls("helm_resource")
+        .iter()
+        .map(|c| &c["args"][0])
+        .collect();
+    assert_eq!(charts, [&json!("valkey")]);
+    let api = up.resource("api").unwrap();
+    assert!(
+        api["kwargs"]["resource_deps"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("valkey")),
+        "the api waits for its chart: {api}"
+    );
+    let up = tilt_up(root, "dev", json!({"only": ["api"], "exclude": ["valkey"]}));
     assert!(up.calls("helm_resource").is_empty());
 }
 
@@ -372,9 +384,7 @@ fn tilt_up_knows_scaled_jobs_as_workloads() {
         "fns/functions/jobs.py",
         "from k3sfn import queue_trigger\n\n@queue_trigger(queue_name=\"jobs\", mode=\"job\")\ndef run(messages):\n    pass\n",
     );
-    let Some(up) = tilt_up(project.path(), "dev", json!({})) else {
-        return;
-    };
+    let up = tilt_up(project.path(), "dev", json!({}));
     assert!(
         up.documents.iter().any(|d| d["kind"] == "ScaledJob"),
         "the project renders a ScaledJob"
