@@ -144,7 +144,10 @@ impl Entries {
 /// after stripping its prefix) beside others on its host works by longest prefix, except for
 /// its own paths that start with another's prefix (a warning that says which).
 pub fn check_interceptor_routing(entries: &[Lowered], d: &mut Diagnostics) {
-    let mut seen: Vec<(String, String, &Workload)> = Vec::new();
+    // By host: only routes on one host can clash, and every keda-http workload has its own
+    // in-cluster hosts, so one list of everything seen made this quadratic.
+    let mut seen: std::collections::HashMap<&str, Vec<(&str, &Workload)>> =
+        std::collections::HashMap::new();
     for workload in entries.iter().flat_map(|e| e.entry.workloads.iter()) {
         let crate::workload::Scaling::Http {
             hosts,
@@ -156,10 +159,10 @@ pub fn check_interceptor_routing(entries: &[Lowered], d: &mut Diagnostics) {
         };
         for host in hosts {
             for prefix in path_prefixes {
-                for (other_host, other_prefix, other) in &seen {
+                for &(other_prefix, other) in seen.get(host.as_str()).into_iter().flatten() {
                     let same_workload =
                         other.name == workload.name && other.namespace == workload.namespace;
-                    if other_host != host || same_workload {
+                    if same_workload {
                         continue;
                     }
                     if other_prefix == prefix {
@@ -184,9 +187,9 @@ pub fn check_interceptor_routing(entries: &[Lowered], d: &mut Diagnostics) {
                         );
                     } else if other_prefix == "/" || prefix == "/" {
                         let (catch_all, specific, specific_prefix) = if prefix == "/" {
-                            (workload, *other, other_prefix)
+                            (workload, other, other_prefix)
                         } else {
-                            (*other, workload, prefix)
+                            (other, workload, prefix.as_str())
                         };
                         d.push(
                             Diagnostic::warning(
@@ -202,7 +205,9 @@ pub fn check_interceptor_routing(entries: &[Lowered], d: &mut Diagnostics) {
                         );
                     }
                 }
-                seen.push((host.clone(), prefix.clone(), workload));
+                seen.entry(host.as_str())
+                    .or_default()
+                    .push((prefix.as_str(), workload));
             }
         }
     }

@@ -2,7 +2,7 @@
 //! AppProject, sync waves from `depends_on`, and `/spec/replicas` ignored where an autoscaler
 //! owns it (DESIGN rule 9). Paths are where the generated tree lives in git.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use super::Lowered;
 use super::argocd_plan::{
@@ -141,19 +141,20 @@ pub fn plan_argocd(
         namespace: namespace.to_string(),
     };
     let sync = sync_settings(resolved);
+    let names = EntryNames::of(resolved);
     let app_name = |entry: &str| format!("{env}-{entry}");
 
     let mut applications = Vec::new();
     for lowered in entries {
         let name = app_name(&lowered.name);
-        check_application_name(&name, resolved, &lowered.name, d);
+        check_application_name(&name, &names, &lowered.name, d);
         let mut sync = sync.clone();
         let ignore_replicas = ignored_replicas(lowered);
         if !ignore_replicas.is_empty() {
             sync.options
                 .push("RespectIgnoreDifferences=true".to_string());
         }
-        let (span, field) = origin_of(resolved, &lowered.name);
+        let (span, field) = names.origin(&lowered.name);
         applications.push(ApplicationPlan {
             name,
             file: format!("{}-{}.yaml", lowered.section.key(), lowered.name),
@@ -182,7 +183,7 @@ pub fn plan_argocd(
         if !release.create_namespace {
             sync.options.retain(|o| o != "CreateNamespace=true");
         }
-        let (span, field) = origin_of(resolved, &release.name);
+        let (span, field) = names.origin(&release.name);
         applications.push(ApplicationPlan {
             name: app_name(&release.name),
             file: format!("helm-{}.yaml", release.name),
@@ -208,7 +209,7 @@ pub fn plan_argocd(
             "namespaces",
             "Namespaces",
             &app_name("namespaces"),
-            resolved,
+            &names,
             d,
         );
         // Before every other Application: their objects go into these namespaces.
@@ -243,7 +244,7 @@ pub fn plan_argocd(
             "gateway",
             "gateway's routes",
             &app_name("gateway"),
-            resolved,
+            &names,
             d,
         );
         let gateway_namespace = gateway_namespaces
@@ -356,7 +357,7 @@ pub fn plan_argocd(
             }
         }
     }
-    check_reserved_application_name("root", "root Application", &app_name("root"), resolved, d);
+    check_reserved_application_name("root", "root Application", &app_name("root"), &names, d);
     let mut root_sync = sync.clone();
     root_sync.options.retain(|o| o != "CreateNamespace=true");
     let root = RootPlan {
@@ -428,9 +429,9 @@ fn repository_join(dir: &str, path: &str) -> String {
     }
 }
 
-fn check_application_name(name: &str, resolved: &Resolved, entry: &str, d: &mut Diagnostics) {
+fn check_application_name(name: &str, names: &EntryNames, entry: &str, d: &mut Diagnostics) {
     if let Err(problem) = check_dns_label(name, 63) {
-        let (span, field) = origin_of(resolved, entry);
+        let (span, field) = names.origin(entry);
         d.push(
             Diagnostic::error(
                 problem.code(),
@@ -450,10 +451,10 @@ fn check_reserved_application_name(
     entry: &str,
     what: &str,
     name: &str,
-    resolved: &Resolved,
+    names: &EntryNames,
     d: &mut Diagnostics,
 ) {
-    let Some((span, field)) = entry_name_location(resolved, entry) else {
+    let Some((span, field)) = names.location(entry) else {
         return;
     };
     d.push(
@@ -467,25 +468,38 @@ fn check_reserved_application_name(
     );
 }
 
-/// The span and field of an entry's name, for its Application.
-fn origin_of(resolved: &Resolved, entry: &str) -> (Option<Span>, String) {
-    match entry_name_location(resolved, entry) {
-        Some((span, field)) => (Some(span), field),
-        None => (None, entry.to_string()),
-    }
-}
+/// Where each entry is named in apps.yaml (the first of a name, in section order), looked up
+/// once per Application: a search per entry made planning quadratic in the number of entries.
+struct EntryNames<'a>(HashMap<&'a str, (Span, &'static str)>);
 
-/// Where the entry called `entry` is named in apps.yaml, and its field path there.
-fn entry_name_location(resolved: &Resolved, entry: &str) -> Option<(Span, String)> {
-    resolved
-        .apps
-        .iter()
-        .map(|e| ("apps", &e.name))
-        .chain(resolved.serverless.iter().map(|e| ("serverless", &e.name)))
-        .chain(resolved.compose.iter().map(|e| ("compose", &e.name)))
-        .chain(resolved.helm.iter().map(|e| ("helm", &e.name)))
-        .find(|(_, n)| n.value == entry)
-        .map(|(section, n)| (n.span, format!("{section}.{entry}.name")))
+impl<'a> EntryNames<'a> {
+    fn of(resolved: &'a Resolved) -> EntryNames<'a> {
+        let mut names = HashMap::new();
+        let all = (resolved.apps.iter().map(|e| ("apps", &e.name)))
+            .chain(resolved.serverless.iter().map(|e| ("serverless", &e.name)))
+            .chain(resolved.compose.iter().map(|e| ("compose", &e.name)))
+            .chain(resolved.helm.iter().map(|e| ("helm", &e.name)));
+        for (section, name) in all {
+            names
+                .entry(name.value.as_str())
+                .or_insert((name.span, section));
+        }
+        EntryNames(names)
+    }
+
+    /// The span of the entry's name and its field path there.
+    fn location(&self, entry: &str) -> Option<(Span, String)> {
+        let (span, section) = self.0.get(entry)?;
+        Some((*span, format!("{section}.{entry}.name")))
+    }
+
+    /// The span and field of an entry's name, for its Application.
+    fn origin(&self, entry: &str) -> (Option<Span>, String) {
+        match self.location(entry) {
+            Some((span, field)) => (Some(span), field),
+            None => (None, entry.to_string()),
+        }
+    }
 }
 
 fn sync_settings(resolved: &Resolved) -> SyncSettings {
