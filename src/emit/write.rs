@@ -213,22 +213,27 @@ fn walk(
                 pending.push(path);
                 continue;
             }
-            let owned = kind.is_file() && owns(&tree.owner, &on_disk)?;
             if let Some(text) = tree.files.get(&path) {
                 seen.insert(path.clone());
-                let same = kind.is_file()
-                    && fs::read(&on_disk).map_err(at(&on_disk))? == text.as_bytes()
+                // One read serves both questions: is it unchanged, and (if not) is it ours.
+                let content = if kind.is_file() {
+                    Some(fs::read(&on_disk).map_err(at(&on_disk))?)
+                } else {
+                    None
+                };
+                let same = content.as_deref() == Some(text.as_bytes())
                     && (!tree.is_secret(&path) || private(&on_disk)?);
-                if !same && !owned {
-                    return Err(EmitError::NotGenerated {
-                        path: on_disk,
-                        header: first_line_k3s_writes(tree),
-                    });
-                }
                 if !same {
+                    let head = content.as_deref().map(|c| &c[..c.len().min(HEAD_BYTES)]);
+                    if !head.is_some_and(|head| owns_head(&tree.owner, head)) {
+                        return Err(EmitError::NotGenerated {
+                            path: on_disk,
+                            header: first_line_k3s_writes(tree),
+                        });
+                    }
                     difference.changed.push(path);
                 }
-            } else if owned {
+            } else if kind.is_file() && owns(&tree.owner, &on_disk)? {
                 difference.removed.push(path);
             } else {
                 difference.kept.push(path);
@@ -260,9 +265,12 @@ fn first_line_k3s_writes(tree: &Tree) -> String {
     }
 }
 
+/// How much of a file's start is read to find its header.
+const HEAD_BYTES: usize = 1024;
+
 /// Whether a regular file's first line marks it as `owner`'s (only its first bytes are read).
 fn owns(owner: &Owner, path: &Path) -> Result<bool, EmitError> {
-    let mut head = [0u8; 1024];
+    let mut head = [0u8; HEAD_BYTES];
     let mut file = fs::File::open(path).map_err(at(path))?;
     let mut filled = 0;
     while filled < head.len() {
@@ -273,19 +281,23 @@ fn owns(owner: &Owner, path: &Path) -> Result<bool, EmitError> {
             Err(e) => return Err(at(path)(e)),
         }
     }
+    Ok(owns_head(owner, &head[..filled]))
+}
+
+/// Whether a file starting with `head` (its first [`HEAD_BYTES`] at most) is `owner`'s.
+fn owns_head(owner: &Owner, head: &[u8]) -> bool {
     // Only complete lines count; a Dockerfile's parser directives (`# syntax=…`) must come
     // before the header, so they are skipped.
-    let complete = head[..filled]
+    let complete = head
         .iter()
         .rposition(|&b| b == b'\n')
         .map_or(&[][..], |end| &head[..end]);
     let Ok(text) = std::str::from_utf8(complete) else {
-        return Ok(false);
+        return false;
     };
-    Ok(text
-        .split('\n')
+    text.split('\n')
         .find(|line| !is_parser_directive(line))
-        .is_some_and(|line| owner.owns(line)))
+        .is_some_and(|line| owner.owns(line))
 }
 
 /// Whether a file is k3s's own for `env` (its first line, after any Dockerfile parser
