@@ -212,13 +212,7 @@ fn every_directory_of_manifests_has_a_kustomization_with_or_without_argo_cd() {
 #[test]
 fn every_example_tree_builds_with_kubectl_kustomize() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = vec![root.join("apps.yaml")];
-    for entry in std::fs::read_dir(root.join("examples")).unwrap() {
-        let path = entry.unwrap().path().join("apps.yaml");
-        if path.is_file() {
-            files.push(path);
-        }
-    }
+    let files = crate::corpus::example_apps_files();
     let out = tempfile::tempdir().unwrap();
     let mut trees = Vec::new();
     for (i, file) in files.iter().enumerate() {

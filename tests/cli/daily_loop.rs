@@ -456,13 +456,7 @@ fn readme_explains_waves_with_the_application_health_check() {
 #[test]
 fn every_example_tree_as_written_builds_with_kubectl_kustomize() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = vec![root.join("apps.yaml")];
-    for entry in std::fs::read_dir(root.join("examples")).unwrap() {
-        let path = entry.unwrap().path().join("apps.yaml");
-        if path.is_file() {
-            files.push(path);
-        }
-    }
+    let files = crate::corpus::example_apps_files();
     let out = tempfile::tempdir().unwrap();
     let mut trees = Vec::new();
     let mut without_argo = 0;

@@ -48,14 +48,7 @@ fn k3s(apps_yaml: &Path, args: &[&str]) -> std::process::Output {
 
 #[test]
 fn every_example_names_the_same_images_in_manifests_and_build_plan() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = vec![root.join("apps.yaml")];
-    for entry in std::fs::read_dir(root.join("examples")).unwrap() {
-        let path = entry.unwrap().path().join("apps.yaml");
-        if path.is_file() {
-            files.push(path);
-        }
-    }
+    let files = crate::corpus::example_apps_files();
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();
         let (project, _) = k3s::config::load(&file).unwrap();

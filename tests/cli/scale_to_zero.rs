@@ -9,16 +9,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 fn examples() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = vec![root.join("apps.yaml")];
-    for entry in std::fs::read_dir(root.join("examples")).unwrap() {
-        let path = entry.unwrap().path().join("apps.yaml");
-        if path.is_file() {
-            files.push(path);
-        }
-    }
-    files.sort();
-    files
+    crate::corpus::example_apps_files()
 }
 
 /// `k3s generate --env ENV --stdout` for `file`, as documents.

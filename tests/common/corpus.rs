@@ -38,3 +38,19 @@ pub fn example_variables(example_dir: &Path) -> Vec<(String, String)> {
         .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
         .collect()
 }
+
+/// The repository's apps.yaml and every `examples/*/apps.yaml`, sorted: the projects CI
+/// generates and validates.
+#[allow(dead_code)] // Each test binary uses its own part of this module.
+pub fn example_apps_files() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = vec![root.join("apps.yaml")];
+    for entry in std::fs::read_dir(root.join("examples")).unwrap() {
+        let path = entry.unwrap().path().join("apps.yaml");
+        if path.is_file() {
+            files.push(path);
+        }
+    }
+    files.sort();
+    files
+}
