@@ -211,45 +211,20 @@ fn every_directory_of_manifests_has_a_kustomization_with_or_without_argo_cd() {
 /// with `kubectl kustomize` (scripts/kustomize-tree), when kubectl is installed.
 #[test]
 fn every_example_tree_builds_with_kubectl_kustomize() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let files = crate::corpus::example_apps_files();
     let out = tempfile::tempdir().unwrap();
     let mut trees = Vec::new();
     for (i, file) in files.iter().enumerate() {
         let tree = out.path().join(i.to_string());
-        let run = std::process::Command::new(crate::support::binary())
-            .arg("-f")
-            .arg(file)
-            .args([
-                "generate",
-                "--repo-url",
-                "https://git.example.com/x.git",
-                "--output-dir",
-            ])
-            .arg(&tree)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .envs(crate::corpus::example_variables(file.parent().unwrap()))
-            .output()
-            .unwrap();
-        assert!(
-            run.status.success(),
-            "{}: {}",
-            file.display(),
-            String::from_utf8_lossy(&run.stderr)
+        crate::support::generate_example(
+            file,
+            &["--repo-url", "https://git.example.com/x.git"],
+            &tree,
         );
         assert!(check_kustomizations(&tree) > 0, "{}", file.display());
         trees.push(tree);
     }
-    let status = std::process::Command::new(root.join("scripts/kustomize-tree"))
-        .args(&trees)
-        .status()
-        .unwrap();
-    if status.code() == Some(77) {
-        eprintln!("skipped kubectl kustomize: kubectl is not installed");
-        return;
-    }
-    assert!(status.success(), "kubectl kustomize failed (see stderr)");
+    crate::support::kustomize_trees(&trees);
 }
 
 #[test]

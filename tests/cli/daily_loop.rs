@@ -455,44 +455,20 @@ fn readme_explains_waves_with_the_application_health_check() {
 /// `kubectl kustomize` (scripts/kustomize-tree). argocd.rs builds them with `--repo-url`.
 #[test]
 fn every_example_tree_as_written_builds_with_kubectl_kustomize() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let files = crate::corpus::example_apps_files();
     let out = tempfile::tempdir().unwrap();
     let mut trees = Vec::new();
     let mut without_argo = 0;
     for (i, file) in files.iter().enumerate() {
         let tree = out.path().join(i.to_string());
-        let run = std::process::Command::new(crate::support::binary())
-            .arg("-f")
-            .arg(file)
-            .args(["-q", "generate", "--output-dir"])
-            .arg(&tree)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .envs(crate::corpus::example_variables(file.parent().unwrap()))
-            .output()
-            .unwrap();
-        assert!(
-            run.status.success(),
-            "{}: {}",
-            file.display(),
-            String::from_utf8_lossy(&run.stderr)
-        );
+        crate::support::generate_example(file, &["-q"], &tree);
         if !std::fs::read_to_string(file).unwrap().contains("repo_url") {
             without_argo += 1;
         }
         trees.push(tree);
     }
     assert!(without_argo > 0);
-    let status = std::process::Command::new(root.join("scripts/kustomize-tree"))
-        .args(&trees)
-        .status()
-        .unwrap();
-    if status.code() == Some(77) {
-        eprintln!("skipped kubectl kustomize: kubectl is not installed");
-        return;
-    }
-    assert!(status.success(), "kubectl kustomize failed (see stderr)");
+    crate::support::kustomize_trees(&trees);
 }
 
 // -- CLI habits ---------------------------------------------------------------------------------

@@ -135,3 +135,38 @@ impl Run {
 
 /// Environments most tests use.
 pub const ENVS: &str = "version: \"2\"\nenvironments:\n  local: {}\n  gcp: {domain: example.com}\n";
+
+/// `k3s -f FILE generate ARGS… --output-dir TREE` for an example, with only PATH and the
+/// example's own variables (as CI runs it); panics naming the file when it fails.
+pub fn generate_example(file: &Path, args: &[&str], tree: &Path) {
+    let run = Command::new(binary())
+        .arg("-f")
+        .arg(file)
+        .arg("generate")
+        .args(args)
+        .arg("--output-dir")
+        .arg(tree)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .envs(crate::corpus::example_variables(file.parent().unwrap()))
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}: {}",
+        file.display(),
+        String::from_utf8_lossy(&run.stderr)
+    );
+}
+
+/// `kubectl kustomize` on every directory with a kustomization.yaml in `trees`
+/// (scripts/kustomize-tree); skipped, said on stderr, when kubectl is not installed.
+pub fn kustomize_trees(trees: &[PathBuf]) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/kustomize-tree");
+    let status = Command::new(script).args(trees).status().unwrap();
+    if status.code() == Some(77) {
+        eprintln!("skipped kubectl kustomize: kubectl is not installed");
+        return;
+    }
+    assert!(status.success(), "kubectl kustomize failed (see stderr)");
+}
